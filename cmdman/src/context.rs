@@ -1,0 +1,88 @@
+//! The context a handler runs with: sender, target form and target, params, the
+//! zone's state, and the reply streams.
+
+use std::any::Any;
+
+use crate::def::TargetForm;
+use crate::registry::{Command, Registry};
+use crate::reply::{Recipient, Reply, ReplySink};
+use crate::target::{Player, Target};
+
+/// Everything a handler gets. Built by [`Registry::dispatch`] for each run.
+pub struct Ctx<'a> {
+    pub(crate) command: &'a Command,
+    pub(crate) registry: &'a Registry,
+    pub(crate) sender: Player<'a>,
+    pub(crate) target: Target<'a>,
+    pub(crate) form: TargetForm,
+    pub(crate) cmd_char: char,
+    pub(crate) params: &'a str,
+    pub(crate) world: &'a (dyn Any + Send + Sync),
+    pub(crate) sink: &'a mut (dyn ReplySink + Send),
+}
+
+impl<'a> Ctx<'a> {
+    /// The command being run.
+    pub fn command(&self) -> &'a Command {
+        self.command
+    }
+
+    /// The command table, for commands that list or explain commands.
+    pub fn registry(&self) -> &'a Registry {
+        self.registry
+    }
+
+    /// The player who sent the command.
+    pub fn sender(&self) -> Player<'a> {
+        self.sender
+    }
+
+    /// What the command is aimed at.
+    pub fn target(&self) -> Target<'a> {
+        self.target
+    }
+
+    /// The target form the line was sent in.
+    pub fn form(&self) -> TargetForm {
+        self.form
+    }
+
+    /// The cmd char the line used (`?` or `*`).
+    pub fn cmd_char(&self) -> char {
+        self.cmd_char
+    }
+
+    /// The text after the command name, without the separating space or `=`.
+    pub fn params(&self) -> &'a str {
+        self.params
+    }
+
+    /// The state the server handed to dispatch, downcast to `T`: the zone's
+    /// handlers ask for the zone. `None` when the state is of another type.
+    pub fn world<T: Any>(&self) -> Option<&'a T> {
+        self.world.downcast_ref::<T>()
+    }
+
+    /// A reply stream to the sender.
+    pub fn reply(&mut self) -> Reply<'_> {
+        Reply::new(self.sink, Recipient::Sender)
+    }
+
+    /// A reply stream to the target player, for the player form; lines written
+    /// to it in any other form are dropped.
+    pub fn reply_to_target(&mut self) -> Reply<'_> {
+        Reply::new(self.sink, Recipient::Target)
+    }
+}
+
+impl std::fmt::Debug for Ctx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("command", &self.command.name())
+            .field("sender", &self.sender)
+            .field("target", &self.target)
+            .field("form", &self.form)
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}

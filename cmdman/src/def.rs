@@ -1,0 +1,241 @@
+//! What a command is: the static declaration `#[command(...)]` emits into the
+//! [`COMMANDS`](crate::COMMANDS) slice, its target forms, command groups and handler.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::context::Ctx;
+use crate::error::CommandResult;
+
+/// One command as declared with `#[command(...)]` (DESIGN §4.1).
+///
+/// The macro builds these as `static`s and registers them in
+/// [`COMMANDS`](crate::COMMANDS); tests and runtime code may build them by hand
+/// and hand them to [`Registry::new`](crate::Registry::new), which checks the same
+/// rules the macro checks at compile time.
+#[derive(Debug)]
+pub struct CommandDef {
+    /// The command's name, lower case (`"usage"`). Derived from the function name
+    /// by the macro when not given ([`derive_name`](crate::derive_name)).
+    pub name: &'static str,
+    /// Other names the command answers to (`["help"]` for `man`).
+    pub aliases: &'static [&'static str],
+    /// The component the command belongs to; `None` means the last segment of
+    /// [`module_path`](Self::module_path).
+    pub component: Option<&'static str>,
+    /// `module_path!()` at the declaration.
+    pub module_path: &'static str,
+    /// The cmd char the command is bound to (`Some('*')`), or `None` for every
+    /// cmd char (the general table).
+    pub cmd_char: Option<char>,
+    /// The sender must be inside the attach scope (DESIGN §4.3). Default `true`.
+    pub source_in_scope: bool,
+    /// The target (player or team) must be inside the attach scope. Default `true`.
+    pub target_in_scope: bool,
+    /// The target forms the command accepts (DESIGN §4.2).
+    pub forms: Forms,
+    /// The command group of each form, indexed by [`TargetForm::index`]. A form
+    /// with no command group is reachable only through an explicit grant or
+    /// `all_access` (DESIGN §5.2, steps 2, 4 and 6).
+    pub groups: [Option<&'static str>; TargetForm::COUNT],
+    /// A denied stealth command answers exactly as an unknown one (DESIGN §4.4).
+    pub stealth: bool,
+    /// The argument part of the usage line (`"<player>"`), if any.
+    pub args: Option<&'static str>,
+    /// The doc comment: the first line is the summary, the whole is the `?man` text.
+    pub help: &'static str,
+    /// Where the declaration is (`file!()`), for registration errors.
+    pub file: &'static str,
+    /// Where the declaration is (`line!()`), for registration errors.
+    pub line: u32,
+    /// The function that runs the command.
+    pub handler: Handler,
+}
+
+impl CommandDef {
+    /// The component name: [`component`](Self::component) or the last segment of
+    /// [`module_path`](Self::module_path).
+    pub fn component_name(&self) -> &'static str {
+        match self.component {
+            Some(component) => component,
+            None => self.module_path.rsplit("::").next().unwrap_or(self.module_path),
+        }
+    }
+
+    /// The first line of the help text, or `""` when there is none.
+    pub fn summary(&self) -> &'static str {
+        self.help.lines().next().unwrap_or("").trim()
+    }
+
+    /// The command group of `form`, if the command has one for it.
+    pub fn group(&self, form: TargetForm) -> Option<&'static str> {
+        self.groups[form.index()]
+    }
+}
+
+/// A boxed future returned by an async handler's generated wrapper.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The function behind a command. The macro picks the variant from the
+/// function's `async`-ness; linkme statics cannot hold an `async fn`, so async
+/// handlers are registered through a generated wrapper that boxes the future.
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// A plain handler: runs to completion without allocating a future.
+    Sync(fn(&mut Ctx<'_>) -> CommandResult),
+    /// An async handler's wrapper.
+    Async(for<'a, 'b> fn(&'a mut Ctx<'b>) -> BoxFuture<'a, CommandResult>),
+}
+
+impl fmt::Debug for Handler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Handler::Sync(_) => f.write_str("Handler::Sync"),
+            Handler::Async(_) => f.write_str("Handler::Async"),
+        }
+    }
+}
+
+/// How a command line was addressed (DESIGN §4.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TargetForm {
+    /// A public message or `SEND:CMD`; the target is the attach scope.
+    Pub,
+    /// A team message to the sender's own freq.
+    Team,
+    /// A team message to another freq.
+    RemoteTeam,
+    /// A private message to a player in the zone, in any realm.
+    Player,
+    /// A private message to a name not in the zone.
+    External,
+}
+
+impl TargetForm {
+    /// How many target forms there are.
+    pub const COUNT: usize = 5;
+    /// Every form, in declaration order.
+    pub const ALL: [TargetForm; TargetForm::COUNT] =
+        [TargetForm::Pub, TargetForm::Team, TargetForm::RemoteTeam, TargetForm::Player, TargetForm::External];
+
+    /// The form's position in [`TargetForm::ALL`] and in [`CommandDef::groups`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The form's name as written in rules and help: `pub`, `team`,
+    /// `remote_team`, `player`, `external`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TargetForm::Pub => "pub",
+            TargetForm::Team => "team",
+            TargetForm::RemoteTeam => "remote_team",
+            TargetForm::Player => "player",
+            TargetForm::External => "external",
+        }
+    }
+
+    /// Parses a form name as written by [`as_str`](Self::as_str).
+    pub fn from_name(name: &str) -> Option<TargetForm> {
+        TargetForm::ALL.into_iter().find(|form| form.as_str() == name)
+    }
+}
+
+impl fmt::Display for TargetForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of [`TargetForm`]s, one bit each.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Forms(u8);
+
+impl Forms {
+    /// No form at all (an illegal declaration).
+    pub const EMPTY: Forms = Forms(0);
+
+    /// The set with the given forms, in [`TargetForm::ALL`] order.
+    pub const fn new(pub_: bool, team: bool, remote_team: bool, player: bool, external: bool) -> Forms {
+        Forms(
+            (pub_ as u8)
+                | (team as u8) << 1
+                | (remote_team as u8) << 2
+                | (player as u8) << 3
+                | (external as u8) << 4,
+        )
+    }
+
+    /// This set plus `form`.
+    pub const fn with(self, form: TargetForm) -> Forms {
+        Forms(self.0 | 1 << form as u8)
+    }
+
+    /// Whether `form` is in the set.
+    pub const fn contains(self, form: TargetForm) -> bool {
+        self.0 & (1 << form as u8) != 0
+    }
+
+    /// Whether the set is empty.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The forms in the set, in [`TargetForm::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = TargetForm> {
+        TargetForm::ALL.into_iter().filter(move |form| self.contains(*form))
+    }
+}
+
+impl fmt::Debug for Forms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl fmt::Display for Forms {
+    /// `pub, player`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, form) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(form.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// Derives a command name from a function name (DESIGN §4.1): lower-cased, a
+/// leading `cmd_` removed, `_` and other non-alphanumerics removed.
+///
+/// `cmd_specall` → `specall`, `score_reset` → `scorereset`. The macro applies the
+/// same rule at compile time.
+pub fn derive_name(function: &str) -> String {
+    let lower = function.to_lowercase();
+    let rest = lower.strip_prefix("cmd_").unwrap_or(&lower);
+    rest.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_naming_examples() {
+        assert_eq!(derive_name("cmd_specall"), "specall");
+        assert_eq!(derive_name("score_reset"), "scorereset");
+        assert_eq!(derive_name("CMD_Usage"), "usage");
+        assert_eq!(derive_name("cmdusage"), "cmdusage");
+    }
+
+    #[test]
+    fn forms_bits_follow_declaration_order() {
+        let forms = Forms::new(true, false, false, true, false);
+        assert_eq!(forms.iter().collect::<Vec<_>>(), [TargetForm::Pub, TargetForm::Player]);
+        assert_eq!(forms.to_string(), "pub, player");
+        assert!(Forms::EMPTY.is_empty());
+        assert!(Forms::EMPTY.with(TargetForm::External).contains(TargetForm::External));
+    }
+}

@@ -1,0 +1,17 @@
+//! The zone operator's configuration: RON files in a config directory (or the
+//! embedded default), deserialised with serde, validated, and reported with
+//! file, line and column when wrong (DESIGN §7).
+//!
+//! # Layout
+//! - [`zone`]: the schema of `zone.ron` (listen address, cmd chars, realms,
+//!   accounts, limits) with every default.
+//! - [`error`]: [`ConfigError`], which names file, line and column.
+//! - [`load`]: reading a directory or the embedded default, and `init`.
+
+pub mod error;
+pub mod load;
+pub mod zone;
+
+pub use error::ConfigError;
+pub use load::{Config, DEFAULT_FILES};
+pub use zone::{AccountsConfig, Limits, PasswordHashing, RealmConfig, ZoneConfig};

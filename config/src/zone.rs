@@ -1,0 +1,215 @@
+//! The schema of `zone.ron`: what the zone listens on, its cmd chars, realms,
+//! account policy and limits. Every field may be left out; its default is in
+//! its doc and in the shipped `default/zone.ron`.
+
+use std::net::SocketAddr;
+
+use serde::Deserialize;
+
+/// `zone.ron`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ZoneConfig {
+    /// The zone's name, shown to players when they log in.
+    ///
+    /// # Default
+    /// `"zone-server"`
+    pub name: String,
+    /// The TCP address the ChatNet listener binds; `--listen` overrides it.
+    ///
+    /// # Default
+    /// `"127.0.0.1:5000"`
+    pub listen: SocketAddr,
+    /// The cmd chars that start a command; the first is assumed for a
+    /// `SEND:CMD` line without one. Punctuation only.
+    ///
+    /// # Default
+    /// `['?', '*']`
+    pub cmd_chars: Vec<char>,
+    /// The freq players are put on when they enter a realm (ChatNet clients
+    /// are spectators, ship 8).
+    ///
+    /// # Default
+    /// `8025`, the spectator freq of ASSS.
+    pub spec_freq: u16,
+    /// Realms that exist from start-up, in order; `GO:` with no name enters the
+    /// first public one. Other realms are created when a player enters them and
+    /// removed when the last player leaves.
+    ///
+    /// # Default
+    /// One public realm, `lobby`.
+    pub realms: Vec<RealmConfig>,
+    /// Who may log in, and how passwords are hashed.
+    pub accounts: AccountsConfig,
+    /// Limits on input, connections and realms.
+    pub limits: Limits,
+}
+
+impl Default for ZoneConfig {
+    fn default() -> ZoneConfig {
+        ZoneConfig {
+            name: "zone-server".to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 5000)),
+            cmd_chars: vec!['?', '*'],
+            spec_freq: 8025,
+            realms: vec![RealmConfig { name: "lobby".to_owned(), public: true }],
+            accounts: AccountsConfig::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// One realm declared in config.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealmConfig {
+    /// The realm's name: 1 to [`Limits::realm_name_length`] characters, ASCII
+    /// letters, digits, `_` or `-`; compared case-insensitively and shown in
+    /// lower case.
+    pub name: String,
+    /// Whether `GO:` with no name may pick this realm and `?arena` lists it.
+    ///
+    /// # Default
+    /// `true`
+    #[serde(default = "yes")]
+    pub public: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Account policy.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountsConfig {
+    /// Whether a login with an unknown name creates an account. With `false`,
+    /// only names already in the data directory may log in.
+    ///
+    /// # Default
+    /// `true`
+    pub allow_new: bool,
+    /// The argon2id cost of password hashes. Existing hashes keep the cost they
+    /// were made with.
+    pub password_hashing: PasswordHashing,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> AccountsConfig {
+        AccountsConfig { allow_new: true, password_hashing: PasswordHashing::default() }
+    }
+}
+
+/// argon2id parameters (RFC 9106). The defaults are the argon2 crate's, which
+/// follow OWASP's recommendation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordHashing {
+    /// Memory per hash, in KiB.
+    ///
+    /// # Default
+    /// `19456` (19 MiB)
+    pub memory_kib: u32,
+    /// Passes over the memory.
+    ///
+    /// # Default
+    /// `2`
+    pub iterations: u32,
+    /// Lanes.
+    ///
+    /// # Default
+    /// `1`
+    pub parallelism: u32,
+}
+
+impl Default for PasswordHashing {
+    fn default() -> PasswordHashing {
+        PasswordHashing { memory_kib: 19456, iterations: 2, parallelism: 1 }
+    }
+}
+
+/// Limits (DESIGN §8). Each has a documented answer when it is reached.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// The longest input line, in bytes, without its terminator. A longer line
+    /// is dropped whole and answered with an error line.
+    ///
+    /// # Default
+    /// `512`
+    pub line_length: usize,
+    /// Input lines a connection may send per second; lines past it are dropped
+    /// and the player is warned once a second.
+    ///
+    /// # Default
+    /// `50`
+    pub lines_per_second: u32,
+    /// Connections open at once; one more is answered `LOGINBAD:the zone is
+    /// full` and closed.
+    ///
+    /// # Default
+    /// `1024`
+    pub connections: usize,
+    /// Seconds a connection may take to log in before it is closed.
+    ///
+    /// # Default
+    /// `30`
+    pub login_timeout_secs: u64,
+    /// Lines queued for a player who is not reading; when the queue is full
+    /// the player is disconnected, so a slow reader never slows the realm.
+    ///
+    /// # Default
+    /// `1024`
+    pub outbound_queue: usize,
+    /// Seconds of silence from the server after which it sends `NOOP`, so
+    /// clients and middleboxes see the connection is alive.
+    ///
+    /// # Default
+    /// `60`
+    pub keepalive_secs: u64,
+    /// The longest player name, in characters.
+    ///
+    /// # Default
+    /// `20`
+    pub name_length: usize,
+    /// The longest realm name, in characters.
+    ///
+    /// # Default
+    /// `15`
+    pub realm_name_length: usize,
+    /// Realms that may exist at once, declared ones included; entering a new
+    /// realm past it is refused.
+    ///
+    /// # Default
+    /// `100`
+    pub realms: usize,
+    /// Commands one `?|a|b|c` line may run.
+    ///
+    /// # Default
+    /// `5`
+    pub multi_commands: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            line_length: 512,
+            lines_per_second: 50,
+            connections: 1024,
+            login_timeout_secs: 30,
+            outbound_queue: 1024,
+            keepalive_secs: 60,
+            name_length: 20,
+            realm_name_length: 15,
+            realms: 100,
+            multi_commands: 5,
+        }
+    }
+}
+
+/// Whether `name` is a valid realm name under `max_len` characters.
+pub fn valid_realm_name(name: &str, max_len: usize) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= max_len
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}

@@ -1,0 +1,1 @@
+//! Integration tests (`tests/`) and benchmarks (`benches/`) for zone-server live beside this crate.
