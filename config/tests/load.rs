@@ -1,5 +1,6 @@
 //! Loading config directories: the embedded default, `init`, and errors that
 //! name file, line and column.
+#![allow(clippy::unwrap_used)]
 
 use config::{Config, ConfigError, ZoneConfig, load};
 

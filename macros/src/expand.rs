@@ -1,0 +1,107 @@
+//! Generating code: the user's function unchanged, then a `cmdman::CommandDef`
+//! static registered into `cmdman::COMMANDS` through the linkme that `cmdman`
+//! re-exports, with a boxing wrapper for an `async fn`. On error, the function
+//! followed by the `compile_error!`s.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote, quote_spanned};
+use syn::ItemFn;
+
+use crate::validate::Command;
+
+/// The function, then its registration in a `const _: () = { ... };` block, so
+/// two commands in one module never clash over the generated names.
+pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
+    let ident = &func.sig.ident;
+    let Command {
+        name,
+        aliases,
+        component,
+        cmd_char,
+        source_in_scope,
+        target_in_scope,
+        forms,
+        groups,
+        stealth,
+        args,
+        help,
+        is_async,
+    } = command;
+    let component = option(component.as_deref());
+    let cmd_char = option(*cmd_char);
+    let [form_pub, form_team, form_remote_team, form_player, form_external] = *forms;
+    let groups = groups.iter().map(|group| option(group.as_deref()));
+    let args = option(args.as_deref());
+    // `line!()` with the function name's span reports the line of the `fn`.
+    let line = quote_spanned!(ident.span()=> ::core::line!());
+
+    // A type mismatch between the handler and `Handler`'s fn pointer, or an async
+    // handler whose future is not `Send`, is reported at the function's name.
+    let (wrapper, handler) = if *is_async {
+        let call = quote_spanned!(ident.span()=> ::std::boxed::Box::pin(#ident(ctx)));
+        let wrapper = quote! {
+            fn __cmdman_async_handler<'a, 'b>(
+                ctx: &'a mut ::cmdman::Ctx<'b>,
+            ) -> ::cmdman::BoxFuture<'a, ::cmdman::CommandResult> {
+                #call
+            }
+        };
+        (wrapper, quote!(::cmdman::Handler::Async(__cmdman_async_handler)))
+    } else {
+        (TokenStream::new(), quote!(::cmdman::Handler::Sync(#ident)))
+    };
+
+    quote! {
+        #func
+
+        const _: () = {
+            #wrapper
+
+            #[::cmdman::__private::linkme::distributed_slice(::cmdman::COMMANDS)]
+            #[linkme(crate = ::cmdman::__private::linkme)]
+            static __CMDMAN_COMMAND: ::cmdman::CommandDef = ::cmdman::CommandDef {
+                name: #name,
+                aliases: &[#(#aliases),*],
+                component: #component,
+                module_path: ::core::module_path!(),
+                cmd_char: #cmd_char,
+                source_in_scope: #source_in_scope,
+                target_in_scope: #target_in_scope,
+                forms: ::cmdman::Forms::new(
+                    #form_pub,
+                    #form_team,
+                    #form_remote_team,
+                    #form_player,
+                    #form_external,
+                ),
+                groups: [#(#groups),*],
+                stealth: #stealth,
+                args: #args,
+                help: #help,
+                file: ::core::file!(),
+                line: #line,
+                handler: #handler,
+            };
+        };
+    }
+}
+
+/// The item unchanged (so rustc reports nothing about it that is not really
+/// wrong, such as a missing function where it is called), then one
+/// `compile_error!` per problem in `error`.
+pub(crate) fn with_errors(item: impl ToTokens, error: &syn::Error) -> TokenStream {
+    let errors = error.to_compile_error();
+    quote! {
+        #item
+        #errors
+    }
+}
+
+/// `Some(value)` or `None`, spelled out in full so the user's scope can't
+/// shadow them.
+fn option(value: Option<impl ToTokens>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    }
+}

@@ -1,0 +1,82 @@
+//! The `#[command(...)]` attribute (DESIGN §4.1): it checks a command
+//! declaration at compile time and registers it in `cmdman::COMMANDS`. Use it
+//! through its re-export, `cmdman::command`.
+//!
+//! # Layout
+//! - [`command`]: the attribute; parse → validate → expand.
+//! - `parse`: the attribute's arguments, as written.
+//! - `validate`: the rules of DESIGN §4.1, name derivation, help from doc comments.
+//! - `expand`: the function, its `CommandDef` static and the async wrapper.
+
+use proc_macro::TokenStream;
+use proc_macro2::Span;
+use syn::ItemFn;
+
+mod expand;
+mod parse;
+mod validate;
+
+/// Declares a command: registers the function it is on in `cmdman::COMMANDS`
+/// as a `cmdman::CommandDef`, leaving the function itself unchanged.
+///
+/// ```ignore
+/// use cmdman::{command, CommandResult, Ctx};
+///
+/// /// Shows your session time.
+/// ///
+/// /// With a player target, shows theirs.
+/// #[command(target_pub, target_player, group = "default", args = "[player]")]
+/// async fn cmd_usage(ctx: &mut Ctx<'_>) -> CommandResult {
+///     ctx.reply().line("0 minutes");
+///     Ok(())
+/// }
+/// ```
+///
+/// The function is a free `fn` or `async fn` taking exactly `ctx: &mut Ctx<'_>`
+/// and returning `CommandResult`; its doc comment is the help text (the first
+/// line is the summary). Arguments, all optional, in any order, each at most once:
+///
+/// | argument | meaning | default |
+/// |---|---|---|
+/// | `name = "usage"` | the name: 1–32 lower-case ASCII letters and digits | from the function: `cmd_usage` → `usage`, `score_reset` → `scorereset` |
+/// | `aliases = ["help", "h"]` | other names, same rule | none |
+/// | `component = "core"` | the component (lower-case ASCII letters, digits, `_`, `-`) | the enclosing module's name |
+/// | `char = '*'` | bind to one cmd char (punctuation, not `\|`) | every cmd char |
+/// | `source_in_scope`, `source_in_scope = bool` | the sender must be in the attach scope | `true` |
+/// | `target_in_scope`, `target_in_scope = bool` | the target must be in the attach scope | `true` |
+/// | `target_pub`, `target_team`, `target_remote_team`, `target_player`, `target_external` (each also `= bool`) | the accepted target forms | none |
+/// | `group = "default"` | the command group of every form | none |
+/// | `group_pub = "..."`, `group_team`, `group_remote_team`, `group_player`, `group_external` | the command group of one form, overriding `group` | `group` |
+/// | `stealth`, `stealth = bool` | a denied use answers as an unknown command | `false` |
+/// | `args = "<player> [reason]"` | the argument part of the usage line | none |
+///
+/// Compile errors, each pointing at the argument at fault: both scopes `false`;
+/// no target form; `target_external` without `target_in_scope = false`; a group
+/// for a form the command does not accept; a bad name, alias, group, component or
+/// cmd char; an unknown, repeated or mistyped argument; a generic function, a
+/// `self` receiver, or any parameter besides `ctx` (typed arguments are not
+/// supported yet).
+#[proc_macro_attribute]
+pub fn command(args: TokenStream, item: TokenStream) -> TokenStream {
+    command_impl(args.into(), item.into()).into()
+}
+
+/// [`command`] on `proc_macro2` tokens: every problem is collected and reported
+/// together, after the unchanged item.
+fn command_impl(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(_) => {
+            let error = syn::Error::new(
+                Span::call_site(),
+                "`#[command]` goes on a function: `fn name(ctx: &mut Ctx<'_>) -> CommandResult`",
+            );
+            return expand::with_errors(item, &error);
+        }
+    };
+    let (args, parse_errors) = parse::parse(args);
+    match validate::validate(&args, parse_errors, &func) {
+        Ok(command) => expand::expand(&func, &command),
+        Err(error) => expand::with_errors(&func, &error),
+    }
+}

@@ -1,0 +1,197 @@
+//! The shared harness of the integration tests: a real zone on 127.0.0.1:0 with
+//! its own data directory, and a ChatNet client that reads exact lines.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use config::{Config, PasswordHashing, ZoneConfig};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use zone_server::{ServerConfig, ServerError};
+
+/// How long a test waits for a line before failing. Generous: it only bounds
+/// a hung test, no test measures time with it.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// The default zone config with cheap password hashing, so tests log in fast.
+pub fn test_config() -> ZoneConfig {
+    let mut zone = Config::embedded().unwrap().zone;
+    zone.accounts.password_hashing = PasswordHashing { memory_kib: 64, iterations: 1, parallelism: 1 };
+    zone
+}
+
+/// A zone running in this process.
+pub struct TestZone {
+    pub addr: std::net::SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), ServerError>>>,
+    data: Option<tempfile::TempDir>,
+}
+
+impl TestZone {
+    /// A zone on the test config and a new data directory.
+    pub async fn start() -> TestZone {
+        TestZone::start_with(test_config(), tempfile::tempdir().unwrap()).await
+    }
+
+    /// A zone on `zone` and the data directory `data` (reused across restarts).
+    pub async fn start_with(zone: ZoneConfig, data: tempfile::TempDir) -> TestZone {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let config = ServerConfig { config: Config { zone, dir: None }, data_dir: data.path().to_owned() };
+        let task = tokio::spawn(zone_server::run(listener, config, async {
+            let _ = stopped.await;
+        }));
+        TestZone { addr, stop: Some(stop), task: Some(task), data: Some(data) }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data.as_ref().unwrap().path()
+    }
+
+    /// A raw connection, not logged in.
+    pub async fn connect(&self) -> Client {
+        let stream = TcpStream::connect(self.addr).await.unwrap();
+        let (read, write) = stream.into_split();
+        Client { lines: BufReader::new(read).lines(), write, name: String::new() }
+    }
+
+    /// A logged-in client (password `pw`), past the welcome line.
+    pub async fn login(&self, name: &str) -> Client {
+        let mut client = self.connect().await;
+        client.send(&format!("LOGIN:1;test:{name}:pw")).await;
+        client.expect(&format!("LOGINOK:{name}")).await;
+        let welcome = client.recv().await;
+        assert!(welcome.starts_with("MSG:ARENA:Welcome to "), "{welcome}");
+        client.name = name.to_owned();
+        client
+    }
+
+    /// A logged-in client that has entered `realm` and read its `INARENA`
+    /// and `PLAYER` lines.
+    pub async fn enter(&self, name: &str, realm: &str) -> Client {
+        let mut client = self.login(name).await;
+        client.go(realm).await;
+        client
+    }
+
+    /// Shuts the zone down as SIGTERM would and waits for `run` to return.
+    /// Returns the data directory, for a restart.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        self.shutdown().await;
+        self.data.take().unwrap()
+    }
+
+    /// Fires the shutdown future and waits for `run` to return `Ok`.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let result = tokio::time::timeout(PATIENCE, task).await.expect("run() did not return");
+            result.unwrap().unwrap();
+        }
+    }
+}
+
+/// A ChatNet client.
+pub struct Client {
+    lines: Lines<BufReader<OwnedReadHalf>>,
+    write: OwnedWriteHalf,
+    pub name: String,
+}
+
+impl Client {
+    /// Sends one line (a `\n` is added).
+    pub async fn send(&mut self, line: &str) {
+        self.send_raw(format!("{line}\n").as_bytes()).await;
+    }
+
+    /// Sends bytes as they are.
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        self.write.write_all(bytes).await.unwrap();
+    }
+
+    /// The next line, skipping keepalive `NOOP`s; fails the test after
+    /// [`PATIENCE`] or when the server closes.
+    pub async fn recv(&mut self) -> String {
+        loop {
+            let line = tokio::time::timeout(PATIENCE, self.lines.next_line())
+                .await
+                .unwrap_or_else(|_| panic!("{}: no line from the server", self.name))
+                .unwrap()
+                .unwrap_or_else(|| panic!("{}: the server closed the connection", self.name));
+            if line != "NOOP" {
+                return line;
+            }
+        }
+    }
+
+    /// The next line must be `line`.
+    pub async fn expect(&mut self, line: &str) {
+        let got = self.recv().await;
+        assert_eq!(got, line, "{}: unexpected line", self.name);
+    }
+
+    /// The next line must start with `prefix`; returns it.
+    pub async fn expect_prefix(&mut self, prefix: &str) -> String {
+        let got = self.recv().await;
+        assert!(got.starts_with(prefix), "{}: expected {prefix:?}…, got {got:?}", self.name);
+        got
+    }
+
+    /// Lines up to and including the first that satisfies `last`.
+    pub async fn recv_until(&mut self, last: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            let line = self.recv().await;
+            let done = last(&line);
+            lines.push(line);
+            if done {
+                return lines;
+            }
+        }
+    }
+
+    /// The server must close the connection (after any lines, returned).
+    pub async fn expect_closed(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            match tokio::time::timeout(PATIENCE, self.lines.next_line()).await {
+                Ok(Ok(Some(line))) => lines.push(line),
+                Ok(Ok(None)) | Ok(Err(_)) => return lines,
+                Err(_) => panic!("{}: the connection stayed open; got {lines:?}", self.name),
+            }
+        }
+    }
+
+    /// `GO:realm`, reading `INARENA` and the `PLAYER` lines (returned).
+    pub async fn go(&mut self, realm: &str) -> Vec<String> {
+        self.send(&format!("GO:{realm}")).await;
+        self.expect_prefix("INARENA:").await;
+        let me = format!("PLAYER:{}:", self.name);
+        self.recv_until(|line| line.starts_with(&me)).await
+    }
+
+    /// Sends `line` and returns every line that arrives before a barrier: a
+    /// private message to oneself sent right after it (the server handles one
+    /// player's lines in order, and their queue is first in, first out).
+    pub async fn command(&mut self, line: &str) -> Vec<String> {
+        self.send(line).await;
+        self.barrier().await
+    }
+
+    /// Lines that arrive before a round trip through the server completes.
+    pub async fn barrier(&mut self) -> Vec<String> {
+        let marker = format!("MSG:PRIV:{}:barrier", self.name);
+        self.send(&format!("SEND:PRIV:{}:barrier", self.name)).await;
+        let mut lines = self.recv_until(|line| line == marker).await;
+        lines.pop();
+        lines
+    }
+}

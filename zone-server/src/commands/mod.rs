@@ -1,0 +1,36 @@
+//! The built-in commands, one file per family; each file is a component named
+//! after it. They reach the zone through [`Ctx::world`](cmdman::Ctx::world).
+
+use cmdman::{CommandError, Ctx};
+
+use crate::zone::Zone;
+
+pub mod find;
+pub mod help;
+pub mod realm;
+pub mod uptime;
+pub mod usage;
+
+/// The zone the command runs in.
+///
+/// # Errors
+/// A failure the player sees when dispatch was handed something else (only
+/// possible in a test harness).
+pub(crate) fn zone<'a>(ctx: &Ctx<'a>) -> Result<&'a Zone, CommandError> {
+    ctx.world::<Zone>().ok_or_else(|| CommandError::failed("this command needs a running zone"))
+}
+
+/// Seconds as `h:mm:ss`, hours unbounded: `0:05:12`, `27:03:10`.
+pub(crate) fn hms(secs: u64) -> String {
+    format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hms_pads_minutes_and_seconds() {
+        assert_eq!(super::hms(0), "0:00:00");
+        assert_eq!(super::hms(312), "0:05:12");
+        assert_eq!(super::hms(27 * 3600 + 190), "27:03:10");
+    }
+}

@@ -1,0 +1,37 @@
+//! `?arena` and `?go`: the realms and moving between them.
+
+use std::fmt::Write as _;
+
+use cmdman::{CommandError, CommandResult, Ctx, command};
+
+use super::zone;
+
+/// Lists the realms and how many players are in each.
+///
+/// Realms that are not public are listed only to the players in them.
+#[command(target_pub, group = "default")]
+fn cmd_arena(ctx: &mut Ctx<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let here = zone.player(ctx.sender().id).and_then(|player| player.realm_name);
+    let mut reply = ctx.reply();
+    let _ = writeln!(reply, "Realms (players):");
+    for realm in zone.realms() {
+        let current = here.as_deref() == Some(&*realm.name);
+        if !realm.public && !current {
+            continue;
+        }
+        let mark = if current { " (you are here)" } else { "" };
+        let _ = writeln!(reply, "  {} {}{mark}", realm.name, realm.player_count);
+    }
+    Ok(())
+}
+
+/// Moves you to another realm, creating it if it does not exist.
+///
+/// With no name, moves you to the first public realm. The same as ChatNet's
+/// `GO:realm`.
+#[command(target_pub, group = "default", args = "[realm]")]
+fn cmd_go(ctx: &mut Ctx<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    zone.enter(ctx.sender().id, ctx.params().trim()).map_err(|error| CommandError::failed(error.to_string()))
+}

@@ -1,0 +1,41 @@
+//! `?usage`: how long a player has been connected, this session and in total.
+
+use std::fmt::Write as _;
+
+use cmdman::{CommandError, CommandResult, Ctx, Target, command};
+
+use super::{hms, zone};
+
+/// Shows session time, total connected time and first login.
+///
+/// Sent in public, it shows yours. Sent privately to a player (`/?usage`, or
+/// `SEND:PRIVCMD:name:?usage`), it shows theirs.
+#[command(target_pub, target_player, group = "default")]
+async fn cmd_usage(ctx: &mut Ctx<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let id = match ctx.target() {
+        Target::Player(player) => player.id,
+        _ => ctx.sender().id,
+    };
+    let Some(player) = zone.player(id) else {
+        return Err(CommandError::failed("that player is no longer online"));
+    };
+    let session = player.session_start.elapsed();
+    // Earlier sessions may have been saved since this one began: read the store.
+    let store = zone.store().clone();
+    let name = player.name.clone();
+    let stored = tokio::task::spawn_blocking(move || store.account(&name)).await;
+    let account = match stored {
+        Ok(Ok(Some(account))) => account,
+        _ => player.account.clone(),
+    };
+    let _ = writeln!(
+        ctx.reply(),
+        "{}: session {}, total {}, first login {} UTC",
+        player.name,
+        hms(session.as_secs()),
+        hms((account.total + session).as_secs()),
+        account.first_login,
+    );
+    Ok(())
+}

@@ -1,0 +1,21 @@
+//! zone-server: a game-zone server speaking ChatNet, whose commands run through
+//! the scoped command manager ([`cmdman`]).
+//!
+//! # Layout
+//! - [`server`]: [`run`], the accept loop and graceful shutdown.
+//! - [`connection`](crate::connection): one connection: login, routing, output.
+//! - [`chatnet`]: the ChatNet 1.6 codec and messages.
+//! - [`zone`]: players, realms, teams and chat routing.
+//! - [`outbox`]: per-player bounded outbound queues.
+//! - [`store`]: accounts and usage in SQLite.
+//! - [`commands`]: the built-in commands, one file per family.
+
+pub mod chatnet;
+pub mod commands;
+mod connection;
+pub mod outbox;
+pub mod server;
+pub mod store;
+pub mod zone;
+
+pub use server::{ServerConfig, ServerError, run};

@@ -1,0 +1,90 @@
+//! The zone-server binary: parses the command line, loads the config, starts
+//! tracing, binds, and hands over to [`zone_server::run`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+use zone_server::ServerConfig;
+
+/// A game-zone server speaking ChatNet.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Config directory (zone.ron); without it the embedded default is used.
+    #[arg(long, value_name = "DIR")]
+    config: Option<PathBuf>,
+    /// Address to listen on, overriding the config's `listen`.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// Directory for the server's own state (zone.db); created if missing.
+    #[arg(long, value_name = "DIR", default_value = "data")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Writes the default config, with comments, into DIR (never overwriting).
+    Init {
+        /// The directory to create.
+        dir: PathBuf,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+
+    if let Some(Command::Init { dir }) = &cli.command {
+        for path in config::load::init(dir)? {
+            println!("wrote {}", path.display());
+        }
+        println!("run it with: zone-server --config {}", dir.display());
+        return Ok(());
+    }
+
+    let config = match &cli.config {
+        Some(dir) => config::Config::load(dir)?,
+        None => config::Config::embedded()?,
+    };
+    let listen = cli.listen.unwrap_or(config.zone.listen);
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+        let server = ServerConfig { config, data_dir: cli.data };
+        zone_server::run(listener, server, shutdown_signal()).await?;
+        anyhow::Ok(())
+    })
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(error) => {
+                tracing::warn!("cannot listen for SIGTERM: {error}");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,78 @@
+//! A player's outbound queue: a bounded channel of encoded lines drained by the
+//! connection task. Senders never wait: when the queue is full the player is
+//! too slow a reader and is disconnected, so they never slow the realm.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
+use tokio_util::sync::CancellationToken;
+
+use crate::chatnet::ServerLine;
+
+/// The sending side of one connection's queue. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    tx: mpsc::Sender<Bytes>,
+    kick: Arc<Kick>,
+}
+
+/// A request to close a connection, with the reason the player is shown.
+#[derive(Debug, Default)]
+pub struct Kick {
+    token: CancellationToken,
+    reason: Mutex<Option<String>>,
+}
+
+impl Kick {
+    /// Resolves once the connection is to be closed.
+    pub async fn requested(&self) {
+        self.token.cancelled().await
+    }
+
+    /// The reason given by the first [`Outbox::kick`].
+    pub fn reason(&self) -> Option<String> {
+        self.reason.lock().clone()
+    }
+}
+
+impl Outbox {
+    /// A queue of `capacity` lines: the outbox and the receiver the connection
+    /// task drains.
+    pub fn new(capacity: usize) -> (Outbox, mpsc::Receiver<Bytes>, Arc<Kick>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        let kick = Arc::new(Kick::default());
+        (Outbox { tx, kick: kick.clone() }, rx, kick)
+    }
+
+    /// Queues an encoded line. A full queue disconnects the player.
+    pub fn send(&self, line: Bytes) {
+        match self.tx.try_send(line) {
+            Ok(()) | Err(TrySendError::Closed(_)) => {}
+            Err(TrySendError::Full(_)) => self.kick("you were not reading fast enough"),
+        }
+    }
+
+    /// Encodes and queues a line.
+    pub fn line(&self, line: ServerLine<'_>) {
+        self.send(line.encode());
+    }
+
+    /// Queues a `MSG:ARENA:` line.
+    pub fn arena(&self, text: &str) {
+        self.line(ServerLine::Arena(text));
+    }
+
+    /// Asks the connection to close, telling the player `reason`. The first
+    /// reason given is kept.
+    pub fn kick(&self, reason: impl Into<String>) {
+        let mut slot = self.kick.reason.lock();
+        if slot.is_none() {
+            *slot = Some(reason.into());
+        }
+        drop(slot);
+        self.kick.token.cancel();
+    }
+}

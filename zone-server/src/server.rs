@@ -1,0 +1,104 @@
+//! The accept loop: builds the zone, serves each connection on its own task
+//! under the connection limit, and shuts down gracefully when told to.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cmdman::{Registry, RegistryError, Settings};
+use thiserror::Error;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{error, info};
+
+use crate::chatnet::ServerLine;
+use crate::connection::serve;
+use crate::store::{OpenError, SqliteStore};
+use crate::zone::Zone;
+
+/// What [`run`] needs besides the listener.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The loaded configuration (a directory or the embedded default).
+    pub config: config::Config,
+    /// Where the server keeps its own state (`zone.db`); created if missing.
+    pub data_dir: PathBuf,
+}
+
+/// Why the server could not start.
+#[derive(Debug, Error)]
+pub enum ServerError {
+    /// The command table is invalid (a duplicate name, an illegal declaration).
+    #[error("command registry: {0}")]
+    Registry(#[from] RegistryError),
+    /// The data directory or database cannot be used.
+    #[error("data store: {0}")]
+    Store(#[from] OpenError),
+    /// The listener has no local address.
+    #[error("listener: {0}")]
+    Listener(#[from] std::io::Error),
+}
+
+/// Runs the zone on `listener` until `shutdown` resolves, then tells every
+/// online player, saves their session time, and returns once every connection
+/// has closed.
+///
+/// # Errors
+/// [`ServerError`] when the zone cannot start; once serving, it returns `Ok`.
+pub async fn run(
+    listener: TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServerError> {
+    let zone_config = config.config.zone;
+    let settings =
+        Settings { cmd_chars: zone_config.cmd_chars.clone(), multi_limit: zone_config.limits.multi_commands };
+    let registry = Registry::linked(settings)?;
+    let store = SqliteStore::open(&config.data_dir)?;
+    let connection_limit = zone_config.limits.connections;
+    let zone = Arc::new(Zone::new(zone_config, registry, Arc::new(store)));
+    info!("listening on {}", listener.local_addr()?);
+
+    let stop = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let permits = Arc::new(Semaphore::new(connection_limit));
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => match permits.clone().try_acquire_owned() {
+                    Ok(permit) => {
+                        let (zone, stop) = (zone.clone(), stop.clone());
+                        tracker.spawn(async move {
+                            serve(stream, zone, stop).await;
+                            drop(permit);
+                        });
+                    }
+                    Err(_) => {
+                        tracker.spawn(async move {
+                            let mut stream = stream;
+                            let line = ServerLine::LoginBad("the zone is full; try again later").encode();
+                            let _ = stream.write_all(&line).await;
+                        });
+                    }
+                },
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    error!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+        }
+    }
+    info!(players = zone.player_count(), "shutting down");
+    stop.cancel();
+    tracker.close();
+    tracker.wait().await;
+    info!("shut down");
+    Ok(())
+}

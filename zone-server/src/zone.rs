@@ -1,0 +1,416 @@
+//! Zone state (DESIGN §3): the players online, the realms they are in and their
+//! teams (freqs), and the chat routing between them. One short lock guards it;
+//! nothing awaits while holding it, and sending only queues.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Instant;
+
+use bytes::Bytes;
+use cmdman::{Location, PlayerId, RealmId, Registry};
+use config::{ZoneConfig, zone::valid_realm_name};
+use parking_lot::RwLock;
+
+use crate::chatnet::ServerLine;
+use crate::outbox::Outbox;
+use crate::store::{Account, Store};
+
+/// Chat clients are spectators (ChatNet 1.6).
+pub const SPEC_SHIP: u8 = 8;
+/// The highest freq a player may change to (ASSS's limit).
+pub const MAX_FREQ: u16 = 9999;
+
+/// The zone: configuration, command table, store, and who is where.
+pub struct Zone {
+    config: ZoneConfig,
+    registry: Registry,
+    store: Arc<dyn Store>,
+    started: Instant,
+    next_player: AtomicU32,
+    state: RwLock<State>,
+}
+
+#[derive(Default)]
+struct State {
+    players: HashMap<PlayerId, Online>,
+    /// Lower-case name → id.
+    names: HashMap<String, PlayerId>,
+    realms: HashMap<RealmId, Realm>,
+    /// Lower-case name → id.
+    realm_names: HashMap<String, RealmId>,
+    next_realm: u32,
+}
+
+struct Online {
+    name: Arc<str>,
+    outbox: Outbox,
+    realm: Option<RealmId>,
+    freq: u16,
+    ship: u8,
+    session_start: Instant,
+    account: Account,
+}
+
+struct Realm {
+    name: Arc<str>,
+    declared: bool,
+    public: bool,
+    /// In order of entry.
+    players: Vec<PlayerId>,
+}
+
+/// A copy of what the zone knows of one online player.
+#[derive(Debug, Clone)]
+pub struct PlayerInfo {
+    /// The session id.
+    pub id: PlayerId,
+    /// The name as capitalised at login.
+    pub name: Arc<str>,
+    /// Where the player is.
+    pub location: Location,
+    /// The realm's name, if in one.
+    pub realm_name: Option<Arc<str>>,
+    /// The freq, if in a realm.
+    pub freq: Option<u16>,
+    /// When the session started.
+    pub session_start: Instant,
+    /// The account as it was at login.
+    pub account: Account,
+    /// The player's queue.
+    pub outbox: Outbox,
+}
+
+/// A realm as `?arena` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RealmSummary {
+    /// The realm's name.
+    pub name: Arc<str>,
+    /// Players in it.
+    pub player_count: usize,
+    /// Whether it is public.
+    pub public: bool,
+}
+
+/// Why a player could not enter a realm; the text is the player's answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnterError {
+    /// The name is not a valid realm name.
+    #[error("'{0}' is not a realm name: use 1 to {1} letters, digits, '_' or '-'")]
+    BadName(String, usize),
+    /// No public realm exists for `GO:` with no name.
+    #[error("there is no public realm; enter one by name")]
+    NoPublicRealm,
+    /// The realm limit is reached.
+    #[error("no more realms can be created now; try an existing one (?arena)")]
+    TooManyRealms,
+}
+
+impl Zone {
+    /// A zone with the realms `config` declares and no players.
+    pub fn new(config: ZoneConfig, registry: Registry, store: Arc<dyn Store>) -> Zone {
+        let mut state = State::default();
+        for realm in &config.realms {
+            state.create_realm(&realm.name.to_ascii_lowercase(), true, realm.public);
+        }
+        Zone {
+            config,
+            registry,
+            store,
+            started: Instant::now(),
+            next_player: AtomicU32::new(1),
+            state: RwLock::new(state),
+        }
+    }
+
+    /// The zone's configuration.
+    pub fn config(&self) -> &ZoneConfig {
+        &self.config
+    }
+
+    /// The command table.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The persistent store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// When the zone started.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// Adds a logged-in player. When the name is online already, that session
+    /// is closed with a notice and removed first: the newest login wins.
+    pub fn join(&self, name: &str, outbox: Outbox, account: Account) -> PlayerId {
+        let id = PlayerId(self.next_player.fetch_add(1, Ordering::Relaxed));
+        let key = name.to_lowercase();
+        let mut state = self.state.write();
+        if let Some(old) = state.names.get(&key).copied()
+            && let Some(online) = state.remove_player(old)
+        {
+            online.outbox.kick("you logged in from another connection");
+        }
+        state.names.insert(key, id);
+        state.players.insert(
+            id,
+            Online {
+                name: name.into(),
+                outbox,
+                realm: None,
+                freq: 0,
+                ship: SPEC_SHIP,
+                session_start: Instant::now(),
+                account,
+            },
+        );
+        id
+    }
+
+    /// Removes a player (disconnect), telling their realm. Nothing happens when
+    /// the session was already replaced by a newer login.
+    pub fn leave(&self, id: PlayerId) {
+        self.state.write().remove_player(id);
+    }
+
+    /// Moves a player into the realm `name` (`""`: the first public realm),
+    /// creating it if needed; sends them `INARENA` and the `PLAYER` list, and
+    /// the others `LEAVING`/`ENTERING`.
+    ///
+    /// # Errors
+    /// [`EnterError`] with the player's answer; the player stays where they were.
+    pub fn enter(&self, id: PlayerId, name: &str) -> Result<(), EnterError> {
+        let mut state = self.state.write();
+        let key = if name.is_empty() {
+            let first_public = self.config.realms.iter().find(|realm| realm.public);
+            match first_public {
+                Some(realm) => realm.name.to_ascii_lowercase(),
+                None => return Err(EnterError::NoPublicRealm),
+            }
+        } else {
+            if !valid_realm_name(name, self.config.limits.realm_name_length) {
+                return Err(EnterError::BadName(name.to_owned(), self.config.limits.realm_name_length));
+            }
+            name.to_ascii_lowercase()
+        };
+        if !state.players.contains_key(&id) {
+            return Ok(());
+        }
+        let realm_id = match state.realm_names.get(&key) {
+            Some(&realm_id) => realm_id,
+            None => {
+                if state.realms.len() >= self.config.limits.realms {
+                    return Err(EnterError::TooManyRealms);
+                }
+                state.create_realm(&key, false, true)
+            }
+        };
+        state.leave_realm(id);
+        let spec_freq = self.config.spec_freq;
+        let State { players, realms, .. } = &mut *state;
+        let Some(player) = players.get_mut(&id) else { return Ok(()) };
+        let Some(realm) = realms.get_mut(&realm_id) else { return Ok(()) };
+        player.realm = Some(realm_id);
+        player.freq = spec_freq;
+        player.ship = SPEC_SHIP;
+        realm.players.push(id);
+        let (name, outbox) = (player.name.clone(), player.outbox.clone());
+        outbox.line(ServerLine::InArena { realm: &realm.name, freq: spec_freq });
+        let entering = ServerLine::Entering { name: &name, ship: SPEC_SHIP, freq: spec_freq }.encode();
+        for other in &realm.players {
+            let Some(present) = players.get(other) else { continue };
+            outbox.line(ServerLine::Player { name: &present.name, ship: present.ship, freq: present.freq });
+            if *other != id {
+                present.outbox.send(entering.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts a player on `freq` in their realm and tells the realm
+    /// (`SHIPFREQCHANGE`, to the player too).
+    ///
+    /// # Errors
+    /// The player's answer when they are in no realm.
+    pub fn change_freq(&self, id: PlayerId, freq: u16) -> Result<(), &'static str> {
+        let mut state = self.state.write();
+        let State { players, realms, .. } = &mut *state;
+        let Some(player) = players.get_mut(&id) else { return Ok(()) };
+        let Some(realm) = player.realm.and_then(|realm| realms.get(&realm)) else {
+            return Err("enter a realm before changing freq");
+        };
+        player.freq = freq;
+        let line = ServerLine::ShipFreqChange { name: &player.name, ship: player.ship, freq }.encode();
+        broadcast(players, &realm.players, None, &line);
+        Ok(())
+    }
+
+    /// Public chat (`MSG:PUB`, or `MSG:PUBM` for a macro) to the others in the
+    /// sender's realm.
+    ///
+    /// # Errors
+    /// The player's answer when they are in no realm.
+    pub fn chat_pub(&self, id: PlayerId, text: &str, macro_: bool) -> Result<(), &'static str> {
+        let state = self.state.read();
+        let Some(player) = state.players.get(&id) else { return Ok(()) };
+        let Some(realm) = player.realm.and_then(|realm| state.realms.get(&realm)) else {
+            return Err("enter a realm before chatting in public");
+        };
+        let line = if macro_ {
+            ServerLine::Pubm { name: &player.name, text }
+        } else {
+            ServerLine::Pub { name: &player.name, text }
+        };
+        broadcast(&state.players, &realm.players, Some(id), &line.encode());
+        Ok(())
+    }
+
+    /// Team chat (`MSG:FREQ`) to the others on `freq` in the sender's realm.
+    ///
+    /// # Errors
+    /// The player's answer when they are in no realm.
+    pub fn chat_freq(&self, id: PlayerId, freq: u16, text: &str) -> Result<(), &'static str> {
+        let state = self.state.read();
+        let Some(player) = state.players.get(&id) else { return Ok(()) };
+        let Some(realm) = player.realm.and_then(|realm| state.realms.get(&realm)) else {
+            return Err("enter a realm before chatting to a team");
+        };
+        let line = ServerLine::Freq { name: &player.name, text }.encode();
+        for other in &realm.players {
+            match state.players.get(other) {
+                Some(present) if *other != id && present.freq == freq => present.outbox.send(line.clone()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// A private message (`MSG:PRIV`) to `to`, in any realm.
+    ///
+    /// # Errors
+    /// The player's answer when nobody of that name is online.
+    pub fn chat_priv(&self, id: PlayerId, to: &str, text: &str) -> Result<(), String> {
+        let state = self.state.read();
+        let Some(player) = state.players.get(&id) else { return Ok(()) };
+        let Some(target) = state.names.get(&to.to_lowercase()).and_then(|to| state.players.get(to)) else {
+            return Err(format!("no player named '{to}' is online"));
+        };
+        target.outbox.line(ServerLine::Priv { name: &player.name, text });
+        Ok(())
+    }
+
+    /// What the zone knows of player `id`.
+    pub fn player(&self, id: PlayerId) -> Option<PlayerInfo> {
+        let state = self.state.read();
+        state.info(id)
+    }
+
+    /// The online player named `name` (any case).
+    pub fn find(&self, name: &str) -> Option<PlayerInfo> {
+        let state = self.state.read();
+        state.names.get(&name.to_lowercase()).and_then(|&id| state.info(id))
+    }
+
+    /// The online player whose name is `name` or, failing that, the only one
+    /// whose name starts with it (any case).
+    pub fn find_prefix(&self, name: &str) -> Option<PlayerInfo> {
+        if let Some(found) = self.find(name) {
+            return Some(found);
+        }
+        let prefix = name.to_lowercase();
+        let state = self.state.read();
+        let mut matches = state.names.iter().filter(|(key, _)| key.starts_with(&prefix));
+        match (matches.next(), matches.next()) {
+            (Some((_, &id)), None) => state.info(id),
+            _ => None,
+        }
+    }
+
+    /// Every realm, in name order.
+    pub fn realms(&self) -> Vec<RealmSummary> {
+        let state = self.state.read();
+        let mut realms: Vec<RealmSummary> = state
+            .realms
+            .values()
+            .map(|realm| RealmSummary {
+                name: realm.name.clone(),
+                player_count: realm.players.len(),
+                public: realm.public,
+            })
+            .collect();
+        realms.sort_by(|a, b| a.name.cmp(&b.name));
+        realms
+    }
+
+    /// How many players are online.
+    pub fn player_count(&self) -> usize {
+        self.state.read().players.len()
+    }
+}
+
+fn broadcast(players: &HashMap<PlayerId, Online>, to: &[PlayerId], except: Option<PlayerId>, line: &Bytes) {
+    for id in to {
+        if Some(*id) == except {
+            continue;
+        }
+        if let Some(player) = players.get(id) {
+            player.outbox.send(line.clone());
+        }
+    }
+}
+
+impl State {
+    fn create_realm(&mut self, key: &str, declared: bool, public: bool) -> RealmId {
+        let id = RealmId(self.next_realm);
+        self.next_realm += 1;
+        self.realms.insert(id, Realm { name: key.into(), declared, public, players: Vec::new() });
+        self.realm_names.insert(key.to_owned(), id);
+        id
+    }
+
+    /// Takes the player out of their realm, telling the others; a realm that
+    /// was created on demand goes when its last player does.
+    fn leave_realm(&mut self, id: PlayerId) {
+        let Some(player) = self.players.get_mut(&id) else { return };
+        let Some(realm_id) = player.realm.take() else { return };
+        let name = player.name.clone();
+        let Some(realm) = self.realms.get_mut(&realm_id) else { return };
+        realm.players.retain(|other| *other != id);
+        let line = ServerLine::Leaving(&name).encode();
+        broadcast(&self.players, &realm.players, None, &line);
+        if realm.players.is_empty() && !realm.declared {
+            let key = realm.name.to_string();
+            self.realms.remove(&realm_id);
+            self.realm_names.remove(&key);
+        }
+    }
+
+    fn remove_player(&mut self, id: PlayerId) -> Option<Online> {
+        self.leave_realm(id);
+        let online = self.players.remove(&id)?;
+        let key = online.name.to_lowercase();
+        if self.names.get(&key) == Some(&id) {
+            self.names.remove(&key);
+        }
+        Some(online)
+    }
+
+    fn info(&self, id: PlayerId) -> Option<PlayerInfo> {
+        let player = self.players.get(&id)?;
+        let realm_name =
+            player.realm.and_then(|realm| self.realms.get(&realm)).map(|realm| realm.name.clone());
+        Some(PlayerInfo {
+            id,
+            name: player.name.clone(),
+            location: Location { realm: player.realm, game: None },
+            realm_name,
+            freq: player.realm.map(|_| player.freq),
+            session_start: player.session_start,
+            account: player.account.clone(),
+            outbox: player.outbox.clone(),
+        })
+    }
+}
