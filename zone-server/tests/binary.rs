@@ -1,0 +1,122 @@
+//! The `zone-server` binary as an operator runs it: `init`, `--config`,
+//! `--listen`, `--data`, config errors with positions, and SIGTERM.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_zone-server");
+
+/// Starts the binary and returns it with the address from its
+/// `listening on ADDR` log line.
+fn start(args: &[&str]) -> (Child, String, BufReader<ChildStderr>) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "the server exited before listening");
+        if let Some((_, addr)) = line.trim_end().split_once("listening on ") {
+            return (child, addr.to_owned(), stderr);
+        }
+    }
+}
+
+struct Client {
+    lines: BufReader<TcpStream>,
+    stream: TcpStream,
+}
+
+impl Client {
+    fn connect(addr: &str) -> Client {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        Client { lines: BufReader::new(stream.try_clone().unwrap()), stream }
+    }
+
+    fn send(&mut self, line: &str) {
+        self.stream.write_all(format!("{line}\n").as_bytes()).unwrap();
+    }
+
+    /// The next line; `None` when the server closed the connection.
+    fn recv(&mut self) -> Option<String> {
+        let mut line = String::new();
+        match self.lines.read_line(&mut line).unwrap() {
+            0 => None,
+            _ => Some(line.trim_end().to_owned()),
+        }
+    }
+}
+
+#[test]
+fn sigterm_notifies_players_and_exits_zero() {
+    let data = tempfile::tempdir().unwrap();
+    let data_arg = data.path().to_str().unwrap();
+    let (mut child, addr, _stderr) = start(&["--listen", "127.0.0.1:0", "--data", data_arg]);
+    let mut alice = Client::connect(&addr);
+    alice.send("LOGIN:1;test:Alice:pw");
+    assert_eq!(alice.recv().as_deref(), Some("LOGINOK:Alice"));
+    assert!(alice.recv().unwrap().starts_with("MSG:ARENA:Welcome to zone-server, Alice."));
+
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    assert_eq!(alice.recv().as_deref(), Some("MSG:ARENA:The zone is shutting down. Goodbye."));
+    assert_eq!(alice.recv(), None);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status}");
+    assert!(data.path().join("zone.db").exists());
+}
+
+#[test]
+fn init_writes_a_config_the_server_runs_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_dir = dir.path().join("conf");
+    let output = Command::new(BIN).arg("init").arg(&config_dir).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let zone_ron = std::fs::read_to_string(config_dir.join("zone.ron")).unwrap();
+    assert!(zone_ron.contains("// "), "the written config is commented");
+    // A second init refuses to overwrite.
+    let again = Command::new(BIN).arg("init").arg(&config_dir).output().unwrap();
+    assert!(!again.status.success());
+
+    let data = dir.path().join("data");
+    let args = [
+        "--config",
+        config_dir.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+        data.to_str().unwrap(),
+    ];
+    let (mut child, addr, _stderr) = start(&args);
+    let mut bob = Client::connect(&addr);
+    bob.send("LOGIN:1;test:Bob:pw");
+    assert_eq!(bob.recv().as_deref(), Some("LOGINOK:Bob"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_config_error_names_file_line_and_column_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone_ron = dir.path().join("zone.ron");
+    std::fs::write(&zone_ron, "(\n    name: \"z\",\n    realms: [(name: \"lobby\", pubic: true)],\n)\n")
+        .unwrap();
+    let output = Command::new(BIN)
+        .args(["--config", dir.path().to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!("{}:3:", zone_ron.display());
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(stderr.contains("pubic"), "{stderr}");
+}
