@@ -10,7 +10,9 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_zone-server");
 
 /// Starts the binary and returns it with the address from its
-/// `listening on ADDR` log line.
+/// `listening on ADDR` log line. The caller waits for the child; a panic on
+/// the way ends the test process, which reaps it.
+#[allow(clippy::zombie_processes)]
 fn start(args: &[&str]) -> (Child, String, BufReader<ChildStderr>) {
     let mut child = Command::new(BIN)
         .args(args)
@@ -23,7 +25,10 @@ fn start(args: &[&str]) -> (Child, String, BufReader<ChildStderr>) {
     let mut line = String::new();
     loop {
         line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "the server exited before listening");
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            let status = child.wait().unwrap();
+            panic!("the server exited before listening: {status}");
+        }
         if let Some((_, addr)) = line.trim_end().split_once("listening on ") {
             return (child, addr.to_owned(), stderr);
         }
