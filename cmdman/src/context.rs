@@ -65,13 +65,14 @@ impl<'a> Ctx<'a> {
 
     /// A reply stream to the sender.
     pub fn reply(&mut self) -> Reply<'_> {
-        Reply::new(self.sink, Recipient::Sender)
+        Reply::new(self.sink, Some(Recipient::Sender))
     }
 
     /// A reply stream to the target player, for the player form; lines written
     /// to it in any other form are dropped.
     pub fn reply_to_target(&mut self) -> Reply<'_> {
-        Reply::new(self.sink, Recipient::Target)
+        let to = matches!(self.target, Target::Player(_)).then_some(Recipient::Target);
+        Reply::new(self.sink, to)
     }
 }
 

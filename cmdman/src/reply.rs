@@ -43,23 +43,30 @@ impl ReplySink for Collected {
 /// `Reply` is dropped, so `writeln!(ctx.reply(), "...")` sends one line.
 pub struct Reply<'a> {
     sink: &'a mut (dyn ReplySink + Send),
-    to: Recipient,
+    /// `None`: the lines go nowhere (a target reply without a player target).
+    to: Option<Recipient>,
     pending: String,
 }
 
 impl<'a> Reply<'a> {
-    pub(crate) fn new(sink: &'a mut (dyn ReplySink + Send), to: Recipient) -> Reply<'a> {
+    pub(crate) fn new(sink: &'a mut (dyn ReplySink + Send), to: Option<Recipient>) -> Reply<'a> {
         Reply { sink, to, pending: String::new() }
+    }
+
+    fn send(&mut self, line: &str) {
+        if let Some(to) = self.to {
+            self.sink.line(to, line);
+        }
     }
 
     /// Sends `text` as one line (embedded newlines start new lines).
     pub fn line(&mut self, text: &str) {
         if !self.pending.is_empty() {
             let pending = std::mem::take(&mut self.pending);
-            self.sink.line(self.to, &pending);
+            self.send(&pending);
         }
         for part in text.split('\n') {
-            self.sink.line(self.to, part);
+            self.send(part);
         }
     }
 }
@@ -69,8 +76,8 @@ impl fmt::Write for Reply<'_> {
         let mut rest = s;
         while let Some(end) = rest.find('\n') {
             self.pending.push_str(&rest[..end]);
-            self.sink.line(self.to, &self.pending);
-            self.pending.clear();
+            let line = std::mem::take(&mut self.pending);
+            self.send(&line);
             rest = &rest[end + 1..];
         }
         self.pending.push_str(rest);
@@ -81,7 +88,8 @@ impl fmt::Write for Reply<'_> {
 impl Drop for Reply<'_> {
     fn drop(&mut self) {
         if !self.pending.is_empty() {
-            self.sink.line(self.to, &self.pending);
+            let pending = std::mem::take(&mut self.pending);
+            self.send(&pending);
         }
     }
 }
@@ -101,7 +109,7 @@ mod tests {
     fn write_cuts_lines_and_flushes_the_rest_on_drop() {
         let mut sink = Collected::default();
         {
-            let mut reply = Reply::new(&mut sink, Recipient::Sender);
+            let mut reply = Reply::new(&mut sink, Some(Recipient::Sender));
             write!(reply, "a{}", 1).unwrap();
             writeln!(reply, " b").unwrap();
             write!(reply, "c\nd").unwrap();
@@ -113,7 +121,9 @@ mod tests {
     #[test]
     fn line_sends_each_embedded_line() {
         let mut sink = Collected::default();
-        Reply::new(&mut sink, Recipient::Target).line("x\ny");
+        Reply::new(&mut sink, Some(Recipient::Target)).line("x\ny");
         assert_eq!(sink.target, ["x", "y"]);
+        Reply::new(&mut sink, None).line("dropped");
+        assert_eq!(sink, Collected { sender: vec![], target: vec!["x".into(), "y".into()] });
     }
 }

@@ -1,0 +1,213 @@
+//! The command manager alone, with no server: registration errors, lookup by
+//! cmd char and name, target forms, `?|a|b` lines and handler errors, using
+//! commands declared with `#[command]` in this test crate.
+#![allow(clippy::unwrap_used)]
+
+use std::fmt::Write as _;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use cmdman::{
+    Addressee, Collected, CommandDef, CommandError, CommandResult, Ctx, Forms, Handler, Location, Outcome,
+    Player, PlayerId, RealmId, Registry, RegistryError, Request, Settings, Target, command,
+};
+
+/// Says hello, naming the target.
+#[command(target_pub, target_player, group = "default")]
+fn cmd_hello(ctx: &mut Ctx<'_>) -> CommandResult {
+    let whom = match ctx.target() {
+        Target::Player(player) => player.name.to_owned(),
+        _ => "everyone".to_owned(),
+    };
+    let sender = ctx.sender();
+    let _ = write!(ctx.reply(), "hello {whom} from {}", sender.name);
+    ctx.reply_to_target().line("someone said hello");
+    Ok(())
+}
+
+/// Needs a number.
+#[command(target_pub, args = "<n>")]
+fn cmd_count(ctx: &mut Ctx<'_>) -> CommandResult {
+    let n: u32 = ctx.params().parse().map_err(|_| CommandError::usage("That is not a number."))?;
+    ctx.reply().line(&format!("counted {n}"));
+    Ok(())
+}
+
+/// Only for `*`.
+#[command(char = '*', target_pub, target_team, target_remote_team)]
+fn cmd_warn(ctx: &mut Ctx<'_>) -> CommandResult {
+    let line = format!("warned {:?} via {}", ctx.form(), ctx.params());
+    ctx.reply().line(&line);
+    Ok(())
+}
+
+/// Hidden.
+#[command(target_player, stealth)]
+async fn cmd_secret(ctx: &mut Ctx<'_>) -> CommandResult {
+    ctx.reply().line("secret");
+    Ok(())
+}
+
+fn registry() -> Registry {
+    Registry::linked(Settings::default()).unwrap()
+}
+
+const ALICE: Player<'static> = Player {
+    id: PlayerId(1),
+    name: "Alice",
+    location: Location { realm: Some(RealmId(0)), game: None },
+    freq: Some(3),
+};
+const BOB: Player<'static> = Player {
+    id: PlayerId(2),
+    name: "Bob",
+    location: Location { realm: Some(RealmId(1)), game: None },
+    freq: Some(0),
+};
+
+/// Dispatches and polls once: these handlers never wait.
+fn run(registry: &Registry, addressee: Addressee<'_>, line: &str) -> (Outcome, Collected) {
+    let mut sink = Collected::default();
+    let request = Request { sender: ALICE, addressee, line, world: &() };
+    let outcome = {
+        let mut future = pin!(registry.dispatch(request, &mut sink));
+        match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(outcome) => outcome,
+            Poll::Pending => panic!("dispatch waited"),
+        }
+    };
+    (outcome, sink)
+}
+
+#[test]
+fn the_linked_table_holds_this_crates_commands() {
+    let names: Vec<&str> = registry().commands().iter().map(|command| command.name()).collect();
+    assert_eq!(names, ["count", "hello", "secret", "warn"]);
+    assert_eq!(registry().commands()[0].component(), "dispatch");
+}
+
+#[test]
+fn pub_and_player_forms_reach_the_handler_with_their_target() {
+    let registry = registry();
+    let (outcome, sink) = run(&registry, Addressee::Pub, "?HELLO");
+    assert_eq!(outcome, Outcome::Ran);
+    assert_eq!(sink.sender, ["hello everyone from Alice"]);
+    assert!(sink.target.is_empty());
+
+    let (_, sink) = run(&registry, Addressee::Player(BOB), "hello");
+    assert_eq!(sink.sender, ["hello Bob from Alice"]);
+    assert_eq!(sink.target, ["someone said hello"]);
+}
+
+#[test]
+fn a_form_the_command_does_not_take_is_refused_by_name() {
+    let registry = registry();
+    let (outcome, sink) = run(&registry, Addressee::External("Ghost"), "?hello");
+    assert_eq!(outcome, Outcome::WrongForm);
+    assert_eq!(
+        sink.sender,
+        ["?hello cannot be sent to a name outside the zone; send it in public or to a player."]
+    );
+}
+
+#[test]
+fn team_form_depends_on_the_senders_freq() {
+    let registry = registry();
+    let (_, own) = run(&registry, Addressee::Team(3), "*warn x");
+    assert_eq!(own.sender, ["warned Team via x"]);
+    let (_, other) = run(&registry, Addressee::Team(4), "*warn y");
+    assert_eq!(other.sender, ["warned RemoteTeam via y"]);
+}
+
+#[test]
+fn a_command_bound_to_a_cmd_char_is_unknown_under_another() {
+    let registry = registry();
+    let (outcome, sink) = run(&registry, Addressee::Pub, "?warn");
+    assert_eq!(outcome, Outcome::Unknown);
+    assert_eq!(sink.sender, ["Unknown command '?warn'. Type ?commands for a list."]);
+}
+
+#[test]
+fn a_stealth_command_in_the_wrong_form_answers_as_an_unknown_one() {
+    let registry = registry();
+    let (_, hidden) = run(&registry, Addressee::Pub, "?secret");
+    let (_, unknown) = run(&registry, Addressee::Pub, "?nosuch");
+    assert_eq!(hidden.sender, ["Unknown command '?secret'. Type ?commands for a list."]);
+    assert_eq!(unknown.sender, ["Unknown command '?nosuch'. Type ?commands for a list."]);
+}
+
+#[test]
+fn usage_errors_show_the_generated_usage_line() {
+    let registry = registry();
+    let (outcome, sink) = run(&registry, Addressee::Pub, "?count=many");
+    assert_eq!(outcome, Outcome::Failed);
+    assert_eq!(sink.sender, ["That is not a number.", "Usage: ?count <n>"]);
+}
+
+#[test]
+fn multi_command_lines_run_each_part_up_to_the_limit() {
+    let registry = Registry::linked(Settings { multi_limit: 2, ..Settings::default() }).unwrap();
+    let (_, sink) = run(&registry, Addressee::Pub, "?|count 1| count 2|count 3");
+    assert_eq!(sink.sender, ["counted 1", "counted 2", "Only the first 2 commands of a ?| line run."]);
+}
+
+fn def(
+    name: &'static str,
+    source_in_scope: bool,
+    target_in_scope: bool,
+    forms: Forms,
+) -> &'static CommandDef {
+    fn noop(_: &mut Ctx<'_>) -> CommandResult {
+        Ok(())
+    }
+    Box::leak(Box::new(CommandDef {
+        name,
+        aliases: &[],
+        component: Some("test"),
+        module_path: module_path!(),
+        cmd_char: None,
+        source_in_scope,
+        target_in_scope,
+        forms,
+        groups: [None; 5],
+        stealth: false,
+        args: None,
+        help: "",
+        file: "here.rs",
+        line: 7,
+        handler: Handler::Sync(noop),
+    }))
+}
+
+#[test]
+fn duplicate_names_are_refused_with_both_places() {
+    let pub_only = Forms::new(true, false, false, false, false);
+    let error =
+        Registry::new([def("x", true, true, pub_only), def("x", true, true, pub_only)], Settings::default())
+            .unwrap_err();
+    assert!(matches!(error, RegistryError::Duplicate { .. }));
+    assert_eq!(
+        error.to_string(),
+        "command name 'x' is registered twice: at here.rs:7 (component test) and at here.rs:7 (component test)"
+    );
+}
+
+#[test]
+fn illegal_declarations_built_at_runtime_are_refused() {
+    let pub_only = Forms::new(true, false, false, false, false);
+    let external = Forms::new(false, false, false, false, true);
+    for (def, reason) in [
+        (def("a", false, false, pub_only), "source_in_scope = false with target_in_scope = false is illegal"),
+        (def("b", true, true, Forms::EMPTY), "a command needs at least one target form"),
+        (def("c", true, true, external), "target_external needs target_in_scope = false"),
+        (
+            def("Bad", true, true, pub_only),
+            "names and aliases are 1 to 32 lower-case ASCII letters and digits",
+        ),
+    ] {
+        let error = Registry::new([def], Settings::default()).unwrap_err();
+        assert!(error.to_string().ends_with(reason), "{error}");
+    }
+    let error = Registry::new([], Settings { cmd_chars: vec!['a'], multi_limit: 1 }).unwrap_err();
+    assert_eq!(error, RegistryError::BadCmdChar('a'));
+}
