@@ -87,6 +87,11 @@ async fn go_command_moves_the_player_and_arena_lists_counts() {
         ["MSG:ARENA:Realms (players):", "MSG:ARENA:  lobby 2 (you are here)"]
     );
 
+    // Re-entering the realm one is alone in keeps it.
+    bob.go("solo").await;
+    alice.expect("LEAVING:Bob").await;
+    assert_eq!(bob.go("solo").await, ["PLAYER:Bob:8:8025"]);
+
     assert_eq!(
         alice.command("SEND:CMD:?go no spaces").await,
         ["MSG:ARENA:'no spaces' is not a realm name: use 1 to 15 letters, digits, '_' or '-'"]

@@ -208,7 +208,7 @@ impl Zone {
                 state.create_realm(&key, false, true)
             }
         };
-        state.leave_realm(id);
+        state.leave_realm(id, Some(realm_id));
         let spec_freq = self.config.spec_freq;
         let State { players, realms, .. } = &mut *state;
         let Some(player) = players.get_mut(&id) else { return Ok(()) };
@@ -372,8 +372,9 @@ impl State {
     }
 
     /// Takes the player out of their realm, telling the others; a realm that
-    /// was created on demand goes when its last player does.
-    fn leave_realm(&mut self, id: PlayerId) {
+    /// was created on demand goes when its last player does, unless it is
+    /// `keep` (the player is re-entering it).
+    fn leave_realm(&mut self, id: PlayerId, keep: Option<RealmId>) {
         let Some(player) = self.players.get_mut(&id) else { return };
         let Some(realm_id) = player.realm.take() else { return };
         let name = player.name.clone();
@@ -381,7 +382,7 @@ impl State {
         realm.players.retain(|other| *other != id);
         let line = ServerLine::Leaving(&name).encode();
         broadcast(&self.players, &realm.players, None, &line);
-        if realm.players.is_empty() && !realm.declared {
+        if realm.players.is_empty() && !realm.declared && keep != Some(realm_id) {
             let key = realm.name.to_string();
             self.realms.remove(&realm_id);
             self.realm_names.remove(&key);
@@ -389,7 +390,7 @@ impl State {
     }
 
     fn remove_player(&mut self, id: PlayerId) -> Option<Online> {
-        self.leave_realm(id);
+        self.leave_realm(id, None);
         let online = self.players.remove(&id)?;
         let key = online.name.to_lowercase();
         if self.names.get(&key) == Some(&id) {
