@@ -289,10 +289,9 @@ impl Connection {
         let registry = zone.registry();
         let result: Result<(), String> = match message {
             ClientMessage::Go(realm) => zone.enter(id, realm).map_err(|e| e.to_string()),
-            ClientMessage::ChangeFreq(freq) => match freq.parse::<u16>() {
-                Ok(freq) if freq <= MAX_FREQ => zone.change_freq(id, freq).map_err(str::to_owned),
-                _ => Err(format!("'{freq}' is not a freq: use 0 to {MAX_FREQ}")),
-            },
+            ClientMessage::ChangeFreq(freq) => {
+                parse_freq(freq).and_then(|freq| zone.change_freq(id, freq).map_err(str::to_owned))
+            }
             ClientMessage::Pub(text) if registry.is_command(text) => {
                 self.command(id, text, Target::Pub).await;
                 Ok(())
@@ -312,16 +311,13 @@ impl Connection {
                 self.command(id, cmd, Target::Name(name)).await;
                 Ok(())
             }
-            ClientMessage::Freq { freq, text } => match freq.parse::<u16>() {
-                Ok(freq) if freq <= MAX_FREQ => {
-                    if registry.is_command(text) {
-                        self.command(id, text, Target::Team(freq)).await;
-                        Ok(())
-                    } else {
-                        zone.chat_freq(id, freq, text).map_err(str::to_owned)
-                    }
+            ClientMessage::Freq { freq, text } => match parse_freq(freq) {
+                Ok(freq) if registry.is_command(text) => {
+                    self.command(id, text, Target::Team(freq)).await;
+                    Ok(())
                 }
-                _ => Err(format!("'{freq}' is not a freq: use 0 to {MAX_FREQ}")),
+                Ok(freq) => zone.chat_freq(id, freq, text).map_err(str::to_owned),
+                Err(error) => Err(error),
             },
             ClientMessage::Chat(_) => Err("chat channels are not supported by this zone yet".to_owned()),
             ClientMessage::Mod(_) => Err("moderator chat is not supported by this zone yet".to_owned()),
@@ -383,6 +379,14 @@ impl ReplySink for ChatSink {
                 }
             }
         }
+    }
+}
+
+/// A freq as sent on the wire: 0 to [`MAX_FREQ`].
+fn parse_freq(text: &str) -> Result<u16, String> {
+    match text.parse::<u16>() {
+        Ok(freq) if freq <= MAX_FREQ => Ok(freq),
+        _ => Err(format!("'{text}' is not a freq: use 0 to {MAX_FREQ}")),
     }
 }
 
