@@ -2,7 +2,7 @@
 //! linker sections, which a build can silently drop: CI also runs this test
 //! with `--release`.
 
-use cmdman::{Registry, Settings};
+use cmdman::{Location, Registry, Scope, Settings};
 
 #[test]
 fn the_zone_registers_exactly_these_commands() {
@@ -14,14 +14,32 @@ fn the_zone_registers_exactly_these_commands() {
     assert_eq!(
         names,
         [
-            ("realm", "arena"),
-            ("help", "commands"),
+            ("components", "attach"),
+            ("components", "detach"),
+            ("components", "health"),
+            ("components", "lsmod"),
             ("find", "find"),
-            ("realm", "go"),
+            ("game", "games"),
+            ("game", "join"),
+            ("game", "leave"),
+            ("help", "commands"),
             ("help", "man"),
+            ("realm", "arena"),
+            ("realm", "go"),
+            ("stats", "cmdstats"),
             ("uptime", "uptime"),
             ("usage", "usage"),
         ]
     );
-    assert_eq!(registry.find('?', "help").map(|command| command.name()), Some("man"));
+    // Every built-in component is one the default config may name.
+    let components: Vec<&str> = registry.components().iter().map(|component| component.name()).collect();
+    let mut built_in = config::BUILT_IN_COMPONENTS.to_vec();
+    built_in.sort_unstable();
+    assert_eq!(components, built_in);
+
+    // Attached zone-wide, `help` finds `man` anywhere.
+    assert!(registry.find(Location::default(), '?', "help").is_none());
+    registry.attach("help", Scope::Zone).unwrap();
+    let found = registry.find(Location::default(), '?', "help");
+    assert_eq!(found.map(|(command, scope)| (command.name(), scope)), Some(("man", Scope::Zone)));
 }

@@ -3,10 +3,12 @@
 
 use std::any::Any;
 
+use crate::args::Parser;
 use crate::def::TargetForm;
 use crate::registry::{Command, Registry};
 use crate::reply::{Recipient, Reply, ReplySink};
-use crate::target::{Player, Target};
+use crate::target::{Player, Scope, Target};
+use crate::world::World;
 
 /// Everything a handler gets. Built by [`Registry::dispatch`] for each run.
 pub struct Ctx<'a> {
@@ -16,8 +18,10 @@ pub struct Ctx<'a> {
     pub(crate) target: Target<'a>,
     pub(crate) form: TargetForm,
     pub(crate) cmd_char: char,
+    pub(crate) name: &'a str,
+    pub(crate) scope: Scope,
     pub(crate) params: &'a str,
-    pub(crate) world: &'a (dyn Any + Send + Sync),
+    pub(crate) world: &'a dyn World,
     pub(crate) sink: &'a mut (dyn ReplySink + Send),
 }
 
@@ -52,6 +56,17 @@ impl<'a> Ctx<'a> {
         self.cmd_char
     }
 
+    /// The name as the player typed it: for a catch-all, the unknown name it
+    /// was called for.
+    pub fn typed_name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The scope the command's component is attached to, where dispatch found it.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
     /// The text after the command name, without the separating space or `=`.
     pub fn params(&self) -> &'a str {
         self.params
@@ -60,7 +75,20 @@ impl<'a> Ctx<'a> {
     /// The state the server handed to dispatch, downcast to `T`: the zone's
     /// handlers ask for the zone. `None` when the state is of another type.
     pub fn world<T: Any>(&self) -> Option<&'a T> {
-        self.world.downcast_ref::<T>()
+        let world: &'a dyn Any = self.world;
+        world.downcast_ref::<T>()
+    }
+
+    /// The world as dispatch sees it.
+    pub fn world_dyn(&self) -> &'a dyn World {
+        self.world
+    }
+
+    /// A parser over the params, for typed arguments; `flags` are the `-x`
+    /// flags the command takes. `#[command]` calls it for handlers with typed
+    /// parameters.
+    pub fn args(&self, flags: &[Option<char>]) -> Parser<'a> {
+        Parser::new(self.params, flags, self.world)
     }
 
     /// A reply stream to the sender.

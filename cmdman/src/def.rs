@@ -41,6 +41,10 @@ pub struct CommandDef {
     pub groups: [Option<&'static str>; TargetForm::COUNT],
     /// A denied stealth command answers exactly as an unknown one (DESIGN §4.4).
     pub stealth: bool,
+    /// Whether this is its component's catch-all (for its cmd char, or for
+    /// every cmd char): it runs for names no command answers to in its scope
+    /// (DESIGN §4.4, step 3). Its `name` only names it in listings and rules.
+    pub catch_all: bool,
     /// The argument part of the usage line (`"<player>"`), if any.
     pub args: Option<&'static str>,
     /// The doc comment: the first line is the summary, the whole is the `?man` text.

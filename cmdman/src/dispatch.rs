@@ -1,15 +1,17 @@
 //! Dispatch (DESIGN §4.4): split a command line, look the name up, check the
 //! target form and scope, then run the handler with a [`Ctx`].
 
-use std::any::Any;
 use std::fmt::Write as _;
+use std::time::Instant;
 
+use crate::attach::{Slots, Table};
 use crate::context::Ctx;
-use crate::def::{Handler, TargetForm};
+use crate::def::{CommandDef, Handler, TargetForm};
 use crate::error::CommandError;
-use crate::registry::Registry;
+use crate::registry::{Command, Registry, best_in_chain, lowercase};
 use crate::reply::{Recipient, ReplySink};
-use crate::target::{Addressee, Player, Scope, Target};
+use crate::target::{Addressee, Location, Player, Scope, Target};
+use crate::world::World;
 
 /// One command line to run.
 #[derive(Clone, Copy)]
@@ -22,8 +24,9 @@ pub struct Request<'a> {
     /// A line that does not start with a cmd char is taken to use the default
     /// one, as ChatNet's `SEND:CMD` allows.
     pub line: &'a str,
-    /// The server's state, handed to handlers through [`Ctx::world`].
-    pub world: &'a (dyn Any + Send + Sync),
+    /// The server: access decisions, online players, scope names; handlers
+    /// get it back through [`Ctx::world`].
+    pub world: &'a dyn World,
 }
 
 /// What became of one command line (of the last command, for `?|a|b`).
@@ -37,6 +40,9 @@ pub enum Outcome {
     WrongForm,
     /// The sender or target is outside the command's attach scope.
     OutOfScope,
+    /// The sender may not run the command in that form (a stealth command's
+    /// denial is [`Outcome::Unknown`]).
+    Denied,
     /// The handler ran and succeeded.
     Ran,
     /// The handler ran and returned an error, which the sender was shown.
@@ -101,57 +107,111 @@ impl Registry {
         split: Split<'_>,
         sink: &mut (dyn ReplySink + Send),
     ) -> Outcome {
+        let c = split.cmd_char;
         if split.name.is_empty() {
-            sink.line(
-                Recipient::Sender,
-                &format!("Type a command name after '{}'. Try {}commands.", split.cmd_char, split.cmd_char),
-            );
+            sink.line(Recipient::Sender, &format!("Type a command name after '{c}'. Try {c}commands."));
             return Outcome::Empty;
         }
-        let Some(command) = self.find(split.cmd_char, split.name) else {
-            sink.line(Recipient::Sender, &self.unknown_reply(split));
-            return Outcome::Unknown;
-        };
-        let def = command.def();
         let sender = request.sender;
+        let world = request.world;
         let (form, target) = match request.addressee {
-            Addressee::Pub => (TargetForm::Pub, Target::Scope(Scope::Zone)),
+            Addressee::Pub => (TargetForm::Pub, None),
             Addressee::Team(freq) => {
                 let form = if sender.freq == Some(freq) { TargetForm::Team } else { TargetForm::RemoteTeam };
                 match sender.location.realm {
-                    Some(realm) => (form, Target::Team { realm, freq }),
+                    Some(realm) => (form, Some(Target::Team { realm, game: sender.location.game, freq })),
                     None => {
                         sink.line(Recipient::Sender, "Enter a realm before sending a command to a team.");
                         return Outcome::OutOfScope;
                     }
                 }
             }
-            Addressee::Player(player) => (TargetForm::Player, Target::Player(player)),
-            Addressee::External(name) => (TargetForm::External, Target::External(name)),
+            Addressee::Player(player) => (TargetForm::Player, Some(Target::Player(player))),
+            Addressee::External(name) => (TargetForm::External, Some(Target::External(name))),
         };
+
+        let Some((index, scope)) = self.resolve(sender.location, form, target, split) else {
+            sink.line(Recipient::Sender, &self.unknown_reply(request, split));
+            return Outcome::Unknown;
+        };
+        let command = &self.commands[index];
+        let def = command.def();
+        // The pub form's target is the scope the command was found in.
+        let target = target.unwrap_or(Target::Scope(scope));
+        let realm = match target {
+            Target::Player(player) => player.location.realm,
+            _ => sender.location.realm,
+        };
+        let allowed = |form| world.allows(&sender, command, form, realm);
+        // A stealth command gives itself away only to players who may run it.
+        let hidden = || def.stealth && !def.forms.iter().any(allowed);
+
         if !def.forms.contains(form) {
-            if def.stealth {
-                sink.line(Recipient::Sender, &self.unknown_reply(split));
+            if hidden() {
+                sink.line(Recipient::Sender, &self.unknown_reply(request, split));
                 return Outcome::Unknown;
             }
-            sink.line(Recipient::Sender, &wrong_form_reply(split.cmd_char, def.name, form, def.forms));
+            sink.line(Recipient::Sender, &wrong_form_reply(&command.display_name(c), form, def.forms));
             return Outcome::WrongForm;
         }
+        if def.target_in_scope && !target.is_in(scope) {
+            if hidden() {
+                sink.line(Recipient::Sender, &self.unknown_reply(request, split));
+                return Outcome::Unknown;
+            }
+            let whom = match target {
+                Target::Player(player) => format!("{} is not there", player.name),
+                _ => "yours is not there".to_owned(),
+            };
+            sink.line(
+                Recipient::Sender,
+                &format!(
+                    "{} works only on {} in {}; {whom}.",
+                    command.display_name(c),
+                    if matches!(target, Target::Team { .. }) { "teams" } else { "players" },
+                    world.scope_name(scope)
+                ),
+            );
+            return Outcome::OutOfScope;
+        }
+        if !allowed(form) {
+            if def.stealth {
+                sink.line(Recipient::Sender, &self.unknown_reply(request, split));
+                return Outcome::Unknown;
+            }
+            let mut reply = match form {
+                TargetForm::Pub => format!("You may not use {}.", command.display_name(c)),
+                _ => format!("You may not use {} {}.", command.display_name(c), form_phrase(form)),
+            };
+            let others: Vec<String> =
+                self.suggestions(request, split).into_iter().filter(|s| s[c.len_utf8()..] != *def.name).collect();
+            if let Some(others) = did_you_mean(&others) {
+                reply.push(' ');
+                reply.push_str(&others);
+            }
+            sink.line(Recipient::Sender, &reply);
+            return Outcome::Denied;
+        }
+
         let mut ctx = Ctx {
             command,
             registry: self,
             sender,
             target,
             form,
-            cmd_char: split.cmd_char,
+            cmd_char: c,
+            name: split.name,
+            scope,
             params: split.params,
-            world: request.world,
+            world,
             sink,
         };
+        let started = Instant::now();
         let result = match def.handler {
             Handler::Sync(handler) => handler(&mut ctx),
             Handler::Async(handler) => handler(&mut ctx).await,
         };
+        command.record(result.is_err(), started.elapsed());
         match result {
             Ok(()) => Outcome::Ran,
             Err(error) => {
@@ -159,7 +219,7 @@ impl Registry {
                     CommandError::Failed(message) => sink.line(Recipient::Sender, message),
                     CommandError::Usage(message) => {
                         sink.line(Recipient::Sender, message);
-                        sink.line(Recipient::Sender, &format!("Usage: {}", command.usage(split.cmd_char)));
+                        sink.line(Recipient::Sender, &format!("Usage: {}", command.usage(c)));
                     }
                 }
                 Outcome::Failed
@@ -167,12 +227,102 @@ impl Registry {
         }
     }
 
+    /// Finds the command a line names (DESIGN §4.3, §4.4 steps 2–3): the table
+    /// of the cmd char, then the general table, then the cmd char's catch-all,
+    /// then the general catch-all (one that takes the line's form). At each step the candidates are the commands
+    /// reached through the sender's scopes (`source_in_scope`, or the target is
+    /// inside too) and through the target's (`!source_in_scope`); the most
+    /// specific scope wins, the sender's on a tie.
+    fn resolve(
+        &self,
+        sender: Location,
+        form: TargetForm,
+        target: Option<Target<'_>>,
+        split: Split<'_>,
+    ) -> Option<(usize, Scope)> {
+        let mut buf = [0u8; 64];
+        let name = lowercase(split.name, &mut buf)?;
+        let attachments = self.attachments.read();
+        let own = attachments.table_for(sender);
+        let theirs = target.and_then(|t| t.location()).filter(|l| *l != sender).map(|l| (attachments.table_for(l), l));
+        let by_sender = |def: &CommandDef, scope: Scope| {
+            def.source_in_scope || target.is_none_or(|target| target.is_in(scope))
+        };
+        let pick = |slots: &dyn Fn(&Table) -> Option<&Slots>| {
+            let mine = slots(own).and_then(|s| best_in_chain(self, s, sender, by_sender));
+            let other = theirs.and_then(|(table, location)| {
+                best_in_chain(self, slots(table)?, location, |def, _| !def.source_in_scope)
+            });
+            match (mine, other) {
+                (Some(mine), Some(other)) if other.1.depth() > mine.1.depth() => Some(other),
+                (mine, other) => mine.or(other),
+            }
+        };
+        let c = Some(split.cmd_char);
+        let found = pick(&|table| table.named(c, name)).or_else(|| pick(&|table| table.named(None, name)));
+        if found.is_some() {
+            return found;
+        }
+        // A catch-all catches only the forms it takes.
+        let catches = |found: &(usize, Scope)| self.commands[found.0].def().forms.contains(form);
+        pick(&|table| table.catch_all(c))
+            .filter(catches)
+            .or_else(|| pick(&|table| table.catch_all(None)).filter(catches))
+    }
+
+    /// Up to three commands the sender may run (in some form) whose names are
+    /// like the one typed, best first, with the cmd char: `?usage`.
+    fn suggestions(&self, request: &Request<'_>, split: Split<'_>) -> Vec<String> {
+        let typed = split.name.to_ascii_lowercase();
+        let sender = request.sender;
+        let mut scored: Vec<(f64, &Command)> = Vec::new();
+        for (command, _) in self.available(sender.location) {
+            let def = command.def();
+            if def.cmd_char.is_some_and(|c| c != split.cmd_char) {
+                continue;
+            }
+            let names = std::iter::once(def.name).chain(def.aliases.iter().copied());
+            let score = names.map(|name| strsim::jaro_winkler(&typed, name)).fold(0.0, f64::max);
+            if score >= SUGGESTION_THRESHOLD
+                && def.forms.iter().any(|form| request.world.allows(&sender, command, form, sender.location.realm))
+            {
+                scored.push((score, command));
+            }
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name().cmp(b.1.name())));
+        scored.dedup_by(|a, b| std::ptr::eq(a.1, b.1));
+        scored.into_iter().take(3).map(|(_, command)| format!("{}{}", split.cmd_char, command.name())).collect()
+    }
+
     /// The reply to a name no command answers to. A denied stealth command gets
     /// exactly this reply too (DESIGN §4.4, step 5).
-    fn unknown_reply(&self, split: Split<'_>) -> String {
+    fn unknown_reply(&self, request: &Request<'_>, split: Split<'_>) -> String {
         let c = split.cmd_char;
-        format!("Unknown command '{c}{}'. Type {c}commands for a list.", split.name)
+        let mut reply = format!("Unknown command '{c}{}'.", split.name);
+        if let Some(suggestions) = did_you_mean(&self.suggestions(request, split)) {
+            reply.push(' ');
+            reply.push_str(&suggestions);
+        }
+        reply.push_str(&format!(" Type {c}commands for a list."));
+        reply
     }
+}
+
+/// How alike (Jaro-Winkler, 0 to 1) a name must be to the one typed to be
+/// suggested.
+const SUGGESTION_THRESHOLD: f64 = 0.8;
+
+/// "Did you mean ?a, ?b or ?c?", or `None` for no suggestions.
+fn did_you_mean(names: &[String]) -> Option<String> {
+    let (last, rest) = names.split_last()?;
+    let mut text = "Did you mean ".to_owned();
+    if !rest.is_empty() {
+        text.push_str(&rest.join(", "));
+        text.push_str(" or ");
+    }
+    text.push_str(last);
+    text.push('?');
+    Some(text)
 }
 
 /// How a player reads a target form: "in public", "to a player", ….
@@ -186,8 +336,8 @@ pub fn form_phrase(form: TargetForm) -> &'static str {
     }
 }
 
-fn wrong_form_reply(cmd_char: char, name: &str, sent: TargetForm, accepted: crate::Forms) -> String {
-    let mut reply = format!("{cmd_char}{name} cannot be sent {}; send it ", form_phrase(sent));
+fn wrong_form_reply(name: &str, sent: TargetForm, accepted: crate::Forms) -> String {
+    let mut reply = format!("{name} cannot be sent {}; send it ", form_phrase(sent));
     let count = accepted.iter().count();
     for (i, form) in accepted.iter().enumerate() {
         if i > 0 {
@@ -216,7 +366,7 @@ mod tests {
     fn wrong_form_reply_lists_the_accepted_forms() {
         let forms = crate::Forms::new(true, false, false, true, false);
         assert_eq!(
-            wrong_form_reply('?', "usage", TargetForm::Team, forms),
+            wrong_form_reply("?usage", TargetForm::Team, forms),
             "?usage cannot be sent to your team; send it in public or to a player."
         );
     }

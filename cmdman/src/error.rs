@@ -75,3 +75,17 @@ pub enum RegistryError {
     #[error("'{0}' cannot be a cmd char: use punctuation such as '?' or '*'")]
     BadCmdChar(char),
 }
+
+/// Why a component could not be attached or detached.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum AttachError {
+    /// No component of that name is compiled in.
+    #[error("there is no component called '{0}'")]
+    UnknownComponent(String),
+    /// The component is already attached to that scope.
+    #[error("component '{0}' is already attached there")]
+    AlreadyAttached(String),
+    /// The component is not attached to that scope.
+    #[error("component '{0}' is not attached there")]
+    NotAttached(String),
+}

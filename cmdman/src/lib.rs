@@ -5,14 +5,20 @@
 //!
 //! # Layout
 //! - [`def`]: what a command declaration is ([`CommandDef`], [`TargetForm`]).
-//! - [`registry`]: the command table, built once.
-//! - [`dispatch`]: splitting a line and running it.
+//! - [`registry`]: the command table, built once, its components and where
+//!   they are attached (the lookup tables live in the private `attach`).
+//! - [`dispatch`]: splitting a line, finding the command through the sender's
+//!   and target's scopes, the form, scope and access checks, and running it.
 //! - [`context`], [`reply`]: what a handler gets and writes to.
+//! - [`args`]: typed handler arguments.
 //! - [`target`]: players, scopes, target forms' targets.
-//! - [`error`]: handler and registration errors.
+//! - [`world`]: what dispatch asks of the server (access, players, names).
+//! - [`error`]: handler, registration and attachment errors.
 
 extern crate self as cmdman;
 
+pub mod args;
+mod attach;
 pub mod context;
 pub mod def;
 pub mod dispatch;
@@ -20,15 +26,19 @@ pub mod error;
 pub mod registry;
 pub mod reply;
 pub mod target;
+pub mod world;
 
+pub use args::{Arg, Flag, Parser, Rest};
+pub use attach::{Conflict, Shadow};
 pub use context::Ctx;
 pub use def::{BoxFuture, CommandDef, Forms, Handler, TargetForm, derive_name};
 pub use dispatch::{Outcome, Request, Split, split_command};
-pub use error::{CommandError, CommandResult, RegistryError, Site};
+pub use error::{AttachError, CommandError, CommandResult, RegistryError, Site};
 pub use macros::command;
-pub use registry::{Command, Registry, Settings};
+pub use registry::{Command, Component, Health, Registry, Settings, StatsSnapshot};
 pub use reply::{Collected, Recipient, Reply, ReplySink};
 pub use target::{Addressee, GameId, Location, Player, PlayerId, RealmId, Scope, Target};
+pub use world::{OnlinePlayer, World};
 
 /// Every command declared with `#[command(...)]` in the binary.
 #[linkme::distributed_slice]

@@ -1,12 +1,17 @@
-//! The command table: built once at start-up from the linked [`COMMANDS`]
-//! (or from given declarations), checked for illegal declarations and duplicate
-//! names, then only read by dispatch.
+//! The command table: every command compiled in, grouped into components,
+//! checked once at start-up; plus where each component is attached (DESIGN §3),
+//! which changes at runtime, and per-command statistics.
 
-use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use parking_lot::RwLock;
 
 use crate::COMMANDS;
+use crate::attach::{Attachments, Conflict, Shadow};
 use crate::def::{CommandDef, TargetForm};
-use crate::error::{RegistryError, Site};
+use crate::error::{AttachError, RegistryError, Site};
+use crate::target::{Location, Scope};
 
 /// Settings of the command table that come from the zone's config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,11 +34,12 @@ impl Default for Settings {
     }
 }
 
-/// A registered command: its declaration and the component it belongs to.
+/// A registered command: its declaration, its component and its statistics.
 #[derive(Debug)]
 pub struct Command {
     def: &'static CommandDef,
     component: &'static str,
+    stats: Stats,
 }
 
 impl Command {
@@ -52,28 +58,99 @@ impl Command {
         self.component
     }
 
+    /// The name as typed with a cmd char: `?usage`, or `*warn` for a command
+    /// bound to `*`, or `?<any>` for a catch-all.
+    pub fn display_name(&self, cmd_char: char) -> String {
+        let cmd_char = self.def.cmd_char.unwrap_or(cmd_char);
+        if self.def.catch_all { format!("{cmd_char}<any>") } else { format!("{cmd_char}{}", self.def.name) }
+    }
+
     /// The usage line, generated from the declaration: `?usage [player]`, or
     /// `*warn <message>` for a command bound to `*`.
     pub fn usage(&self, cmd_char: char) -> String {
-        let cmd_char = self.def.cmd_char.unwrap_or(cmd_char);
+        let name = self.display_name(cmd_char);
         match self.def.args {
-            Some(args) => format!("{cmd_char}{} {args}", self.def.name),
-            None => format!("{cmd_char}{}", self.def.name),
+            Some(args) => format!("{name} {args}"),
+            None => name,
         }
     }
 
-    fn site(&self) -> Site {
+    /// How often the command ran, failed, and how long it took.
+    pub fn stats(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            calls: self.stats.calls.load(Ordering::Relaxed),
+            errors: self.stats.errors.load(Ordering::Relaxed),
+            time: Duration::from_nanos(self.stats.nanos.load(Ordering::Relaxed)),
+        }
+    }
+
+    pub(crate) fn record(&self, failed: bool, time: Duration) {
+        self.stats.calls.fetch_add(1, Ordering::Relaxed);
+        if failed {
+            self.stats.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        let nanos = u64::try_from(time.as_nanos()).unwrap_or(u64::MAX);
+        self.stats.nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    pub(crate) fn site(&self) -> Site {
         Site { component: self.component, file: self.def.file, line: self.def.line }
     }
 }
 
-/// The command table. Build it once; dispatch only reads it.
+#[derive(Debug, Default)]
+struct Stats {
+    calls: AtomicU64,
+    errors: AtomicU64,
+    nanos: AtomicU64,
+}
+
+/// A command's statistics at one moment (seed `000`: per-plugin stats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatsSnapshot {
+    /// How many times the handler ran.
+    pub calls: u64,
+    /// How many of those runs returned an error (argument errors included).
+    pub errors: u64,
+    /// Time spent in the handler, summed over every call.
+    pub time: Duration,
+}
+
+/// A component: a named set of commands, attached to scopes as a whole.
+#[derive(Debug)]
+pub struct Component {
+    name: &'static str,
+    pub(crate) commands: Vec<usize>,
+}
+
+impl Component {
+    /// The component's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// What `?health` reports: problems with components and their attachments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Health {
+    /// Commands refused because another component offers the same name in the
+    /// same scope (DESIGN §4.3).
+    pub conflicts: Vec<Conflict>,
+    /// Commands that hide a less specific one of the same name inside their
+    /// scope: by design (the most specific scope wins), listed so it is seen.
+    pub shadows: Vec<Shadow>,
+    /// Components compiled in but attached nowhere.
+    pub unattached: Vec<&'static str>,
+}
+
+/// The command table. Built once; attachments change at runtime behind a lock
+/// that dispatch holds only while it looks a name up.
 #[derive(Debug)]
 pub struct Registry {
     pub(crate) commands: Vec<Command>,
-    pub(crate) general: HashMap<Box<str>, usize>,
-    pub(crate) by_char: Vec<(char, HashMap<Box<str>, usize>)>,
+    pub(crate) components: Vec<Component>,
     pub(crate) settings: Settings,
+    pub(crate) attachments: RwLock<Attachments>,
 }
 
 impl Registry {
@@ -85,13 +162,13 @@ impl Registry {
         Registry::new(COMMANDS.iter(), settings)
     }
 
-    /// A table of the given declarations.
+    /// A table of the given declarations, with no component attached anywhere.
     ///
     /// # Errors
     /// [`RegistryError::Illegal`] for a declaration that breaks DESIGN §4.1,
-    /// [`RegistryError::Duplicate`] when two declarations answer to one name for
-    /// one cmd char, [`RegistryError::BadCmdChar`] for a cmd char that cannot
-    /// start a command.
+    /// [`RegistryError::Duplicate`] when two commands of one component answer to
+    /// one name for one cmd char (or are both its catch-all),
+    /// [`RegistryError::BadCmdChar`] for a cmd char that cannot start a command.
     pub fn new(
         defs: impl IntoIterator<Item = &'static CommandDef>,
         settings: Settings,
@@ -103,45 +180,59 @@ impl Registry {
         {
             return Err(RegistryError::BadCmdChar(bad));
         }
-        let mut commands: Vec<Command> =
-            defs.into_iter().map(|def| Command { def, component: def.component_name() }).collect();
-        commands.sort_by(|a, b| a.def.name.cmp(b.def.name).then(a.def.cmd_char.cmp(&b.def.cmd_char)));
+        let mut commands: Vec<Command> = defs
+            .into_iter()
+            .map(|def| Command { def, component: def.component_name(), stats: Stats::default() })
+            .collect();
+        commands.sort_by(|a, b| {
+            (a.component, a.def.name, a.def.cmd_char).cmp(&(b.component, b.def.name, b.def.cmd_char))
+        });
 
-        let mut general = HashMap::new();
-        let mut by_char: Vec<(char, HashMap<Box<str>, usize>)> = Vec::new();
+        let mut components: Vec<Component> = Vec::new();
         for (index, command) in commands.iter().enumerate() {
             check_declaration(command)?;
-            let table = match command.def.cmd_char {
-                None => &mut general,
-                Some(c) => match by_char.iter().position(|(table_char, _)| *table_char == c) {
-                    Some(at) => &mut by_char[at].1,
-                    None => {
-                        by_char.push((c, HashMap::new()));
-                        &mut by_char.last_mut().expect("just pushed").1
-                    }
-                },
-            };
-            for name in std::iter::once(command.def.name).chain(command.def.aliases.iter().copied()) {
-                if let Some(&first) = table.get(name) {
-                    let first: &Command = &commands[first];
-                    return Err(RegistryError::Duplicate {
-                        name: match command.def.cmd_char {
-                            Some(c) => format!("{c}{name}"),
-                            None => name.to_owned(),
-                        },
-                        first: first.site(),
-                        second: command.site(),
-                    });
-                }
-                table.insert(name.into(), index);
+            match components.last_mut() {
+                Some(last) if last.name == command.component => last.commands.push(index),
+                _ => components.push(Component { name: command.component, commands: vec![index] }),
             }
         }
-        Ok(Registry { commands, general, by_char, settings })
+        for component in &components {
+            let mut seen: Vec<(String, usize)> = Vec::new();
+            for &index in &component.commands {
+                let command = &commands[index];
+                for key in keys(command.def) {
+                    if let Some((_, first)) = seen.iter().find(|(seen_key, _)| *seen_key == key) {
+                        return Err(RegistryError::Duplicate {
+                            name: key,
+                            first: commands[*first].site(),
+                            second: command.site(),
+                        });
+                    }
+                    seen.push((key, index));
+                }
+            }
+        }
+        Ok(Registry { commands, components, settings, attachments: RwLock::new(Attachments::default()) })
     }
 
-    /// Every command, sorted by name.
+    /// Every command, sorted by component, then name.
     pub fn commands(&self) -> &[Command] {
         &self.commands
+    }
+
+    /// Every component, sorted by name.
+    pub fn components(&self) -> &[Component] {
+        &self.components
+    }
+
+    /// The commands of `component`.
+    pub fn commands_of<'r>(&'r self, component: &'r Component) -> impl Iterator<Item = &'r Command> + 'r {
+        component.commands.iter().map(|&index| &self.commands[index])
+    }
+
+    /// The component called `name`.
+    pub fn component(&self, name: &str) -> Option<&Component> {
+        self.components.iter().find(|component| component.name.eq_ignore_ascii_case(name))
     }
 
     /// The settings the table was built with.
@@ -159,32 +250,150 @@ impl Registry {
         text.chars().next().is_some_and(|c| self.settings.cmd_chars.contains(&c))
     }
 
-    /// Looks a name up as dispatch does (DESIGN §4.4, step 2): the table of
-    /// `cmd_char` first, then the general table. Case is ignored.
-    pub fn find(&self, cmd_char: char, name: &str) -> Option<&Command> {
-        let mut buf = [0u8; 64];
-        let name = lowercase(name, &mut buf)?;
-        let specific =
-            self.by_char.iter().find(|(c, _)| *c == cmd_char).and_then(|(_, table)| table.get(name));
-        specific.or_else(|| self.general.get(name)).map(|&index| &self.commands[index])
+    /// Attaches `component` to `scope`: its commands become available there.
+    /// A command whose name another component already offers in that very scope
+    /// is not added; the conflicts are returned and kept for [`Registry::health`].
+    ///
+    /// # Errors
+    /// [`AttachError::UnknownComponent`], or [`AttachError::AlreadyAttached`].
+    pub fn attach(&self, component: &str, scope: Scope) -> Result<Vec<Conflict>, AttachError> {
+        let index = self.component_index(component)?;
+        let mut attachments = self.attachments.write();
+        if attachments.list.contains(&(index, scope)) {
+            return Err(AttachError::AlreadyAttached(self.components[index].name.to_owned()));
+        }
+        attachments.list.push((index, scope));
+        attachments.rebuild(self);
+        let name = self.components[index].name;
+        Ok(attachments.conflicts.iter().filter(|c| c.refused == name && c.scope == scope).cloned().collect())
     }
 
-    /// Looks a name up in every table, for `?man`: a command bound to another
-    /// cmd char is found too.
-    pub fn find_any(&self, name: &str) -> Option<&Command> {
-        let name = name.trim_start_matches(|c| self.settings.cmd_chars.contains(&c));
+    /// Detaches `component` from `scope`.
+    ///
+    /// # Errors
+    /// [`AttachError::UnknownComponent`], or [`AttachError::NotAttached`].
+    pub fn detach(&self, component: &str, scope: Scope) -> Result<(), AttachError> {
+        let index = self.component_index(component)?;
+        let mut attachments = self.attachments.write();
+        let before = attachments.list.len();
+        attachments.list.retain(|&attached| attached != (index, scope));
+        if attachments.list.len() == before {
+            return Err(AttachError::NotAttached(self.components[index].name.to_owned()));
+        }
+        attachments.rebuild(self);
+        Ok(())
+    }
+
+    /// Detaches every component from `scope` and the scopes inside it, as when
+    /// a realm closes. Returns how many attachments went.
+    pub fn detach_scope(&self, scope: Scope) -> usize {
+        let mut attachments = self.attachments.write();
+        let before = attachments.list.len();
+        attachments.list.retain(|&(_, attached)| !scope.contains_scope(attached));
+        let removed = before - attachments.list.len();
+        if removed > 0 {
+            attachments.rebuild(self);
+        }
+        removed
+    }
+
+    /// Every attachment, in the order they were made: component and scope.
+    pub fn attachments(&self) -> Vec<(&'static str, Scope)> {
+        let attachments = self.attachments.read();
+        attachments.list.iter().map(|&(index, scope)| (self.components[index].name, scope)).collect()
+    }
+
+    /// Conflicts, shadowed commands and unattached components.
+    pub fn health(&self) -> Health {
+        let attachments = self.attachments.read();
+        let unattached = self
+            .components
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !attachments.list.iter().any(|(attached, _)| attached == index))
+            .map(|(_, component)| component.name)
+            .collect();
+        Health { conflicts: attachments.conflicts.clone(), shadows: attachments.shadows.clone(), unattached }
+    }
+
+    /// The commands a player at `location` can reach through their own scopes
+    /// (the most specific of each name), with the scope each is attached to,
+    /// sorted by name. Catch-alls and commands that need the sender outside
+    /// are left out.
+    pub fn available(&self, location: Location) -> Vec<(&Command, Scope)> {
+        let attachments = self.attachments.read();
+        let mut found: Vec<(&Command, Scope)> = attachments
+            .table_for(location)
+            .entries()
+            .filter_map(|slots| best_in_chain(self, slots, location, |def, _| def.source_in_scope))
+            .map(|(index, scope)| (&self.commands[index], scope))
+            .filter(|(command, _)| !command.def.catch_all)
+            .collect();
+        found.sort_by(|a, b| (a.0.def.name, a.0.def.cmd_char).cmp(&(b.0.def.name, b.0.def.cmd_char)));
+        found.dedup_by(|a, b| std::ptr::eq(a.0, b.0) && a.1 == b.1);
+        found
+    }
+
+    /// Looks `name` up for a player at `location` as dispatch does (the table
+    /// of `cmd_char`, then the general table; the most specific scope first),
+    /// for `?man`. Case is ignored.
+    pub fn find(&self, location: Location, cmd_char: char, name: &str) -> Option<(&Command, Scope)> {
         let mut buf = [0u8; 64];
         let name = lowercase(name, &mut buf)?;
-        self.general
-            .get(name)
-            .or_else(|| self.by_char.iter().find_map(|(_, table)| table.get(name)))
-            .map(|&index| &self.commands[index])
+        let attachments = self.attachments.read();
+        let table = attachments.table_for(location);
+        [table.named(Some(cmd_char), name), table.named(None, name)]
+            .into_iter()
+            .flatten()
+            .find_map(|slots| best_in_chain(self, slots, location, |_, _| true))
+            .map(|(index, scope)| (&self.commands[index], scope))
     }
+
+    /// Every command answering to `name` in any component, attached or not.
+    pub fn find_all(&self, name: &str) -> impl Iterator<Item = &Command> {
+        let name = name.trim_start_matches(|c| self.settings.cmd_chars.contains(&c)).to_ascii_lowercase();
+        self.commands.iter().filter(move |command| {
+            !command.def.catch_all
+                && (command.def.name == name || command.def.aliases.iter().any(|alias| *alias == name))
+        })
+    }
+
+    fn component_index(&self, name: &str) -> Result<usize, AttachError> {
+        self.components
+            .iter()
+            .position(|component| component.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| AttachError::UnknownComponent(name.to_owned()))
+    }
+}
+
+/// The most specific command in `slots` (one per depth along `location`'s
+/// chain) that `accept` takes, with its scope.
+pub(crate) fn best_in_chain(
+    registry: &Registry,
+    slots: &crate::attach::Slots,
+    location: Location,
+    accept: impl Fn(&CommandDef, Scope) -> bool,
+) -> Option<(usize, Scope)> {
+    (0..slots.len()).rev().find_map(|depth| {
+        let index = slots[depth]? as usize;
+        let scope = Scope::at_depth(location, depth)?;
+        accept(registry.commands[index].def, scope).then_some((index, scope))
+    })
+}
+
+/// The keys a command answers to, as written in conflicts: `usage`, `*warn`,
+/// `catch-all`, `*catch-all`.
+pub(crate) fn keys(def: &CommandDef) -> Vec<String> {
+    let prefix = def.cmd_char.map(String::from).unwrap_or_default();
+    if def.catch_all {
+        return vec![format!("{prefix}catch-all")];
+    }
+    std::iter::once(def.name).chain(def.aliases.iter().copied()).map(|name| format!("{prefix}{name}")).collect()
 }
 
 /// `name` in ASCII lower case, in `buf`; `None` if it does not fit (no command
 /// has such a long name).
-fn lowercase<'b>(name: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
+pub(crate) fn lowercase<'b>(name: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
     let bytes = name.as_bytes();
     let out = buf.get_mut(..bytes.len())?;
     for (o, b) in out.iter_mut().zip(bytes) {
@@ -214,8 +423,19 @@ fn check_declaration(command: &Command) -> Result<(), RegistryError> {
     if def.forms.contains(TargetForm::External) && def.target_in_scope {
         return Err(illegal("target_external needs target_in_scope = false"));
     }
+    if def.catch_all && !def.aliases.is_empty() {
+        return Err(illegal("a catch-all answers to every unknown name and takes no aliases"));
+    }
+    if def.catch_all && !def.source_in_scope {
+        return Err(illegal("a catch-all is found through the sender's scopes: it needs source_in_scope"));
+    }
+    let component_ok = !command.component.is_empty()
+        && command.component.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if !component_ok {
+        return Err(illegal("a component name is lower-case ASCII letters, digits, '_' and '-'"));
+    }
     if let Some(c) = def.cmd_char
-        && (c.is_alphanumeric() || c.is_whitespace() || c == '|')
+        && (c.is_alphanumeric() || c.is_whitespace() || c == '|' || c == ':')
     {
         return Err(illegal("a command's cmd char must be punctuation such as '?' or '*'"));
     }

@@ -34,8 +34,38 @@ impl Scope {
         }
     }
 
+    /// Whether `other` is this scope or nested inside it.
+    pub fn contains_scope(self, other: Scope) -> bool {
+        match (self, other) {
+            (Scope::Zone, _) => true,
+            (Scope::Realm(a), Scope::Realm(b) | Scope::Game(b, _)) => a == b,
+            (Scope::Game(a, g), Scope::Game(b, h)) => a == b && g == h,
+            _ => false,
+        }
+    }
+
+    /// The scope of `depth` (0 zone, 1 realm, 2 game) along `location`'s chain,
+    /// if the location reaches that deep.
+    pub fn at_depth(location: Location, depth: usize) -> Option<Scope> {
+        match depth {
+            0 => Some(Scope::Zone),
+            1 => location.realm.map(Scope::Realm),
+            2 => Some(Scope::Game(location.realm?, location.game?)),
+            _ => None,
+        }
+    }
+
+    /// The scope directly containing this one; `None` for the zone.
+    pub fn parent(self) -> Option<Scope> {
+        match self {
+            Scope::Zone => None,
+            Scope::Realm(_) => Some(Scope::Zone),
+            Scope::Game(realm, _) => Some(Scope::Realm(realm)),
+        }
+    }
+
     /// 0 for the zone, 1 for a realm, 2 for a game: the most specific wins.
-    pub fn depth(self) -> u8 {
+    pub fn depth(self) -> usize {
         match self {
             Scope::Zone => 0,
             Scope::Realm(_) => 1,
@@ -87,10 +117,13 @@ pub enum Addressee<'a> {
 pub enum Target<'a> {
     /// `pub` form: the command's attach scope.
     Scope(Scope),
-    /// `team` or `remote_team` form: a freq in a realm.
+    /// `team` or `remote_team` form: a freq in the sender's realm, and in the
+    /// sender's game when the sender is in one (a game's teams are its own).
     Team {
         /// The realm the team is in.
         realm: RealmId,
+        /// The game the team is in, if any.
+        game: Option<GameId>,
         /// The freq.
         freq: u16,
     },
@@ -98,4 +131,27 @@ pub enum Target<'a> {
     Player(Player<'a>),
     /// `external` form: a name only; nobody promises it is online or exists.
     External(&'a str),
+}
+
+impl Target<'_> {
+    /// Where the target is, for the scope checks: `None` for a scope target
+    /// (always inside its own scope) and for an external name (nowhere).
+    pub fn location(&self) -> Option<Location> {
+        match *self {
+            Target::Scope(_) | Target::External(_) => None,
+            Target::Team { realm, game, .. } => Some(Location { realm: Some(realm), game }),
+            Target::Player(player) => Some(player.location),
+        }
+    }
+
+    /// Whether the target is inside `scope` (DESIGN §4.3, `target_in_scope`).
+    /// A scope target is inside the scopes that contain it; an external name is
+    /// inside none but the zone.
+    pub fn is_in(&self, scope: Scope) -> bool {
+        match *self {
+            Target::Scope(own) => scope.contains_scope(own),
+            Target::External(_) => scope == Scope::Zone,
+            _ => self.location().is_some_and(|location| scope.contains(location)),
+        }
+    }
 }

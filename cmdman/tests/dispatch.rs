@@ -9,7 +9,7 @@ use std::task::{Context, Poll, Waker};
 
 use cmdman::{
     Addressee, Collected, CommandDef, CommandError, CommandResult, Ctx, Forms, Handler, Location, Outcome,
-    Player, PlayerId, RealmId, Registry, RegistryError, Request, Settings, Target, command,
+    Player, PlayerId, RealmId, Registry, RegistryError, Request, Scope, Settings, Target, command,
 };
 
 /// Says hello, naming the target.
@@ -49,7 +49,9 @@ async fn cmd_secret(ctx: &mut Ctx<'_>) -> CommandResult {
 }
 
 fn registry() -> Registry {
-    Registry::linked(Settings::default()).unwrap()
+    let registry = Registry::linked(Settings::default()).unwrap();
+    registry.attach("dispatch", Scope::Zone).unwrap();
+    registry
 }
 
 const ALICE: Player<'static> = Player {
@@ -125,15 +127,21 @@ fn a_command_bound_to_a_cmd_char_is_unknown_under_another() {
     let (outcome, sink) = run(&registry, Addressee::Pub, "?warn");
     assert_eq!(outcome, Outcome::Unknown);
     assert_eq!(sink.sender, ["Unknown command '?warn'. Type ?commands for a list."]);
+    let (outcome, _) = run(&registry, Addressee::Pub, "*warn");
+    assert_eq!(outcome, Outcome::Ran);
 }
 
 #[test]
-fn a_stealth_command_in_the_wrong_form_answers_as_an_unknown_one() {
+fn a_stealth_command_shows_itself_to_players_who_may_run_it() {
+    // Everything is allowed in the world `()`: the wrong form gets the real
+    // answer, and the right form runs. (Denied, it answers as unknown: see
+    // tests/scopes.rs.)
     let registry = registry();
-    let (_, hidden) = run(&registry, Addressee::Pub, "?secret");
-    let (_, unknown) = run(&registry, Addressee::Pub, "?nosuch");
-    assert_eq!(hidden.sender, ["Unknown command '?secret'. Type ?commands for a list."]);
-    assert_eq!(unknown.sender, ["Unknown command '?nosuch'. Type ?commands for a list."]);
+    let (outcome, sink) = run(&registry, Addressee::Pub, "?secret");
+    assert_eq!(outcome, Outcome::WrongForm);
+    assert_eq!(sink.sender, ["?secret cannot be sent in public; send it to a player."]);
+    let (outcome, _) = run(&registry, Addressee::Player(BOB), "?secret");
+    assert_eq!(outcome, Outcome::Ran);
 }
 
 #[test]
@@ -147,6 +155,7 @@ fn usage_errors_show_the_generated_usage_line() {
 #[test]
 fn multi_command_lines_run_each_part_up_to_the_limit() {
     let registry = Registry::linked(Settings { multi_limit: 2, ..Settings::default() }).unwrap();
+    registry.attach("dispatch", Scope::Zone).unwrap();
     let (_, sink) = run(&registry, Addressee::Pub, "?|count 1| count 2|count 3");
     assert_eq!(sink.sender, ["counted 1", "counted 2", "Only the first 2 commands of a ?| line run."]);
 }
@@ -171,6 +180,7 @@ fn def(
         forms,
         groups: [None; 5],
         stealth: false,
+        catch_all: false,
         args: None,
         help: "",
         file: "here.rs",
@@ -180,7 +190,7 @@ fn def(
 }
 
 #[test]
-fn duplicate_names_are_refused_with_both_places() {
+fn duplicate_names_in_one_component_are_refused_with_both_places() {
     let pub_only = Forms::new(true, false, false, false, false);
     let error =
         Registry::new([def("x", true, true, pub_only), def("x", true, true, pub_only)], Settings::default())

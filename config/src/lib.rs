@@ -3,8 +3,8 @@
 //! file, line and column when wrong (DESIGN §7).
 //!
 //! # Layout
-//! - [`zone`]: the schema of `zone.ron` (listen address, cmd chars, realms,
-//!   accounts, limits) with every default.
+//! - [`zone`]: the schema of `zone.ron` (listen address, cmd chars, component
+//!   attachments, realms and their games, accounts, limits) with every default.
 //! - [`error`]: [`ConfigError`], which names file, line and column.
 //! - [`load`]: reading a directory or the embedded default, and `init`.
 
@@ -14,4 +14,6 @@ pub mod zone;
 
 pub use error::ConfigError;
 pub use load::{Config, DEFAULT_FILES};
-pub use zone::{AccountsConfig, Limits, PasswordHashing, RealmConfig, ZoneConfig};
+pub use zone::{
+    AccountsConfig, BUILT_IN_COMPONENTS, GameConfig, Limits, PasswordHashing, RealmConfig, ZoneConfig,
+};

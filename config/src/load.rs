@@ -21,6 +21,9 @@ pub struct Config {
     pub zone: ZoneConfig,
     /// The directory it came from; `None` for the embedded default.
     pub dir: Option<PathBuf>,
+    /// The zone file's path (`<embedded>/zone.ron` for the default) and text,
+    /// to place errors found after loading, such as an unknown component.
+    pub zone_source: (PathBuf, String),
 }
 
 impl Config {
@@ -29,8 +32,39 @@ impl Config {
     /// # Errors
     /// Only if the shipped default is broken, which a test rules out.
     pub fn embedded() -> Result<Config, ConfigError> {
-        let zone = parse_zone(Path::new("<embedded>/zone.ron"), default_text(ZONE_FILE))?;
-        Ok(Config { zone, dir: None })
+        let path = PathBuf::from("<embedded>/zone.ron");
+        let text = default_text(ZONE_FILE);
+        let zone = parse_zone(&path, text)?;
+        Ok(Config { zone, dir: None, zone_source: (path, text.to_owned()) })
+    }
+
+    /// A config built in code rather than read from a file: errors found later
+    /// point at `<built-in>/zone.ron:1:1`.
+    pub fn from_zone(zone: ZoneConfig) -> Config {
+        Config { zone, dir: None, zone_source: (PathBuf::from("<built-in>/zone.ron"), String::new()) }
+    }
+
+    /// Checks that every component the zone file attaches is one of `known`.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] at the first unknown name, listing the known ones.
+    pub fn check_components(&self, known: &[&str]) -> Result<(), ConfigError> {
+        let zone = &self.zone;
+        let named = zone.components.iter().chain(zone.realms.iter().flat_map(|realm| {
+            realm.components.iter().chain(realm.games.iter().flat_map(|game| game.components.iter()))
+        }));
+        for name in named {
+            if !known.contains(&name.as_str()) {
+                let (path, text) = &self.zone_source;
+                return Err(ConfigError::invalid(
+                    path.clone(),
+                    text,
+                    &[at(format!("\"{name}\""))],
+                    format!("there is no component called '{name}'; the components are {}", known.join(", ")),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Loads and validates the config directory `dir`.
@@ -43,7 +77,7 @@ impl Config {
         let text = std::fs::read_to_string(&path)
             .map_err(|source| ConfigError::Io { path: path.clone(), source })?;
         let zone = parse_zone(&path, &text)?;
-        Ok(Config { zone, dir: Some(dir.to_owned()) })
+        Ok(Config { zone, dir: Some(dir.to_owned()), zone_source: (path, text) })
     }
 }
 
@@ -146,6 +180,29 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
             return Err((vec![(quoted, earlier)], format!("realm '{}' is declared twice", realm.name)));
         }
     }
+    check_component_list(&zone.components)?;
+    for realm in &zone.realms {
+        check_component_list(&realm.components)?;
+        for (i, game) in realm.games.iter().enumerate() {
+            let quoted = format!("\"{}\"", game.name);
+            if !valid_realm_name(&game.name, limits.realm_name_length) {
+                return Err((
+                    vec![at(quoted)],
+                    format!(
+                        "game name '{}' must be 1 to {} ASCII letters, digits, '_' or '-'",
+                        game.name, limits.realm_name_length
+                    ),
+                ));
+            }
+            if realm.games[..i].iter().any(|other| other.name.eq_ignore_ascii_case(&game.name)) {
+                return Err((
+                    vec![(quoted, 1)],
+                    format!("game '{}' is declared twice in realm '{}'", game.name, realm.name),
+                ));
+            }
+            check_component_list(&game.components)?;
+        }
+    }
     let hashing = &zone.accounts.password_hashing;
     // argon2's own bounds (RFC 9106 §3.1): at least 8 KiB of memory per lane.
     let lanes_ok = (1..=0x00ff_ffff).contains(&hashing.parallelism);
@@ -154,6 +211,16 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
             vec![at("password_hashing:")],
             "password_hashing is outside argon2's limits (memory_kib ≥ 8 × parallelism, iterations ≥ 1, parallelism ≥ 1)".into(),
         ));
+    }
+    Ok(())
+}
+
+/// A component list names each component once.
+fn check_component_list(components: &[String]) -> Result<(), (Vec<(String, usize)>, String)> {
+    for (i, name) in components.iter().enumerate() {
+        if components[..i].contains(name) {
+            return Err((vec![(format!("\"{name}\""), 1)], format!("component '{name}' is listed twice")));
+        }
     }
     Ok(())
 }

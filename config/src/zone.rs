@@ -32,6 +32,12 @@ pub struct ZoneConfig {
     /// # Default
     /// `8025`, the spectator freq of ASSS.
     pub spec_freq: u16,
+    /// Components attached zone-wide at start-up: their commands work
+    /// everywhere. Each must be a component compiled into the server.
+    ///
+    /// # Default
+    /// [`BUILT_IN_COMPONENTS`], every built-in.
+    pub components: Vec<String>,
     /// Realms that exist from start-up, in order; `GO:` with no name enters the
     /// first public one. Other realms are created when a player enters them and
     /// removed when the last player leaves.
@@ -52,7 +58,13 @@ impl Default for ZoneConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 5000)),
             cmd_chars: vec!['?', '*'],
             spec_freq: 8025,
-            realms: vec![RealmConfig { name: "lobby".to_owned(), public: true }],
+            components: BUILT_IN_COMPONENTS.iter().map(|&name| name.to_owned()).collect(),
+            realms: vec![RealmConfig {
+                name: "lobby".to_owned(),
+                public: true,
+                components: Vec::new(),
+                games: Vec::new(),
+            }],
             accounts: AccountsConfig::default(),
             limits: Limits::default(),
         }
@@ -73,7 +85,39 @@ pub struct RealmConfig {
     /// `true`
     #[serde(default = "yes")]
     pub public: bool,
+    /// Components attached to this realm at start-up: their commands work
+    /// only here, and a name here hides the same name attached zone-wide.
+    ///
+    /// # Default
+    /// `[]`
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// Games inside this realm: named sub-scopes players join with `?join`.
+    ///
+    /// # Default
+    /// `[]`
+    #[serde(default)]
+    pub games: Vec<GameConfig>,
 }
+
+/// One game declared inside a realm.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GameConfig {
+    /// The game's name, unique within its realm; the same rules as realm names.
+    pub name: String,
+    /// Components attached to this game at start-up: their commands work only
+    /// for players in the game.
+    ///
+    /// # Default
+    /// `[]`
+    #[serde(default)]
+    pub components: Vec<String>,
+}
+
+/// The components compiled into zone-server, attached zone-wide by default.
+pub const BUILT_IN_COMPONENTS: &[&str] =
+    &["usage", "help", "find", "realm", "uptime", "game", "components", "stats"];
 
 fn yes() -> bool {
     true

@@ -3,9 +3,10 @@
 //! re-exports, with a boxing wrapper for an `async fn`. On error, the function
 //! followed by the `compile_error!`s.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::ItemFn;
+use syn::ext::IdentExt as _;
+use syn::{Ident, ItemFn};
 
 use crate::validate::Command;
 
@@ -25,6 +26,8 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
         stealth,
         args,
         help,
+        catch_all,
+        params,
         is_async,
     } = command;
     let component = option(component.as_deref());
@@ -37,18 +40,52 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
 
     // A type mismatch between the handler and `Handler`'s fn pointer, or an async
     // handler whose future is not `Send`, is reported at the function's name.
+    let names: Vec<&Ident> = params.iter().map(|(name, _)| name).collect();
+    // Typed arguments are parsed in the wrapper. Named lifetimes in their
+    // types become `'_`: the wrapper has none of the function's.
+    let types: Vec<TokenStream> = params.iter().map(|(_, ty)| anonymous_lifetimes(ty.to_token_stream())).collect();
+    let labels: Vec<String> = names.iter().map(|name| name.unraw().to_string()).collect();
+    let parse = if params.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            let mut __cmdman_args = ctx.args(&[#(<#types as ::cmdman::Arg<'_>>::FLAG),*]);
+            #(let #names: #types = <#types as ::cmdman::Arg<'_>>::parse(&mut __cmdman_args, #labels)?;)*
+            __cmdman_args.finish()?;
+        }
+    };
+
+    // A type mismatch between the handler and `Handler`'s fn pointer, or an async
+    // handler whose future is not `Send`, is reported at the function's name.
     let (wrapper, handler) = if *is_async {
-        let call = quote_spanned!(ident.span()=> ::std::boxed::Box::pin(#ident(ctx)));
+        let body = if params.is_empty() {
+            quote_spanned!(ident.span()=> ::std::boxed::Box::pin(#ident(ctx)))
+        } else {
+            let call = quote_spanned!(ident.span()=> #ident(ctx, #(#names),*).await);
+            quote!(::std::boxed::Box::pin(async move {
+                #parse
+                #call
+            }))
+        };
         let wrapper = quote! {
             fn __cmdman_async_handler<'a, 'b>(
                 ctx: &'a mut ::cmdman::Ctx<'b>,
             ) -> ::cmdman::BoxFuture<'a, ::cmdman::CommandResult> {
-                #call
+                #body
             }
         };
         (wrapper, quote!(::cmdman::Handler::Async(__cmdman_async_handler)))
-    } else {
+    } else if params.is_empty() {
         (TokenStream::new(), quote!(::cmdman::Handler::Sync(#ident)))
+    } else {
+        let call = quote_spanned!(ident.span()=> #ident(ctx, #(#names),*));
+        let wrapper = quote! {
+            fn __cmdman_handler(ctx: &mut ::cmdman::Ctx<'_>) -> ::cmdman::CommandResult {
+                #parse
+                #call
+            }
+        };
+        (wrapper, quote!(::cmdman::Handler::Sync(__cmdman_handler)))
     };
 
     quote! {
@@ -76,6 +113,7 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
                 ),
                 groups: [#(#groups),*],
                 stealth: #stealth,
+                catch_all: #catch_all,
                 args: #args,
                 help: #help,
                 file: ::core::file!(),
@@ -104,4 +142,26 @@ fn option(value: Option<impl ToTokens>) -> TokenStream {
         Some(value) => quote!(::core::option::Option::Some(#value)),
         None => quote!(::core::option::Option::None),
     }
+}
+
+/// `tokens` with every named lifetime but `'static` replaced by `'_`.
+fn anonymous_lifetimes(tokens: TokenStream) -> TokenStream {
+    let mut out = Vec::new();
+    let mut after_quote = false;
+    for tree in tokens {
+        let tree = match tree {
+            TokenTree::Ident(ident) if after_quote && ident != "static" => {
+                TokenTree::Ident(Ident::new("_", ident.span()))
+            }
+            TokenTree::Group(group) => {
+                let mut new = Group::new(group.delimiter(), anonymous_lifetimes(group.stream()));
+                new.set_span(group.span());
+                TokenTree::Group(new)
+            }
+            other => other,
+        };
+        after_quote = matches!(&tree, TokenTree::Punct(p) if p.as_char() == '\'');
+        out.push(tree);
+    }
+    out.into_iter().collect()
 }

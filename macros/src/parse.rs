@@ -32,13 +32,15 @@ mod kw {
     syn::custom_keyword!(group_external);
     syn::custom_keyword!(stealth);
     syn::custom_keyword!(args);
+    syn::custom_keyword!(catch_all);
 }
 
 /// Every argument `#[command(...)]` knows, as listed in the unknown-argument error.
 const KNOWN: &str = "`name`, `aliases`, `component`, `char`, `source_in_scope`, \
                      `target_in_scope`, `target_pub`, `target_team`, `target_remote_team`, \
                      `target_player`, `target_external`, `group`, `group_pub`, `group_team`, \
-                     `group_remote_team`, `group_player`, `group_external`, `stealth`, `args`";
+                     `group_remote_team`, `group_player`, `group_external`, `stealth`, `args`, \
+                     `catch_all`";
 
 /// The target forms' names in `cmdman::TargetForm` order; `forms` and
 /// `form_groups` of [`Args`] are indexed the same way.
@@ -100,6 +102,8 @@ pub(crate) struct Args {
     pub(crate) stealth: Option<Arg<bool>>,
     /// `args = "..."`.
     pub(crate) args: Option<Arg<LitStr>>,
+    /// `catch_all` or `catch_all = bool`.
+    pub(crate) catch_all: Option<Arg<bool>>,
     /// How many arguments were seen, well formed or not.
     count: usize,
 }
@@ -118,6 +122,7 @@ enum Key {
     FormGroup(usize),
     Stealth,
     Args,
+    CatchAll,
 }
 
 /// Parses the attribute's arguments. Returns what parsed, and every problem found
@@ -199,6 +204,7 @@ fn parse_one(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
         }
         Key::Stealth => set(&mut args.stealth, at.arg(flag(input, &ident)?)),
         Key::Args => set(&mut args.args, at.arg(string(input, &ident, "args = \"<player> [reason]\"")?)),
+        Key::CatchAll => set(&mut args.catch_all, at.arg(flag(input, &ident)?)),
     }
 }
 
@@ -255,6 +261,8 @@ fn peek_key(input: ParseStream<'_>) -> syn::Result<Key> {
         Key::Stealth
     } else if lookahead.peek(kw::args) {
         Key::Args
+    } else if lookahead.peek(kw::catch_all) {
+        Key::CatchAll
     } else {
         return Err(unknown_argument(input, lookahead));
     };

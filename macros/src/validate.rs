@@ -4,7 +4,7 @@
 
 use proc_macro2::Span;
 use syn::ext::IdentExt as _;
-use syn::{Expr, ExprLit, FnArg, GenericParam, ItemFn, Lit, LitStr, Meta};
+use syn::{Expr, ExprLit, FnArg, GenericParam, Ident, ItemFn, Lit, LitStr, Meta, Pat, Type};
 
 use crate::parse::{Arg, Args, FORMS, error_between};
 
@@ -32,6 +32,10 @@ pub(crate) struct Command {
     pub(crate) args: Option<String>,
     /// The help text, from the doc comment.
     pub(crate) help: String,
+    /// Whether this is the component's catch-all.
+    pub(crate) catch_all: bool,
+    /// The typed parameters after `ctx`: name and type.
+    pub(crate) params: Vec<(Ident, Type)>,
     /// Whether the handler is an `async fn`.
     pub(crate) is_async: bool,
 }
@@ -50,7 +54,7 @@ pub(crate) fn validate(
     func: &ItemFn,
 ) -> Result<Command, syn::Error> {
     let args_parsed = errors.is_empty();
-    check_signature(func, &mut errors);
+    let params = check_signature(func, &mut errors);
 
     let name = match &args.name {
         Some(name) => checked_name(name.value.clone(), "command name", &mut errors),
@@ -139,6 +143,19 @@ pub(crate) fn validate(
         text
     });
 
+    let catch_all = flag(&args.catch_all, false);
+    if let Some(arg) = args.catch_all.as_ref().filter(|arg| arg.value) {
+        if let Some(aliases) = &args.aliases {
+            errors.push(aliases.error("a catch-all answers to every unknown name: it takes no `aliases`"));
+        }
+        if !flag(&args.source_in_scope, true) {
+            errors.push(arg.error(
+                "a catch-all is found through the sender's scopes: it cannot have `source_in_scope = false`",
+            ));
+        }
+    }
+    let usage = usage.or_else(|| generated_usage(&params));
+
     let help = help_text(func, &mut errors);
 
     if let Some(error) = combine(errors) {
@@ -156,6 +173,8 @@ pub(crate) fn validate(
         stealth,
         args: usage,
         help,
+        catch_all,
+        params,
         is_async: func.sig.asyncness.is_some(),
     })
 }
@@ -218,9 +237,10 @@ fn check_scopes_and_forms(args: &Args, forms: &[bool; 5], errors: &mut Vec<syn::
     }
 }
 
-/// A handler is a free function taking exactly `ctx: &mut Ctx<'_>`, with no type
-/// or const parameters; its return type is left to rustc.
-fn check_signature(func: &ItemFn, errors: &mut Vec<syn::Error>) {
+/// A handler is a free function taking `ctx: &mut Ctx<'_>` and then typed
+/// arguments with plain names, with no type or const parameters; its return
+/// type is left to rustc. Returns the typed arguments.
+fn check_signature(func: &ItemFn, errors: &mut Vec<syn::Error>) -> Vec<(Ident, Type)> {
     let sig = &func.sig;
     for param in &sig.generics.params {
         if !matches!(param, GenericParam::Lifetime(_)) {
@@ -245,17 +265,86 @@ fn check_signature(func: &ItemFn, errors: &mut Vec<syn::Error>) {
                 "a command handler is a free function and cannot take `self`; take `ctx: &mut Ctx<'_>`",
             ));
             // What follows `self` is likely the `ctx` parameter: not worth an error.
-            return;
+            return Vec::new();
         }
         Some(FnArg::Typed(_)) => {}
     }
-    if let Some(extra) = inputs.next() {
-        errors.push(syn::Error::new_spanned(
-            extra,
-            "typed arguments are not supported yet: a command handler takes only `ctx: &mut Ctx<'_>` \
-             and reads its arguments from `ctx.params()`",
-        ));
+    let mut params = Vec::new();
+    for input in inputs {
+        match input {
+            FnArg::Typed(typed) => match &*typed.pat {
+                Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                    params.push((pat.ident.clone(), (*typed.ty).clone()));
+                }
+                other => errors.push(syn::Error::new_spanned(
+                    other,
+                    "a typed argument needs a plain name, such as `player: OnlinePlayer`: \
+                     the name is shown in the usage line",
+                )),
+            },
+            FnArg::Receiver(receiver) => {
+                errors.push(syn::Error::new_spanned(receiver, "a command handler cannot take `self`"));
+            }
+        }
     }
+    params
+}
+
+/// The usage line's argument part for typed parameters: `<name>`, `[name]` for
+/// an `Option`, `<name...>` for `Rest`, `[-x]` for `Flag<'x'>`; flags first.
+/// Read from the types as written: an alias of `Option` reads as required.
+fn generated_usage(params: &[(Ident, Type)]) -> Option<String> {
+    let mut flags = Vec::new();
+    let mut words = Vec::new();
+    for (name, ty) in params {
+        let name = name.unraw().to_string();
+        let (optional, inner) = match last_segment(ty) {
+            Some(("Option", Some(inner))) => (true, inner),
+            _ => (false, ty),
+        };
+        match last_segment(inner) {
+            Some(("Flag", _)) => {
+                let letter = flag_letter(inner).map_or_else(|| name.clone(), |c| c.to_string());
+                flags.push(format!("[-{letter}]"));
+            }
+            Some(("Rest", _)) if optional => words.push(format!("[{name}...]")),
+            Some(("Rest", _)) => words.push(format!("<{name}...>")),
+            _ if optional => words.push(format!("[{name}]")),
+            _ => words.push(format!("<{name}>")),
+        }
+    }
+    flags.extend(words);
+    (!flags.is_empty()).then(|| flags.join(" "))
+}
+
+/// The last path segment's name of `ty`, and its first type argument if any.
+fn last_segment(ty: &Type) -> Option<(&'static str, Option<&Type>)> {
+    let Type::Path(path) = ty else { return None };
+    let segment = path.path.segments.last()?;
+    let name = match segment.ident.to_string().as_str() {
+        "Option" => "Option",
+        "Rest" => "Rest",
+        "Flag" => "Flag",
+        _ => return Some(("", None)),
+    };
+    let inner = match &segment.arguments {
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        }),
+        _ => None,
+    };
+    Some((name, inner))
+}
+
+/// The letter of `Flag<'x'>`.
+fn flag_letter(ty: &Type) -> Option<char> {
+    let Type::Path(path) = ty else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else { return None };
+    args.args.iter().find_map(|arg| match arg {
+        syn::GenericArgument::Const(Expr::Lit(ExprLit { lit: Lit::Char(c), .. })) => Some(c.value()),
+        _ => None,
+    })
 }
 
 /// Whether `name` is a legal command name or alias: 1 to 32 lower-case ASCII

@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use zone_server::{ServerConfig, ServerError};
+use zone_server::{Access, ServerConfig, ServerError};
 
 /// How long a test waits for a line before failing. Generous: it only bounds
 /// a hung test, no test measures time with it.
@@ -40,10 +40,20 @@ impl TestZone {
 
     /// A zone on `zone` and the data directory `data` (reused across restarts).
     pub async fn start_with(zone: ZoneConfig, data: tempfile::TempDir) -> TestZone {
+        TestZone::start_with_access(zone, data, Access::DefaultGroup).await
+    }
+
+    /// A zone on `zone` where every player may run every command.
+    pub async fn start_open(zone: ZoneConfig) -> TestZone {
+        TestZone::start_with_access(zone, tempfile::tempdir().unwrap(), Access::Everything).await
+    }
+
+    /// A zone on `zone`, the data directory `data` and the access policy `access`.
+    pub async fn start_with_access(zone: ZoneConfig, data: tempfile::TempDir, access: Access) -> TestZone {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let config = ServerConfig { config: Config { zone, dir: None }, data_dir: data.path().to_owned() };
+        let config = ServerConfig { config: Config::from_zone(zone), data_dir: data.path().to_owned(), access };
         let task = tokio::spawn(zone_server::run(listener, config, async {
             let _ = stopped.await;
         }));

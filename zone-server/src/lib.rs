@@ -2,7 +2,9 @@
 //! the scoped command manager ([`cmdman`]).
 //!
 //! # Layout
-//! - [`server`]: [`run`], the accept loop and graceful shutdown.
+//! - [`server`]: [`run`], the accept loop, start-up attachments and graceful
+//!   shutdown.
+//! - [`access`]: who may run which command (until the ladder of issue 4).
 //! - [`connection`](crate::connection): one connection: login, routing, output.
 //! - [`chatnet`]: the ChatNet 1.6 codec and messages.
 //! - [`zone`]: players, realms, teams and chat routing.
@@ -10,6 +12,7 @@
 //! - [`store`]: accounts and usage in SQLite.
 //! - [`commands`]: the built-in commands, one file per family.
 
+pub mod access;
 pub mod chatnet;
 pub mod commands;
 mod connection;
@@ -18,4 +21,5 @@ pub mod server;
 pub mod store;
 pub mod zone;
 
+pub use access::Access;
 pub use server::{ServerConfig, ServerError, run};

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
-use zone_server::ServerConfig;
+use zone_server::{Access, ServerConfig};
 
 /// A game-zone server speaking ChatNet.
 #[derive(Debug, Parser)]
@@ -70,7 +70,7 @@ fn start(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
-        let server = ServerConfig { config, data_dir: cli.data };
+        let server = ServerConfig { config, data_dir: cli.data, access: Access::default() };
         zone_server::run(listener, server, shutdown_signal()).await?;
         anyhow::Ok(())
     })

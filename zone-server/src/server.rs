@@ -6,15 +6,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cmdman::{Registry, RegistryError, Settings};
+use cmdman::{Registry, RegistryError, Scope, Settings};
 use thiserror::Error;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
+use crate::access::Access;
 use crate::chatnet::ServerLine;
 use crate::connection::serve;
 use crate::store::{OpenError, SqliteStore};
@@ -27,6 +28,8 @@ pub struct ServerConfig {
     pub config: config::Config,
     /// Where the server keeps its own state (`zone.db`); created if missing.
     pub data_dir: PathBuf,
+    /// Who may run which command.
+    pub access: Access,
 }
 
 /// Why the server could not start.
@@ -35,6 +38,9 @@ pub enum ServerError {
     /// The command table is invalid (a duplicate name, an illegal declaration).
     #[error("command registry: {0}")]
     Registry(#[from] RegistryError),
+    /// The config names something the server does not have (a component).
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
     /// The data directory or database cannot be used.
     #[error("data store: {0}")]
     Store(#[from] OpenError),
@@ -54,13 +60,18 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServerError> {
-    let zone_config = config.config.zone;
-    let settings =
-        Settings { cmd_chars: zone_config.cmd_chars.clone(), multi_limit: zone_config.limits.multi_commands };
+    let settings = Settings {
+        cmd_chars: config.config.zone.cmd_chars.clone(),
+        multi_limit: config.config.zone.limits.multi_commands,
+    };
     let registry = Registry::linked(settings)?;
+    let known: Vec<&str> = registry.components().iter().map(|component| component.name()).collect();
+    config.config.check_components(&known)?;
     let store = SqliteStore::open(&config.data_dir)?;
+    let zone_config = config.config.zone;
     let connection_limit = zone_config.limits.connections;
-    let zone = Arc::new(Zone::new(zone_config, registry, Arc::new(store)));
+    let zone = Arc::new(Zone::new(zone_config, registry, Arc::new(store), config.access));
+    attach_configured(&zone);
     info!("listening on {}", listener.local_addr()?);
 
     let stop = CancellationToken::new();
@@ -101,4 +112,38 @@ pub async fn run(
     tracker.wait().await;
     info!("shut down");
     Ok(())
+}
+
+/// Attaches the components the config names: zone-wide, then each declared
+/// realm's and game's. Conflicts are logged here and kept for `?health`.
+fn attach_configured(zone: &Zone) {
+    let config = zone.config();
+    let mut wanted: Vec<(&str, Scope)> = config.components.iter().map(|name| (name.as_str(), Scope::Zone)).collect();
+    for realm in &config.realms {
+        if let Some(scope) = zone.scope_named(&realm.name) {
+            wanted.extend(realm.components.iter().map(|name| (name.as_str(), scope)));
+        }
+        for game in &realm.games {
+            if let Some(scope) = zone.scope_named(&format!("{}/{}", realm.name, game.name)) {
+                wanted.extend(game.components.iter().map(|name| (name.as_str(), scope)));
+            }
+        }
+    }
+    for (component, scope) in wanted {
+        match zone.registry().attach(component, scope) {
+            Ok(conflicts) => {
+                for conflict in conflicts {
+                    warn!(
+                        "component {} not attached for {} in {}: component {} offers it there already",
+                        conflict.refused,
+                        conflict.name,
+                        zone.describe(conflict.scope),
+                        conflict.kept
+                    );
+                }
+            }
+            // The config was checked against the components; nothing else fails.
+            Err(e) => warn!("{e}"),
+        }
+    }
 }

@@ -8,10 +8,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
-use cmdman::{Location, PlayerId, RealmId, Registry};
+use cmdman::{
+    Command, GameId, Location, OnlinePlayer, Player, PlayerId, RealmId, Registry, Scope, TargetForm, World,
+};
 use config::{ZoneConfig, zone::valid_realm_name};
 use parking_lot::RwLock;
 
+use crate::access::Access;
 use crate::chatnet::ServerLine;
 use crate::outbox::Outbox;
 use crate::store::{Account, Store};
@@ -26,6 +29,7 @@ pub struct Zone {
     config: ZoneConfig,
     registry: Registry,
     store: Arc<dyn Store>,
+    access: Access,
     started: Instant,
     next_player: AtomicU32,
     state: RwLock<State>,
@@ -46,6 +50,7 @@ struct Online {
     name: Arc<str>,
     outbox: Outbox,
     realm: Option<RealmId>,
+    game: Option<GameId>,
     freq: u16,
     ship: u8,
     session_start: Instant,
@@ -56,6 +61,8 @@ struct Realm {
     name: Arc<str>,
     declared: bool,
     public: bool,
+    /// Declared games, in config order; a game's id is its index.
+    games: Vec<Arc<str>>,
     /// In order of entry.
     players: Vec<PlayerId>,
 }
@@ -71,6 +78,8 @@ pub struct PlayerInfo {
     pub location: Location,
     /// The realm's name, if in one.
     pub realm_name: Option<Arc<str>>,
+    /// The game's name, if in one.
+    pub game_name: Option<Arc<str>>,
     /// The freq, if in a realm.
     pub freq: Option<u16>,
     /// When the session started.
@@ -106,17 +115,35 @@ pub enum EnterError {
     TooManyRealms,
 }
 
+/// Why a player could not join a game; the text is the player's answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GameError {
+    /// The player is in no realm.
+    #[error("Enter a realm before joining a game.")]
+    NoRealm,
+    /// The realm has no game of that name.
+    #[error("There is no game called '{0}' here. Type ?games for this realm's games.")]
+    NoSuchGame(String),
+    /// The player is in no game.
+    #[error("You are not in a game.")]
+    NotInGame,
+}
+
 impl Zone {
     /// A zone with the realms `config` declares and no players.
-    pub fn new(config: ZoneConfig, registry: Registry, store: Arc<dyn Store>) -> Zone {
+    pub fn new(config: ZoneConfig, registry: Registry, store: Arc<dyn Store>, access: Access) -> Zone {
         let mut state = State::default();
         for realm in &config.realms {
-            state.create_realm(&realm.name.to_ascii_lowercase(), true, realm.public);
+            let id = state.create_realm(&realm.name.to_ascii_lowercase(), true, realm.public);
+            if let Some(created) = state.realms.get_mut(&id) {
+                created.games = realm.games.iter().map(|game| game.name.to_ascii_lowercase().into()).collect();
+            }
         }
         Zone {
             config,
             registry,
             store,
+            access,
             started: Instant::now(),
             next_player: AtomicU32::new(1),
             state: RwLock::new(state),
@@ -149,10 +176,14 @@ impl Zone {
         let id = PlayerId(self.next_player.fetch_add(1, Ordering::Relaxed));
         let key = name.to_lowercase();
         let mut state = self.state.write();
-        if let Some(old) = state.names.get(&key).copied()
-            && let Some(online) = state.remove_player(old)
-        {
-            online.outbox.kick("you logged in from another connection");
+        if let Some(old) = state.names.get(&key).copied() {
+            let (online, closed) = state.remove_player(old);
+            if let Some(online) = online {
+                online.outbox.kick("you logged in from another connection");
+            }
+            if let Some(closed) = closed {
+                self.registry.detach_scope(Scope::Realm(closed));
+            }
         }
         state.names.insert(key, id);
         state.players.insert(
@@ -163,6 +194,7 @@ impl Zone {
                 realm: None,
                 freq: 0,
                 ship: SPEC_SHIP,
+                game: None,
                 session_start: Instant::now(),
                 account,
             },
@@ -173,7 +205,10 @@ impl Zone {
     /// Removes a player (disconnect), telling their realm. Nothing happens when
     /// the session was already replaced by a newer login.
     pub fn leave(&self, id: PlayerId) {
-        self.state.write().remove_player(id);
+        let closed = self.state.write().remove_player(id).1;
+        if let Some(closed) = closed {
+            self.registry.detach_scope(Scope::Realm(closed));
+        }
     }
 
     /// Moves a player into the realm `name` (`""`: the first public realm),
@@ -208,7 +243,9 @@ impl Zone {
                 state.create_realm(&key, false, true)
             }
         };
-        state.leave_realm(id, Some(realm_id));
+        if let Some(closed) = state.leave_realm(id, Some(realm_id)) {
+            self.registry.detach_scope(Scope::Realm(closed));
+        }
         let spec_freq = self.config.spec_freq;
         let State { players, realms, .. } = &mut *state;
         let Some(player) = players.get_mut(&id) else { return Ok(()) };
@@ -345,6 +382,115 @@ impl Zone {
         realms
     }
 
+    /// Puts the player into the game `name` of their realm (leaving any other),
+    /// telling the game's other players. Returns the game's name.
+    ///
+    /// # Errors
+    /// [`GameError`] with the player's answer.
+    pub fn join_game(&self, id: PlayerId, name: &str) -> Result<Arc<str>, GameError> {
+        let mut state = self.state.write();
+        let State { players, realms, .. } = &mut *state;
+        let Some(player) = players.get(&id) else { return Err(GameError::NoRealm) };
+        let Some(realm) = player.realm.and_then(|r| realms.get(&r)) else {
+            return Err(GameError::NoRealm);
+        };
+        let Some(index) = realm.games.iter().position(|game| game.eq_ignore_ascii_case(name)) else {
+            return Err(GameError::NoSuchGame(name.to_owned()));
+        };
+        let game = GameId(index as u32);
+        let game_name = realm.games[index].clone();
+        let previous = player.game;
+        let player_name = player.name.clone();
+        let in_game = |players: &HashMap<PlayerId, Online>, game: GameId| -> Vec<PlayerId> {
+            realm.players.iter().copied().filter(|p| *p != id && players.get(p).is_some_and(|o| o.game == Some(game))).collect()
+        };
+        if let Some(previous) = previous.filter(|previous| *previous != game) {
+            let line = ServerLine::Arena(&format!("{player_name} left the game.")).encode();
+            broadcast(players, &in_game(players, previous), None, &line);
+        }
+        if previous != Some(game) {
+            let line = ServerLine::Arena(&format!("{player_name} joined the game.")).encode();
+            broadcast(players, &in_game(players, game), None, &line);
+        }
+        if let Some(player) = players.get_mut(&id) {
+            player.game = Some(game);
+        }
+        Ok(game_name)
+    }
+
+    /// Takes the player out of their game, telling its other players. Returns
+    /// the game's name.
+    ///
+    /// # Errors
+    /// [`GameError::NotInGame`].
+    pub fn leave_game(&self, id: PlayerId) -> Result<Arc<str>, GameError> {
+        let mut state = self.state.write();
+        let State { players, realms, .. } = &mut *state;
+        let Some(player) = players.get_mut(&id) else { return Err(GameError::NotInGame) };
+        let (Some(realm), Some(game)) = (player.realm.and_then(|r| realms.get(&r)), player.game.take()) else {
+            return Err(GameError::NotInGame);
+        };
+        let line = ServerLine::Arena(&format!("{} left the game.", player.name)).encode();
+        let others: Vec<PlayerId> =
+            realm.players.iter().copied().filter(|p| players.get(p).is_some_and(|o| o.game == Some(game))).collect();
+        broadcast(players, &others, None, &line);
+        Ok(realm.games.get(game.0 as usize).cloned().unwrap_or_else(|| "?".into()))
+    }
+
+    /// The games of the realm `realm`, with how many players are in each.
+    pub fn games(&self, realm: RealmId) -> Vec<(Arc<str>, usize)> {
+        let state = self.state.read();
+        let Some(found) = state.realms.get(&realm) else { return Vec::new() };
+        found
+            .games
+            .iter()
+            .enumerate()
+            .map(|(index, name)| {
+                let count = found
+                    .players
+                    .iter()
+                    .filter(|p| state.players.get(p).is_some_and(|o| o.game == Some(GameId(index as u32))))
+                    .count();
+                (name.clone(), count)
+            })
+            .collect()
+    }
+
+    /// The scope `realm` or `realm/game` names, if that realm (and game) exists.
+    pub fn scope_named(&self, name: &str) -> Option<Scope> {
+        let (realm_name, game_name) = match name.split_once('/') {
+            Some((realm, game)) => (realm, Some(game)),
+            None => (name, None),
+        };
+        let state = self.state.read();
+        let realm_id = *state.realm_names.get(&realm_name.to_ascii_lowercase())?;
+        match game_name {
+            None => Some(Scope::Realm(realm_id)),
+            Some(game) => {
+                let index = state.realms.get(&realm_id)?.games.iter().position(|g| g.eq_ignore_ascii_case(game))?;
+                Some(Scope::Game(realm_id, GameId(index as u32)))
+            }
+        }
+    }
+
+    /// How a reply names `scope`: `the zone`, `realm duel`, `game duel/final`.
+    pub fn describe(&self, scope: Scope) -> String {
+        let state = self.state.read();
+        let realm_name = |realm: RealmId| state.realms.get(&realm).map_or_else(|| "?".into(), |r| r.name.clone());
+        match scope {
+            Scope::Zone => "the zone".to_owned(),
+            Scope::Realm(realm) => format!("realm {}", realm_name(realm)),
+            Scope::Game(realm, game) => {
+                let game_name = state
+                    .realms
+                    .get(&realm)
+                    .and_then(|r| r.games.get(game.0 as usize).cloned())
+                    .unwrap_or_else(|| "?".into());
+                format!("game {}/{game_name}", realm_name(realm))
+            }
+        }
+    }
+
     /// How many players are online.
     pub fn player_count(&self) -> usize {
         self.state.read().players.len()
@@ -362,11 +508,45 @@ fn broadcast(players: &HashMap<PlayerId, Online>, to: &[PlayerId], except: Optio
     }
 }
 
+impl World for Zone {
+    fn allows(&self, sender: &Player<'_>, command: &Command, form: TargetForm, realm: Option<RealmId>) -> bool {
+        self.access.allows(sender, command, form, realm)
+    }
+
+    fn find_player(&self, name: &str) -> Option<OnlinePlayer> {
+        self.find(name).map(|info| info.online())
+    }
+
+    fn players_with_prefix(&self, prefix: &str, max: usize) -> Vec<OnlinePlayer> {
+        let prefix = prefix.to_lowercase();
+        let state = self.state.read();
+        state
+            .names
+            .iter()
+            .filter(|(key, _)| key.starts_with(&prefix))
+            .take(max)
+            .filter_map(|(_, &id)| state.info(id))
+            .map(|info| info.online())
+            .collect()
+    }
+
+    fn scope_name(&self, scope: Scope) -> String {
+        self.describe(scope)
+    }
+}
+
+impl PlayerInfo {
+    /// The player as typed arguments resolve them.
+    pub fn online(&self) -> OnlinePlayer {
+        OnlinePlayer { id: self.id, name: self.name.to_string(), location: self.location, freq: self.freq }
+    }
+}
+
 impl State {
     fn create_realm(&mut self, key: &str, declared: bool, public: bool) -> RealmId {
         let id = RealmId(self.next_realm);
         self.next_realm += 1;
-        self.realms.insert(id, Realm { name: key.into(), declared, public, players: Vec::new() });
+        self.realms.insert(id, Realm { name: key.into(), declared, public, games: Vec::new(), players: Vec::new() });
         self.realm_names.insert(key.to_owned(), id);
         id
     }
@@ -374,11 +554,13 @@ impl State {
     /// Takes the player out of their realm, telling the others; a realm that
     /// was created on demand goes when its last player does, unless it is
     /// `keep` (the player is re-entering it).
-    fn leave_realm(&mut self, id: PlayerId, keep: Option<RealmId>) {
-        let Some(player) = self.players.get_mut(&id) else { return };
-        let Some(realm_id) = player.realm.take() else { return };
+    /// Returns the realm that closed, whose attachments the caller detaches.
+    fn leave_realm(&mut self, id: PlayerId, keep: Option<RealmId>) -> Option<RealmId> {
+        let player = self.players.get_mut(&id)?;
+        let realm_id = player.realm.take()?;
+        player.game = None;
         let name = player.name.clone();
-        let Some(realm) = self.realms.get_mut(&realm_id) else { return };
+        let realm = self.realms.get_mut(&realm_id)?;
         realm.players.retain(|other| *other != id);
         let line = ServerLine::Leaving(&name).encode();
         broadcast(&self.players, &realm.players, None, &line);
@@ -386,28 +568,33 @@ impl State {
             let key = realm.name.to_string();
             self.realms.remove(&realm_id);
             self.realm_names.remove(&key);
+            return Some(realm_id);
         }
+        None
     }
 
-    fn remove_player(&mut self, id: PlayerId) -> Option<Online> {
-        self.leave_realm(id, None);
-        let online = self.players.remove(&id)?;
+    /// Removes the player; also returns the realm that closed, if any.
+    fn remove_player(&mut self, id: PlayerId) -> (Option<Online>, Option<RealmId>) {
+        let closed = self.leave_realm(id, None);
+        let Some(online) = self.players.remove(&id) else { return (None, closed) };
         let key = online.name.to_lowercase();
         if self.names.get(&key) == Some(&id) {
             self.names.remove(&key);
         }
-        Some(online)
+        (Some(online), closed)
     }
 
     fn info(&self, id: PlayerId) -> Option<PlayerInfo> {
         let player = self.players.get(&id)?;
-        let realm_name =
-            player.realm.and_then(|realm| self.realms.get(&realm)).map(|realm| realm.name.clone());
+        let realm = player.realm.and_then(|realm| self.realms.get(&realm));
+        let realm_name = realm.map(|realm| realm.name.clone());
+        let game_name = realm.zip(player.game).and_then(|(realm, game)| realm.games.get(game.0 as usize).cloned());
         Some(PlayerInfo {
             id,
             name: player.name.clone(),
-            location: Location { realm: player.realm, game: None },
+            location: Location { realm: player.realm, game: player.game },
             realm_name,
+            game_name,
             freq: player.realm.map(|_| player.freq),
             session_start: player.session_start,
             account: player.account.clone(),

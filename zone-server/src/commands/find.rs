@@ -1,26 +1,22 @@
 //! `?find`: where a player is.
 
-use cmdman::{CommandError, CommandResult, Ctx, command};
+use cmdman::{CommandResult, Ctx, OnlinePlayer, command};
 
 use super::zone;
 
-/// Tells which realm a player is in.
+/// Tells which realm (and game) a player is in.
 ///
 /// The name may be the start of a name when only one online player's name
-/// starts with it. Case is ignored.
-#[command(target_pub, group = "default", args = "<player>")]
-fn cmd_find(ctx: &mut Ctx<'_>) -> CommandResult {
+/// starts with it. Case is ignored; names with spaces need no quotes.
+#[command(target_pub, group = "default")]
+fn cmd_find(ctx: &mut Ctx<'_>, player: OnlinePlayer) -> CommandResult {
     let zone = zone(ctx)?;
-    let name = ctx.params().trim();
-    if name.is_empty() {
-        return Err(CommandError::usage("Name a player to find."));
-    }
-    let answer = match zone.find_prefix(name) {
-        Some(player) => match &player.realm_name {
-            Some(realm) => format!("{} is in realm {realm}.", player.name),
-            None => format!("{} is online, not in a realm.", player.name),
-        },
-        None => format!("No player named '{name}' is online."),
+    let info = zone.player(player.id);
+    let answer = match info.as_ref().map(|info| (&info.realm_name, &info.game_name)) {
+        Some((Some(realm), Some(game))) => format!("{} is in realm {realm}, game {game}.", player.name),
+        Some((Some(realm), None)) => format!("{} is in realm {realm}.", player.name),
+        Some((None, _)) => format!("{} is online, not in a realm.", player.name),
+        None => format!("{} just left.", player.name),
     };
     ctx.reply().line(&answer);
     Ok(())

@@ -3,17 +3,20 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use cmdman::{CommandError, CommandResult, Ctx, TargetForm, command};
+use cmdman::{Command, CommandError, CommandResult, Ctx, Forms, Scope, TargetForm, World, command};
+
+use super::zone;
 
 /// Explains a command: summary, usage, target forms, command group, and its
 /// full help.
 ///
-/// With no command named, tells how to find commands.
-#[command(target_pub, aliases = ["help"], group = "default", args = "[command]")]
-fn cmd_man(ctx: &mut Ctx<'_>) -> CommandResult {
+/// With no command named, tells how to find commands. A command that only
+/// works elsewhere (attached to another realm or game) is explained too, with
+/// where it works.
+#[command(target_pub, aliases = ["help"], group = "default")]
+fn cmd_man(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
     let c = ctx.cmd_char();
-    let name = ctx.params().trim();
-    if name.is_empty() {
+    let Some(name) = command else {
         let mut reply = ctx.reply();
         let _ = writeln!(
             reply,
@@ -21,18 +24,52 @@ fn cmd_man(ctx: &mut Ctx<'_>) -> CommandResult {
         );
         let _ = writeln!(reply, "Send a command privately to a player to aim it at them (/{c}usage).");
         return Ok(());
-    }
+    };
+    let zone = zone(ctx)?;
     let registry = ctx.registry();
-    let Some(command) = registry.find_any(name).filter(|command| !command.def().stealth) else {
+    let sender = ctx.sender();
+    let cmd_char = name.chars().next().filter(|first| registry.settings().cmd_chars.contains(first));
+    let bare = name.trim_start_matches(|first| registry.settings().cmd_chars.contains(&first));
+    // The command this player would get here, else any command of that name.
+    let here = registry.find(sender.location, cmd_char.unwrap_or(c), bare);
+    let found: Option<(&Command, Option<Scope>)> = match here {
+        Some((command, scope)) if !command.def().catch_all => Some((command, Some(scope))),
+        _ => registry.find_all(bare).next().map(|command| (command, None)),
+    };
+    // Help follows the stealth rule: a stealth command the player may not run
+    // does not exist for them.
+    let visible = found.filter(|(command, _)| {
+        let def = command.def();
+        !def.stealth || def.forms.iter().any(|form| zone.allows(&sender, command, form, sender.location.realm))
+    });
+    let Some((command, scope)) = visible else {
         return Err(CommandError::failed(format!("No command '{name}'. Type {c}commands for a list.")));
     };
     let def = command.def();
+    let usage = command.usage(c);
+    let where_ = match scope {
+        Some(scope) => format!("attached to {}", zone.describe(scope)),
+        None => {
+            let attached: Vec<String> = registry
+                .attachments()
+                .into_iter()
+                .filter(|(component, _)| *component == command.component())
+                .map(|(_, scope)| zone.describe(scope))
+                .collect();
+            if attached.is_empty() {
+                "not attached anywhere".to_owned()
+            } else {
+                format!("not here; attached to {}", attached.join(", "))
+            }
+        }
+    };
     let mut reply = ctx.reply();
-    let _ = writeln!(reply, "{} - {}", command.usage(c), def.summary());
+    let _ = writeln!(reply, "{} - {}", command.display_name(c), def.summary());
+    let _ = writeln!(reply, "Usage: {usage}");
     if !def.aliases.is_empty() {
         let _ = writeln!(reply, "Also: {}", def.aliases.join(", "));
     }
-    let _ = writeln!(reply, "Forms: {}", def.forms);
+    let _ = writeln!(reply, "Targets: {}", forms_text(def.forms));
     let groups: Vec<(TargetForm, Option<&str>)> =
         def.forms.iter().map(|form| (form, def.group(form))).collect();
     let first = groups.first().map(|(_, group)| *group).unwrap_or(None);
@@ -43,25 +80,43 @@ fn cmd_man(ctx: &mut Ctx<'_>) -> CommandResult {
             groups.iter().map(|(form, group)| format!("{form}: {}", group.unwrap_or("none"))).collect();
         let _ = writeln!(reply, "Command groups: {}", listed.join(", "));
     }
-    let _ = writeln!(reply, "Component: {}", command.component());
+    let _ = writeln!(reply, "Component: {} ({where_})", command.component());
     for line in def.help.lines().skip(1).skip_while(|line| line.trim().is_empty()) {
         let _ = writeln!(reply, "{line}");
     }
     Ok(())
 }
 
-/// Lists the commands by command group, each with its summary.
+/// The target forms as a player reads them: "pub (in public), player (to a
+/// player)".
+fn forms_text(forms: Forms) -> String {
+    let listed: Vec<String> =
+        forms.iter().map(|form| format!("{form} ({})", cmdman::dispatch::form_phrase(form))).collect();
+    listed.join(", ")
+}
+
+/// Lists the commands you may run here, by command group, each with its
+/// target forms and summary.
 #[command(target_pub, group = "default")]
 fn cmd_commands(ctx: &mut Ctx<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
     let c = ctx.cmd_char();
+    let sender = ctx.sender();
     let mut by_group: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for command in ctx.registry().commands() {
+    for (command, _) in ctx.registry().available(sender.location) {
         let def = command.def();
-        if def.stealth {
-            continue;
-        }
-        let group = def.forms.iter().find_map(|form| def.group(form)).unwrap_or("none");
-        by_group.entry(group).or_default().push(format!("  {} - {}", command.usage(c), def.summary()));
+        let allowed: Vec<TargetForm> = def
+            .forms
+            .iter()
+            .filter(|form| zone.allows(&sender, command, *form, sender.location.realm))
+            .collect();
+        let Some(first) = allowed.first() else { continue };
+        let group = def.group(*first).unwrap_or("none");
+        let forms: Vec<&str> = allowed.iter().map(|form| form.as_str()).collect();
+        by_group
+            .entry(group)
+            .or_default()
+            .push(format!("  {} [{}] - {}", command.usage(c), forms.join(", "), def.summary()));
     }
     let mut reply = ctx.reply();
     for (group, lines) in by_group {

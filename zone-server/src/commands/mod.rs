@@ -1,13 +1,17 @@
 //! The built-in commands, one file per family; each file is a component named
-//! after it. They reach the zone through [`Ctx::world`](cmdman::Ctx::world).
+//! after it, and every one is in [`config::BUILT_IN_COMPONENTS`], attached
+//! zone-wide by default. They reach the zone through [`Ctx::world`](cmdman::Ctx::world).
 
 use cmdman::{CommandError, Ctx};
 
 use crate::zone::Zone;
 
+pub mod components;
 pub mod find;
+pub mod game;
 pub mod help;
 pub mod realm;
+pub mod stats;
 pub mod uptime;
 pub mod usage;
 

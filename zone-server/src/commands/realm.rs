@@ -30,8 +30,8 @@ fn cmd_arena(ctx: &mut Ctx<'_>) -> CommandResult {
 ///
 /// With no name, moves you to the first public realm. The same as ChatNet's
 /// `GO:realm`.
-#[command(target_pub, group = "default", args = "[realm]")]
-fn cmd_go(ctx: &mut Ctx<'_>) -> CommandResult {
+#[command(target_pub, group = "default")]
+fn cmd_go(ctx: &mut Ctx<'_>, realm: Option<&str>) -> CommandResult {
     let zone = zone(ctx)?;
-    zone.enter(ctx.sender().id, ctx.params().trim()).map_err(|error| CommandError::failed(error.to_string()))
+    zone.enter(ctx.sender().id, realm.unwrap_or("")).map_err(|error| CommandError::failed(error.to_string()))
 }

@@ -1,0 +1,334 @@
+//! Typed arguments (issue 3): a handler's parameters after the context are
+//! parsed from the command's params, in order, through [`Arg`].
+//!
+//! ```ignore
+//! #[command(target_pub)]
+//! fn cmd_give(ctx: &mut Ctx<'_>, to: OnlinePlayer, amount: u32, note: Option<Rest<'_>>) -> CommandResult
+//! ```
+//!
+//! Words are separated by spaces; a word may be quoted (`"two words"`).
+//! `-x` flags ([`Flag`]) come before the other arguments, in any order. An
+//! argument that does not parse fails the command with
+//! [`CommandError::Usage`], which dispatch answers with the message and the
+//! generated usage line.
+
+use nom::branch::alt;
+use nom::bytes::complete::{take_till, take_till1};
+use nom::character::complete::{char, space0};
+use nom::combinator::all_consuming;
+use nom::sequence::{delimited, preceded};
+use nom::{IResult, Parser as _};
+
+use crate::error::CommandError;
+use crate::world::{OnlinePlayer, World};
+
+/// The params of one command being turned into typed arguments.
+pub struct Parser<'a> {
+    rest: &'a str,
+    flags: u64,
+    world: &'a dyn World,
+}
+
+impl<'a> Parser<'a> {
+    /// A parser over `params`. Leading `-x` words whose letter is one of
+    /// `flags` are taken as flags; the first other word ends them.
+    pub fn new(params: &'a str, flags: &[Option<char>], world: &'a dyn World) -> Parser<'a> {
+        let mut parser = Parser { rest: params.trim(), flags: 0, world };
+        while let Some((word, after)) = parser.peek_word() {
+            let mut letters = word.strip_prefix('-').map(str::chars).into_iter().flatten().peekable();
+            if letters.peek().is_none() {
+                break;
+            }
+            let mut bits = 0;
+            for letter in letters {
+                match flag_bit(letter) {
+                    Some(bit) if flags.contains(&Some(letter)) => bits |= bit,
+                    _ => return parser,
+                }
+            }
+            parser.flags |= bits;
+            parser.rest = after;
+        }
+        parser
+    }
+
+    /// Whether `-flag` was given.
+    pub fn flag(&self, flag: char) -> bool {
+        flag_bit(flag).is_some_and(|bit| self.flags & bit != 0)
+    }
+
+    /// Whether every argument has been taken.
+    pub fn is_empty(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    /// The unparsed rest, trimmed.
+    pub fn rest(&self) -> &'a str {
+        self.rest
+    }
+
+    /// The world, to resolve players.
+    pub fn world(&self) -> &'a dyn World {
+        self.world
+    }
+
+    /// The next word (quoted words lose their quotes), or `None` at the end.
+    pub fn word(&mut self) -> Option<&'a str> {
+        let (word, after) = self.peek_word()?;
+        self.rest = after;
+        Some(word)
+    }
+
+    /// Takes everything left.
+    pub fn take_rest(&mut self) -> &'a str {
+        std::mem::take(&mut self.rest)
+    }
+
+    /// Fails with "unexpected …" if anything is left.
+    ///
+    /// # Errors
+    /// [`CommandError::Usage`] naming what is left.
+    pub fn finish(&self) -> Result<(), CommandError> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(CommandError::usage(format!("Unexpected '{}'.", self.rest)))
+        }
+    }
+
+    fn peek_word(&self) -> Option<(&'a str, &'a str)> {
+        match word(self.rest) {
+            Ok((after, word)) => Some((word, after.trim_start())),
+            Err(_) => None,
+        }
+    }
+}
+
+/// One word: `"quoted words"` or a run of non-space characters.
+fn word(input: &str) -> IResult<&str, &str> {
+    preceded(
+        space0,
+        alt((delimited(char('"'), take_till(|c| c == '"'), char('"')), take_till1(char::is_whitespace))),
+    )
+    .parse(input)
+}
+
+fn flag_bit(flag: char) -> Option<u64> {
+    match flag {
+        'a'..='z' => Some(1 << (flag as u32 - 'a' as u32)),
+        'A'..='Z' => Some(1 << (26 + flag as u32 - 'A' as u32)),
+        _ => None,
+    }
+}
+
+fn missing(name: &str) -> CommandError {
+    CommandError::usage(format!("Missing <{name}>."))
+}
+
+/// A type a handler parameter can have. `name` is the parameter's name, for
+/// error messages.
+pub trait Arg<'a>: Sized {
+    /// `Some('v')` for a type that is the flag `-v`.
+    const FLAG: Option<char> = None;
+
+    /// Takes this argument from `parser`.
+    ///
+    /// # Errors
+    /// [`CommandError::Usage`] saying what was wrong.
+    fn parse(parser: &mut Parser<'a>, name: &'static str) -> Result<Self, CommandError>;
+}
+
+macro_rules! integer_args {
+    ($($t:ident),*) => {$(
+        impl<'a> Arg<'a> for $t {
+            fn parse(parser: &mut Parser<'a>, name: &'static str) -> Result<Self, CommandError> {
+                let text = parser.word().ok_or_else(|| missing(name))?;
+                let parsed: IResult<&str, $t> = all_consuming(nom::character::complete::$t).parse(text);
+                parsed.map(|(_, value)| value).map_err(|_| {
+                    CommandError::usage(format!(
+                        "<{name}> is a whole number from {} to {}, not '{text}'.",
+                        $t::MIN,
+                        $t::MAX
+                    ))
+                })
+            }
+        }
+    )*};
+}
+
+integer_args!(u8, u16, u32, u64, i8, i16, i32, i64);
+
+/// One word.
+impl<'a> Arg<'a> for &'a str {
+    fn parse(parser: &mut Parser<'a>, name: &'static str) -> Result<Self, CommandError> {
+        parser.word().ok_or_else(|| missing(name))
+    }
+}
+
+/// One word, owned.
+impl<'a> Arg<'a> for String {
+    fn parse(parser: &mut Parser<'a>, name: &'static str) -> Result<Self, CommandError> {
+        parser.word().map(str::to_owned).ok_or_else(|| missing(name))
+    }
+}
+
+/// The argument if anything is left, else `None`.
+impl<'a, T: Arg<'a>> Arg<'a> for Option<T> {
+    fn parse(parser: &mut Parser<'a>, name: &'static str) -> Result<Self, CommandError> {
+        if parser.is_empty() { Ok(None) } else { T::parse(parser, name).map(Some) }
+    }
+}
+
+/// The rest of the line, spaces and all; at least one character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rest<'a>(pub &'a str);
+
+impl<'a> Arg<'a> for Rest<'a> {
+    fn parse(parser: &mut Parser<'a>, name: &'static str) -> Result<Self, CommandError> {
+        match parser.take_rest() {
+            "" => Err(missing(name)),
+            rest => Ok(Rest(rest)),
+        }
+    }
+}
+
+/// The flag `-C`: true when given. Flags come before other arguments and may
+/// be combined (`-sv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flag<const C: char>(pub bool);
+
+impl<'a, const C: char> Arg<'a> for Flag<C> {
+    const FLAG: Option<char> = Some(C);
+
+    fn parse(parser: &mut Parser<'a>, _name: &'static str) -> Result<Self, CommandError> {
+        Ok(Flag(parser.flag(C)))
+    }
+}
+
+/// An online player, by name: a quoted name, the longest run of words that is
+/// an online player's whole name (names may hold spaces), or else a unique
+/// prefix of one. Case is ignored.
+impl<'a> Arg<'a> for OnlinePlayer {
+    fn parse(parser: &mut Parser<'a>, name: &'static str) -> Result<Self, CommandError> {
+        let rest = parser.rest();
+        if rest.is_empty() {
+            return Err(missing(name));
+        }
+        let world = parser.world();
+        if rest.starts_with('"') {
+            let text = parser.word().ok_or_else(|| missing(name))?;
+            return world
+                .find_player(text)
+                .ok_or_else(|| CommandError::failed(format!("Nobody called '{text}' is online.")));
+        }
+        // Word ends, longest first: "Mr Bob 5" tries "Mr Bob 5", "Mr Bob", "Mr".
+        let ends: Vec<usize> = rest
+            .char_indices()
+            .filter(|&(at, c)| !c.is_whitespace() && rest[at + c.len_utf8()..].chars().next().is_none_or(char::is_whitespace))
+            .map(|(at, c)| at + c.len_utf8())
+            .take(8)
+            .collect();
+        for &end in ends.iter().rev() {
+            if let Some(player) = world.find_player(&rest[..end]) {
+                parser.rest = rest[end..].trim_start();
+                return Ok(player);
+            }
+        }
+        let first = parser.word().ok_or_else(|| missing(name))?;
+        let mut found = world.players_with_prefix(first, 2);
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => Err(CommandError::failed(format!("Nobody called '{first}' is online."))),
+            _ => Err(CommandError::failed(format!(
+                "More than one player's name starts with '{first}'; type more of it."
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::{Location, PlayerId};
+
+    struct Online(Vec<&'static str>);
+
+    impl World for Online {
+        fn find_player(&self, name: &str) -> Option<OnlinePlayer> {
+            self.0.iter().position(|n| n.eq_ignore_ascii_case(name)).map(|i| player(i, self.0[i]))
+        }
+
+        fn players_with_prefix(&self, prefix: &str, max: usize) -> Vec<OnlinePlayer> {
+            let prefix = prefix.to_ascii_lowercase();
+            (0..self.0.len())
+                .filter(|&i| self.0[i].to_ascii_lowercase().starts_with(&prefix))
+                .take(max)
+                .map(|i| player(i, self.0[i]))
+                .collect()
+        }
+    }
+
+    fn player(i: usize, name: &str) -> OnlinePlayer {
+        OnlinePlayer { id: PlayerId(i as u32), name: name.to_owned(), location: Location::default(), freq: None }
+    }
+
+    fn err<T: std::fmt::Debug>(result: Result<T, CommandError>) -> String {
+        match result.unwrap_err() {
+            CommandError::Usage(message) | CommandError::Failed(message) => message,
+        }
+    }
+
+    #[test]
+    fn words_numbers_and_rest() {
+        let mut p = Parser::new("bob  42 \"two words\" and the rest ", &[], &());
+        assert_eq!(<&str>::parse(&mut p, "who").unwrap(), "bob");
+        assert_eq!(u32::parse(&mut p, "n").unwrap(), 42);
+        assert_eq!(String::parse(&mut p, "w").unwrap(), "two words");
+        assert_eq!(Rest::parse(&mut p, "r").unwrap(), Rest("and the rest"));
+        assert_eq!(Option::<u8>::parse(&mut p, "o").unwrap(), None);
+        p.finish().unwrap();
+    }
+
+    #[test]
+    fn number_errors_name_the_argument_and_range() {
+        let mut p = Parser::new("300", &[], &());
+        assert_eq!(err(u8::parse(&mut p, "count")), "<count> is a whole number from 0 to 255, not '300'.");
+        let mut p = Parser::new("-5x", &[], &());
+        assert_eq!(err(i32::parse(&mut p, "n")), "<n> is a whole number from -2147483648 to 2147483647, not '-5x'.");
+        let mut p = Parser::new("", &[], &());
+        assert_eq!(err(i32::parse(&mut p, "n")), "Missing <n>.");
+        let p = Parser::new("left over", &[], &());
+        assert_eq!(err(p.finish()), "Unexpected 'left over'.");
+    }
+
+    #[test]
+    fn flags_lead_and_combine() {
+        let flags = [Some('s'), Some('v')];
+        let mut p = Parser::new("-sv -5 rest", &flags, &());
+        assert!(p.flag('s') && p.flag('v'));
+        assert_eq!(i64::parse(&mut p, "n").unwrap(), -5);
+        let p = Parser::new("-x -s", &flags, &());
+        assert!(!p.flag('s'), "an undeclared flag ends the flags");
+        assert_eq!(p.rest(), "-x -s");
+        let p = Parser::new("word -s", &flags, &());
+        assert!(!p.flag('s'), "flags come first");
+    }
+
+    #[test]
+    fn players_by_whole_name_with_spaces_or_unique_prefix() {
+        let world = Online(vec!["Mr Bob", "Mr", "Alice", "Alfred"]);
+        let mut p = Parser::new("mr bob 5", &[], &world);
+        assert_eq!(OnlinePlayer::parse(&mut p, "who").unwrap().name, "Mr Bob");
+        assert_eq!(u32::parse(&mut p, "n").unwrap(), 5);
+        let mut p = Parser::new("Mr 5", &[], &world);
+        assert_eq!(OnlinePlayer::parse(&mut p, "who").unwrap().name, "Mr");
+        let mut p = Parser::new("alf", &[], &world);
+        assert_eq!(OnlinePlayer::parse(&mut p, "who").unwrap().name, "Alfred");
+        let mut p = Parser::new("al", &[], &world);
+        assert_eq!(err(OnlinePlayer::parse(&mut p, "who")), "More than one player's name starts with 'al'; type more of it.");
+        let mut p = Parser::new("zed", &[], &world);
+        assert_eq!(err(OnlinePlayer::parse(&mut p, "who")), "Nobody called 'zed' is online.");
+        let mut p = Parser::new("\"mr bob\"", &[], &world);
+        assert_eq!(OnlinePlayer::parse(&mut p, "who").unwrap().name, "Mr Bob");
+    }
+}

@@ -1,0 +1,124 @@
+//! `?lsmod`, `?attach`, `?detach` and `?health`: components and the scopes
+//! they are attached to (DESIGN §3, §4.3). Runtime changes last until the
+//! zone restarts; the config's attachments are made again at start-up.
+
+use std::fmt::Write as _;
+
+use cmdman::{CommandError, CommandResult, Ctx, Scope, command};
+
+use super::zone;
+use crate::zone::Zone;
+
+/// Lists every component compiled in, its commands, and where it is attached.
+#[command(target_pub, group = "mod")]
+fn cmd_lsmod(ctx: &mut Ctx<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let registry = ctx.registry();
+    let attachments = registry.attachments();
+    let c = ctx.cmd_char();
+    let mut reply = ctx.reply();
+    for component in registry.components() {
+        let scopes: Vec<String> = attachments
+            .iter()
+            .filter(|(name, _)| *name == component.name())
+            .map(|(_, scope)| zone.describe(*scope))
+            .collect();
+        let commands: Vec<String> =
+            registry.commands_of(component).map(|command| command.display_name(c)).collect();
+        let attached = if scopes.is_empty() { "not attached".to_owned() } else { scopes.join(", ") };
+        let _ = writeln!(reply, "{}: {attached} - {}", component.name(), commands.join(" "));
+    }
+    Ok(())
+}
+
+/// Attaches a component zone-wide, to a realm, or to a game (`realm/game`).
+///
+/// Its commands work in that scope at once. A command whose name another
+/// component already offers in that very scope is not added: the conflict is
+/// reported here and in `?health`. Lasts until the zone restarts.
+#[command(target_pub, group = "sysop", args = "<component> [realm[/game]]")]
+fn cmd_attach(ctx: &mut Ctx<'_>, component: &str, scope: Option<&str>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let scope = parse_scope(zone, scope)?;
+    let conflicts =
+        ctx.registry().attach(component, scope).map_err(|error| CommandError::failed(capitalised(&error)))?;
+    let mut reply = ctx.reply();
+    let _ = writeln!(reply, "Attached {component} to {}.", zone.describe(scope));
+    for conflict in conflicts {
+        let _ = writeln!(
+            reply,
+            "Conflict: {} is not available from {component} there; {} offers it already.",
+            conflict.name, conflict.kept
+        );
+    }
+    Ok(())
+}
+
+/// Detaches a component from the zone, a realm, or a game (`realm/game`).
+///
+/// Lasts until the zone restarts.
+#[command(target_pub, group = "sysop", args = "<component> [realm[/game]]")]
+fn cmd_detach(ctx: &mut Ctx<'_>, component: &str, scope: Option<&str>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let scope = parse_scope(zone, scope)?;
+    ctx.registry().detach(component, scope).map_err(|error| CommandError::failed(capitalised(&error)))?;
+    ctx.reply().line(&format!("Detached {component} from {}.", zone.describe(scope)));
+    Ok(())
+}
+
+/// Lists component problems: conflicts (commands not added), commands that
+/// hide another of the same name in a narrower scope, and components
+/// attached nowhere.
+#[command(target_pub, group = "mod")]
+fn cmd_health(ctx: &mut Ctx<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let health = ctx.registry().health();
+    let mut reply = ctx.reply();
+    if health.conflicts.is_empty() {
+        let _ = writeln!(reply, "No conflicts.");
+    }
+    for conflict in &health.conflicts {
+        let _ = writeln!(
+            reply,
+            "Conflict in {}: {} of {} was not added; {} offers it.",
+            zone.describe(conflict.scope),
+            conflict.name,
+            conflict.refused,
+            conflict.kept
+        );
+    }
+    for shadow in &health.shadows {
+        let _ = writeln!(
+            reply,
+            "Note: in {}, {} of {} hides the one of {} ({}).",
+            zone.describe(shadow.scope),
+            shadow.name,
+            shadow.component,
+            shadow.hides.0,
+            zone.describe(shadow.hides.1)
+        );
+    }
+    if !health.unattached.is_empty() {
+        let _ = writeln!(reply, "Attached nowhere: {}.", health.unattached.join(", "));
+    }
+    Ok(())
+}
+
+/// `None` → the zone; `realm` or `realm/game` → that scope, if it exists.
+fn parse_scope(zone: &Zone, text: Option<&str>) -> Result<Scope, CommandError> {
+    match text {
+        None => Ok(Scope::Zone),
+        Some(name) => zone.scope_named(name).ok_or_else(|| {
+            CommandError::failed(format!("There is no realm or game '{name}'. Use realm or realm/game."))
+        }),
+    }
+}
+
+fn capitalised(error: &dyn std::fmt::Display) -> String {
+    let text = error.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => text,
+    }
+}
