@@ -32,9 +32,22 @@ mod validate;
 /// }
 /// ```
 ///
-/// The function is a free `fn` or `async fn` taking exactly `ctx: &mut Ctx<'_>`
-/// and returning `CommandResult`; its doc comment is the help text (the first
-/// line is the summary). Arguments, all optional, in any order, each at most once:
+/// The function is a free `fn` or `async fn` taking `ctx: &mut Ctx<'_>`, then
+/// any typed arguments, and returning `CommandResult`; its doc comment is the
+/// help text (the first line is the summary). Typed arguments are parsed from
+/// the params in order through `cmdman::Arg` (integers, `&str` and `String`
+/// words, `Rest` for the rest of the line, `Option<T>`, `OnlinePlayer`,
+/// `Flag<'x'>` for `-x`); a parse error answers with the usage line, which is
+/// generated from them unless `args` is given:
+///
+/// ```ignore
+/// /// Gives points.
+/// #[command(target_pub, group = "default")]    // usage: ?give [-l] <to> <amount> [note...]
+/// fn cmd_give(ctx: &mut Ctx<'_>, loud: Flag<'l'>, to: OnlinePlayer, amount: u32, note: Option<Rest<'_>>)
+///     -> CommandResult { Ok(()) }
+/// ```
+///
+/// Arguments, all optional, in any order, each at most once:
 ///
 /// | argument | meaning | default |
 /// |---|---|---|
@@ -48,14 +61,15 @@ mod validate;
 /// | `group = "default"` | the command group of every form | none |
 /// | `group_pub = "..."`, `group_team`, `group_remote_team`, `group_player`, `group_external` | the command group of one form, overriding `group` | `group` |
 /// | `stealth`, `stealth = bool` | a denied use answers as an unknown command | `false` |
-/// | `args = "<player> [reason]"` | the argument part of the usage line | none |
+/// | `args = "<player> [reason]"` | the argument part of the usage line | from the typed arguments, else none |
+/// | `catch_all`, `catch_all = bool` | the component's catch-all (for `char`, or every cmd char): runs for names nothing else answers to in its scope | `false` |
 ///
 /// Compile errors, each pointing at the argument at fault: both scopes `false`;
 /// no target form; `target_external` without `target_in_scope = false`; a group
 /// for a form the command does not accept; a bad name, alias, group, component or
-/// cmd char; an unknown, repeated or mistyped argument; a generic function, a
-/// `self` receiver, or any parameter besides `ctx` (typed arguments are not
-/// supported yet).
+/// cmd char; a catch-all with `aliases` or `source_in_scope = false`; an
+/// unknown, repeated or mistyped argument; a generic function, a `self`
+/// receiver, or a typed argument without a plain name.
 #[proc_macro_attribute]
 pub fn command(args: TokenStream, item: TokenStream) -> TokenStream {
     command_impl(args.into(), item.into()).into()

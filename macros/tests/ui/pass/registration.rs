@@ -8,8 +8,8 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use cmdman::{
-    Addressee, COMMANDS, CommandDef, Forms, Handler, Location, Player, PlayerId, Registry, Request, Settings,
-    TargetForm,
+    Addressee, COMMANDS, CommandDef, Forms, Handler, Location, Player, PlayerId, Registry, Request, Scope,
+    Settings, TargetForm,
 };
 
 mod stats {
@@ -143,10 +143,15 @@ fn main() {
 
     let registry = Registry::new(COMMANDS.iter(), Settings::default()).unwrap();
     assert_eq!(registry.commands().len(), 4);
-    assert_eq!(registry.find('?', "SR").map(|command| command.name()), Some("scorereset"));
-    assert_eq!(registry.find('*', "specall").map(|command| command.component()), Some("core"));
-    assert!(registry.find('?', "specall").is_none());
-    assert_eq!(registry.find('?', "msg2").map(|command| command.name()), Some("tell"));
+    for component in ["stats", "staff", "core"] {
+        registry.attach(component, Scope::Zone).unwrap();
+    }
+    let here = Location::default();
+    let find = |c, name| registry.find(here, c, name).map(|(command, _)| command);
+    assert_eq!(find('?', "SR").map(|command| command.name()), Some("scorereset"));
+    assert_eq!(find('*', "specall").map(|command| command.component()), Some("core"));
+    assert!(find('?', "specall").is_none());
+    assert_eq!(find('?', "msg2").map(|command| command.name()), Some("tell"));
 
     // Both handler kinds run through dispatch.
     let sender = Player { id: PlayerId(1), name: "Bob", location: Location::default(), freq: None };

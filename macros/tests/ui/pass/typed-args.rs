@@ -1,0 +1,74 @@
+//! Typed arguments: parsed in order from the params, flags first; the usage
+//! line is generated from the parameters; named lifetimes work; a catch-all
+//! registers as one.
+#![forbid(unsafe_code)]
+#![deny(warnings)]
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use cmdman::{
+    Addressee, COMMANDS, Collected, CommandResult, Ctx, Flag, Location, Outcome, Player, PlayerId, Registry,
+    Request, Rest, Scope, Settings, command,
+};
+
+/// Warns a player.
+#[command(target_pub, char = '*')]
+fn cmd_warn(ctx: &mut Ctx<'_>, silent: Flag<'s'>, times: Option<u8>, reason: Rest<'_>) -> CommandResult {
+    let line = format!("warn x{} silent={} {}", times.unwrap_or(1), silent.0, reason.0);
+    ctx.reply().line(&line);
+    Ok(())
+}
+
+/// Echoes a word, with a named lifetime.
+#[command(target_pub)]
+async fn cmd_echo<'a>(ctx: &mut Ctx<'a>, word: &'a str, more: Option<Rest<'a>>) -> CommandResult {
+    let line = format!("{word}{}", more.map_or(String::new(), |more| format!(" +{}", more.0)));
+    ctx.reply().line(&line);
+    Ok(())
+}
+
+/// Anything else.
+#[command(target_pub, catch_all)]
+fn cmd_other(ctx: &mut Ctx<'_>) -> CommandResult {
+    let line = format!("other: {}", ctx.typed_name());
+    ctx.reply().line(&line);
+    Ok(())
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+    }
+}
+
+fn main() {
+    let warn = COMMANDS.iter().find(|def| def.name == "warn").unwrap();
+    assert_eq!(warn.args, Some("[-s] [times] <reason...>"));
+    let echo = COMMANDS.iter().find(|def| def.name == "echo").unwrap();
+    assert_eq!(echo.args, Some("<word> [more...]"));
+    let other = COMMANDS.iter().find(|def| def.name == "other").unwrap();
+    assert!(other.catch_all && !warn.catch_all);
+
+    let registry = Registry::new(COMMANDS.iter(), Settings::default()).unwrap();
+    // At the crate root, the component is the crate's name.
+    let component = registry.components()[0].name();
+    registry.attach(component, Scope::Zone).unwrap();
+    let sender = Player { id: PlayerId(1), name: "Bob", location: Location::default(), freq: None };
+    for (line, outcome, reply) in [
+        ("*warn -s 3 spamming", Outcome::Ran, &["warn x3 silent=true spamming"][..]),
+        ("*warn", Outcome::Failed, &["Missing <reason>.", "Usage: *warn [-s] [times] <reason...>"][..]),
+        ("?echo hi there", Outcome::Ran, &["hi +there"][..]),
+        ("?nothing", Outcome::Ran, &["other: nothing"][..]),
+    ] {
+        let mut sink = Collected::default();
+        let request = Request { sender, addressee: Addressee::Pub, line, world: &() };
+        assert_eq!(block_on(registry.dispatch(request, &mut sink)), outcome, "{line}");
+        assert_eq!(sink.sender, reply, "{line}");
+    }
+}
