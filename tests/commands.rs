@@ -82,15 +82,19 @@ async fn man_explains_a_command_from_its_declaration() {
         alice.command("SEND:CMD:?man usage").await,
         [
             "MSG:ARENA:?usage - Shows session time, total connected time and first login.",
-            "MSG:ARENA:Forms: pub, player",
+            "MSG:ARENA:Usage: ?usage",
+            "MSG:ARENA:Targets: pub (in public), player (to a player)",
             "MSG:ARENA:Command group: default",
-            "MSG:ARENA:Component: usage",
+            "MSG:ARENA:Component: usage (attached to the zone)",
             "MSG:ARENA:Sent in public, it shows yours. Sent privately to a player (`/?usage`, or",
             "MSG:ARENA:`SEND:PRIVCMD:name:?usage`), it shows theirs.",
         ]
     );
     let help = alice.command("SEND:CMD:?help find").await;
-    assert_eq!(help[0], "MSG:ARENA:?find <player> - Tells which realm a player is in.");
+    assert_eq!(
+        help[0..2],
+        ["MSG:ARENA:?find - Tells which realm (and game) a player is in.", "MSG:ARENA:Usage: ?find <player>"]
+    );
     let general = alice.command("SEND:CMD:?help").await;
     assert_eq!(
         general[0],
@@ -103,18 +107,34 @@ async fn man_explains_a_command_from_its_declaration() {
 }
 
 #[tokio::test]
-async fn commands_lists_every_command_by_group_with_its_summary() {
+async fn commands_lists_what_the_player_may_run_by_group_with_forms_and_summary() {
     let zone = TestZone::start().await;
     let mut alice = zone.login("Alice").await;
     let lines = alice.command("SEND:CMD:?commands").await;
     assert_eq!(lines[0], "MSG:ARENA:default:");
-    assert!(lines.contains(
-        &"MSG:ARENA:  ?usage - Shows session time, total connected time and first login.".to_owned()
-    ));
-    assert!(lines.contains(
-        &"MSG:ARENA:  ?go [realm] - Moves you to another realm, creating it if it does not exist.".to_owned()
-    ));
-    assert_eq!(lines.len(), 1 + 7, "{lines:?}");
+    assert!(
+        lines.contains(
+            &"MSG:ARENA:  ?usage [pub, player] - Shows session time, total connected time and first login."
+                .to_owned()
+        )
+    );
+    assert!(
+        lines.contains(
+            &"MSG:ARENA:  ?go [realm] [pub] - Moves you to another realm, creating it if it does not exist."
+                .to_owned()
+        )
+    );
+    // Only the command group `default` is open to players until the ladder:
+    // ?attach (sysop) and ?lsmod (mod) are not listed.
+    assert!(!lines.iter().any(|line| line.contains("?attach") || line.contains("?lsmod")), "{lines:?}");
+    assert_eq!(lines.len(), 1 + 10, "{lines:?}");
+
+    // With every command open, the staff groups are listed too.
+    let open = TestZone::start_open(common::test_config()).await;
+    let mut root = open.login("Root").await;
+    let lines = root.command("SEND:CMD:?commands").await;
+    let groups: Vec<&String> = lines.iter().filter(|line| !line.starts_with("MSG:ARENA:  ")).collect();
+    assert_eq!(groups, ["MSG:ARENA:default:", "MSG:ARENA:mod:", "MSG:ARENA:sysop:"]);
 }
 
 #[tokio::test]
@@ -123,10 +143,10 @@ async fn find_and_uptime() {
     let mut alice = zone.enter("Alice", "lobby").await;
     let _bob = zone.enter("Bobby", "duel").await;
     assert_eq!(alice.command("SEND:CMD:?find bob").await, ["MSG:ARENA:Bobby is in realm duel."]);
-    assert_eq!(alice.command("SEND:CMD:?find zed").await, ["MSG:ARENA:No player named 'zed' is online."]);
+    assert_eq!(alice.command("SEND:CMD:?find zed").await, ["MSG:ARENA:Nobody called 'zed' is online."]);
     assert_eq!(
         alice.command("SEND:CMD:?find").await,
-        ["MSG:ARENA:Name a player to find.", "MSG:ARENA:Usage: ?find <player>"]
+        ["MSG:ARENA:Missing <player>.", "MSG:ARENA:Usage: ?find <player>"]
     );
     let up = alice.command("SEND:CMD:?uptime").await;
     assert!(
@@ -145,7 +165,7 @@ async fn multi_command_line_runs_each_up_to_the_limit() {
         alice.command("SEND:CMD:?|find alice|find nobody|arena").await,
         [
             "MSG:ARENA:Alice is in realm lobby.",
-            "MSG:ARENA:No player named 'nobody' is online.",
+            "MSG:ARENA:Nobody called 'nobody' is online.",
             "MSG:ARENA:Only the first 2 commands of a ?| line run.",
         ]
     );

@@ -93,7 +93,11 @@ async fn go_command_moves_the_player_and_arena_lists_counts() {
     assert_eq!(bob.go("solo").await, ["PLAYER:Bob:8:8025"]);
 
     assert_eq!(
+        alice.command("SEND:CMD:?go bad!name").await,
+        ["MSG:ARENA:'bad!name' is not a realm name: use 1 to 15 letters, digits, '_' or '-'"]
+    );
+    assert_eq!(
         alice.command("SEND:CMD:?go no spaces").await,
-        ["MSG:ARENA:'no spaces' is not a realm name: use 1 to 15 letters, digits, '_' or '-'"]
+        ["MSG:ARENA:Unexpected 'spaces'.", "MSG:ARENA:Usage: ?go [realm]"]
     );
 }

@@ -224,7 +224,9 @@ impl<'a> Arg<'a> for OnlinePlayer {
         // Word ends, longest first: "Mr Bob 5" tries "Mr Bob 5", "Mr Bob", "Mr".
         let ends: Vec<usize> = rest
             .char_indices()
-            .filter(|&(at, c)| !c.is_whitespace() && rest[at + c.len_utf8()..].chars().next().is_none_or(char::is_whitespace))
+            .filter(|&(at, c)| {
+                !c.is_whitespace() && rest[at + c.len_utf8()..].chars().next().is_none_or(char::is_whitespace)
+            })
             .map(|(at, c)| at + c.len_utf8())
             .take(8)
             .collect();
@@ -269,7 +271,12 @@ mod tests {
     }
 
     fn player(i: usize, name: &str) -> OnlinePlayer {
-        OnlinePlayer { id: PlayerId(i as u32), name: name.to_owned(), location: Location::default(), freq: None }
+        OnlinePlayer {
+            id: PlayerId(i as u32),
+            name: name.to_owned(),
+            location: Location::default(),
+            freq: None,
+        }
     }
 
     fn err<T: std::fmt::Debug>(result: Result<T, CommandError>) -> String {
@@ -294,7 +301,10 @@ mod tests {
         let mut p = Parser::new("300", &[], &());
         assert_eq!(err(u8::parse(&mut p, "count")), "<count> is a whole number from 0 to 255, not '300'.");
         let mut p = Parser::new("-5x", &[], &());
-        assert_eq!(err(i32::parse(&mut p, "n")), "<n> is a whole number from -2147483648 to 2147483647, not '-5x'.");
+        assert_eq!(
+            err(i32::parse(&mut p, "n")),
+            "<n> is a whole number from -2147483648 to 2147483647, not '-5x'."
+        );
         let mut p = Parser::new("", &[], &());
         assert_eq!(err(i32::parse(&mut p, "n")), "Missing <n>.");
         let p = Parser::new("left over", &[], &());
@@ -325,7 +335,10 @@ mod tests {
         let mut p = Parser::new("alf", &[], &world);
         assert_eq!(OnlinePlayer::parse(&mut p, "who").unwrap().name, "Alfred");
         let mut p = Parser::new("al", &[], &world);
-        assert_eq!(err(OnlinePlayer::parse(&mut p, "who")), "More than one player's name starts with 'al'; type more of it.");
+        assert_eq!(
+            err(OnlinePlayer::parse(&mut p, "who")),
+            "More than one player's name starts with 'al'; type more of it."
+        );
         let mut p = Parser::new("zed", &[], &world);
         assert_eq!(err(OnlinePlayer::parse(&mut p, "who")), "Nobody called 'zed' is online.");
         let mut p = Parser::new("\"mr bob\"", &[], &world);

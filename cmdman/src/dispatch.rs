@@ -183,8 +183,11 @@ impl Registry {
                 TargetForm::Pub => format!("You may not use {}.", command.display_name(c)),
                 _ => format!("You may not use {} {}.", command.display_name(c), form_phrase(form)),
             };
-            let others: Vec<String> =
-                self.suggestions(request, split).into_iter().filter(|s| s[c.len_utf8()..] != *def.name).collect();
+            let others: Vec<String> = self
+                .suggestions(request, split)
+                .into_iter()
+                .filter(|s| s[c.len_utf8()..] != *def.name)
+                .collect();
             if let Some(others) = did_you_mean(&others) {
                 reply.push(' ');
                 reply.push_str(&others);
@@ -244,7 +247,8 @@ impl Registry {
         let name = lowercase(split.name, &mut buf)?;
         let attachments = self.attachments.read();
         let own = attachments.table_for(sender);
-        let theirs = target.and_then(|t| t.location()).filter(|l| *l != sender).map(|l| (attachments.table_for(l), l));
+        let theirs =
+            target.and_then(|t| t.location()).filter(|l| *l != sender).map(|l| (attachments.table_for(l), l));
         let by_sender = |def: &CommandDef, scope: Scope| {
             def.source_in_scope || target.is_none_or(|target| target.is_in(scope))
         };
@@ -284,14 +288,21 @@ impl Registry {
             let names = std::iter::once(def.name).chain(def.aliases.iter().copied());
             let score = names.map(|name| strsim::jaro_winkler(&typed, name)).fold(0.0, f64::max);
             if score >= SUGGESTION_THRESHOLD
-                && def.forms.iter().any(|form| request.world.allows(&sender, command, form, sender.location.realm))
+                && def
+                    .forms
+                    .iter()
+                    .any(|form| request.world.allows(&sender, command, form, sender.location.realm))
             {
                 scored.push((score, command));
             }
         }
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name().cmp(b.1.name())));
         scored.dedup_by(|a, b| std::ptr::eq(a.1, b.1));
-        scored.into_iter().take(3).map(|(_, command)| format!("{}{}", split.cmd_char, command.name())).collect()
+        scored
+            .into_iter()
+            .take(3)
+            .map(|(_, command)| format!("{}{}", split.cmd_char, command.name()))
+            .collect()
     }
 
     /// The reply to a name no command answers to. A denied stealth command gets

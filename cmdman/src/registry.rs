@@ -388,7 +388,10 @@ pub(crate) fn keys(def: &CommandDef) -> Vec<String> {
     if def.catch_all {
         return vec![format!("{prefix}catch-all")];
     }
-    std::iter::once(def.name).chain(def.aliases.iter().copied()).map(|name| format!("{prefix}{name}")).collect()
+    std::iter::once(def.name)
+        .chain(def.aliases.iter().copied())
+        .map(|name| format!("{prefix}{name}"))
+        .collect()
 }
 
 /// `name` in ASCII lower case, in `buf`; `None` if it does not fit (no command
@@ -430,7 +433,10 @@ fn check_declaration(command: &Command) -> Result<(), RegistryError> {
         return Err(illegal("a catch-all is found through the sender's scopes: it needs source_in_scope"));
     }
     let component_ok = !command.component.is_empty()
-        && command.component.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        && command
+            .component
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
     if !component_ok {
         return Err(illegal("a component name is lower-case ASCII letters, digits, '_' and '-'"));
     }

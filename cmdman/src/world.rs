@@ -17,7 +17,13 @@ pub trait World: Any + Send + Sync {
     /// target player's realm for player targets, else the sender's; DESIGN §5.1).
     /// Dispatch asks after the form and scope checks pass; a `false` gets the
     /// denial reply, or the unknown-command reply for a `stealth` command.
-    fn allows(&self, sender: &Player<'_>, command: &Command, form: TargetForm, realm: Option<RealmId>) -> bool {
+    fn allows(
+        &self,
+        sender: &Player<'_>,
+        command: &Command,
+        form: TargetForm,
+        realm: Option<RealmId>,
+    ) -> bool {
         let _ = (sender, command, form, realm);
         true
     }

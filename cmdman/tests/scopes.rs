@@ -8,8 +8,8 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use cmdman::{
-    Addressee, Collected, Command, GameId, Location, OnlinePlayer, Outcome, Player, PlayerId, RealmId, Registry,
-    Request, Scope, Settings, TargetForm, World,
+    Addressee, Collected, Command, GameId, Location, OnlinePlayer, Outcome, Player, PlayerId, RealmId,
+    Registry, Request, Scope, Settings, TargetForm, World,
 };
 
 /// Replies with the component and scope a command ran from.
@@ -191,7 +191,8 @@ fn player(id: u32, name: &'static str, realm: Option<RealmId>, game: Option<Game
     Player { id: PlayerId(id), name, location: Location { realm, game }, freq: realm.map(|_| 0) }
 }
 
-const NOMAD: Player<'static> = Player { id: PlayerId(1), name: "Nomad", location: Location { realm: None, game: None }, freq: None };
+const NOMAD: Player<'static> =
+    Player { id: PlayerId(1), name: "Nomad", location: Location { realm: None, game: None }, freq: None };
 
 fn alice() -> Player<'static> {
     player(2, "Alice", Some(A), None)
@@ -215,9 +216,10 @@ impl World for TestWorld {
     }
 
     fn find_player(&self, name: &str) -> Option<OnlinePlayer> {
-        [alice(), gamer(), bob(), bert()].into_iter().find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| {
-            OnlinePlayer { id: p.id, name: p.name.to_owned(), location: p.location, freq: p.freq }
-        })
+        [alice(), gamer(), bob(), bert()]
+            .into_iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .map(|p| OnlinePlayer { id: p.id, name: p.name.to_owned(), location: p.location, freq: p.freq })
     }
 
     fn scope_name(&self, scope: Scope) -> String {
@@ -246,7 +248,12 @@ fn zone() -> Registry {
     registry
 }
 
-fn run(registry: &Registry, sender: Player<'_>, addressee: Addressee<'_>, line: &str) -> (Outcome, Vec<String>) {
+fn run(
+    registry: &Registry,
+    sender: Player<'_>,
+    addressee: Addressee<'_>,
+    line: &str,
+) -> (Outcome, Vec<String>) {
     let mut sink = Collected::default();
     let request = Request { sender, addressee, line, world: &TestWorld };
     let outcome = {
@@ -263,7 +270,10 @@ fn run(registry: &Registry, sender: Player<'_>, addressee: Addressee<'_>, line: 
 fn reply(registry: &Registry, sender: Player<'_>, addressee: Addressee<'_>, line: &str) -> String {
     let (outcome, mut lines) = run(registry, sender, addressee, line);
     assert_eq!(lines.len(), 1, "{line}: {lines:?}");
-    assert!(matches!(outcome, Outcome::Ran | Outcome::Unknown | Outcome::Denied | Outcome::OutOfScope), "{outcome:?}");
+    assert!(
+        matches!(outcome, Outcome::Ran | Outcome::Unknown | Outcome::Denied | Outcome::OutOfScope),
+        "{outcome:?}"
+    );
     lines.remove(0)
 }
 
@@ -275,14 +285,20 @@ fn the_most_specific_scope_wins() {
     assert_eq!(reply(&zone, alice(), Addressee::Pub, "?where"), "where realm_a Realm(RealmId(1))");
     assert_eq!(reply(&zone, gamer(), Addressee::Pub, "?where"), "where game_g Game(RealmId(1), GameId(0))");
     // A team in a game is the game's: the game's command answers.
-    assert_eq!(reply(&zone, gamer(), Addressee::Team(0), "?where"), "where game_g Game(RealmId(1), GameId(0))");
+    assert_eq!(
+        reply(&zone, gamer(), Addressee::Team(0), "?where"),
+        "where game_g Game(RealmId(1), GameId(0))"
+    );
 }
 
 #[test]
 fn source_and_target_in_scope() {
     let zone = zone();
     // Alice and Gamer are both in realm A.
-    assert_eq!(reply(&zone, alice(), Addressee::Player(gamer()), "?local"), "local realm_a Realm(RealmId(1))");
+    assert_eq!(
+        reply(&zone, alice(), Addressee::Player(gamer()), "?local"),
+        "local realm_a Realm(RealmId(1))"
+    );
     // The target is outside: refused, naming the scope.
     let (outcome, lines) = run(&zone, alice(), Addressee::Player(bob()), "?local");
     assert_eq!(outcome, Outcome::OutOfScope);
@@ -294,7 +310,10 @@ fn source_and_target_in_scope() {
 #[test]
 fn source_in_scope_with_the_target_anywhere() {
     let zone = zone();
-    assert_eq!(reply(&zone, alice(), Addressee::Player(bob()), "?anyone"), "anyone realm_a Realm(RealmId(1))");
+    assert_eq!(
+        reply(&zone, alice(), Addressee::Player(bob()), "?anyone"),
+        "anyone realm_a Realm(RealmId(1))"
+    );
     assert_eq!(run(&zone, bob(), Addressee::Player(alice()), "?anyone").0, Outcome::Unknown);
 }
 
@@ -302,10 +321,19 @@ fn source_in_scope_with_the_target_anywhere() {
 fn the_sender_anywhere_with_the_target_in_scope() {
     let zone = zone();
     // Found through the target's scopes.
-    assert_eq!(reply(&zone, bob(), Addressee::Player(alice()), "?rtarget"), "rtarget realm_a Realm(RealmId(1))");
-    assert_eq!(reply(&zone, NOMAD, Addressee::Player(gamer()), "?rtarget"), "rtarget realm_a Realm(RealmId(1))");
+    assert_eq!(
+        reply(&zone, bob(), Addressee::Player(alice()), "?rtarget"),
+        "rtarget realm_a Realm(RealmId(1))"
+    );
+    assert_eq!(
+        reply(&zone, NOMAD, Addressee::Player(gamer()), "?rtarget"),
+        "rtarget realm_a Realm(RealmId(1))"
+    );
     // Inside the scope too, the sender reaches it for a target inside.
-    assert_eq!(reply(&zone, alice(), Addressee::Player(gamer()), "?rtarget"), "rtarget realm_a Realm(RealmId(1))");
+    assert_eq!(
+        reply(&zone, alice(), Addressee::Player(gamer()), "?rtarget"),
+        "rtarget realm_a Realm(RealmId(1))"
+    );
     // The target outside: nothing to find.
     assert_eq!(run(&zone, bob(), Addressee::Player(bert()), "?rtarget").0, Outcome::Unknown);
     assert_eq!(run(&zone, alice(), Addressee::Player(bob()), "?rtarget").0, Outcome::Unknown);
@@ -318,7 +346,10 @@ fn the_sender_anywhere_with_the_target_in_scope() {
 fn between_sender_and_target_scopes_the_deeper_wins_and_a_tie_goes_to_the_sender() {
     let zone = zone();
     // The zone's ?deep through the sender, the game's through the target.
-    assert_eq!(reply(&zone, bob(), Addressee::Player(gamer()), "?deep"), "deep game_g Game(RealmId(1), GameId(0))");
+    assert_eq!(
+        reply(&zone, bob(), Addressee::Player(gamer()), "?deep"),
+        "deep game_g Game(RealmId(1), GameId(0))"
+    );
     assert_eq!(reply(&zone, bob(), Addressee::Player(alice()), "?deep"), "deep everywhere Zone");
     // Realm B's ?tie through Bob, realm A's through Alice: same depth.
     assert_eq!(reply(&zone, bob(), Addressee::Player(alice()), "?tie"), "tie realm_b Realm(RealmId(2))");
@@ -354,7 +385,10 @@ fn conflicts_are_refused_and_recorded_shadows_listed() {
     let zone = zone();
     let conflicts = zone.attach("rival", Scope::Zone).unwrap();
     assert_eq!(conflicts.len(), 1);
-    assert_eq!((conflicts[0].name.as_str(), conflicts[0].kept, conflicts[0].refused), ("where", "everywhere", "rival"));
+    assert_eq!(
+        (conflicts[0].name.as_str(), conflicts[0].kept, conflicts[0].refused),
+        ("where", "everywhere", "rival")
+    );
     assert_eq!(reply(&zone, NOMAD, Addressee::Pub, "?where"), "where everywhere Zone");
     let health = zone.health();
     assert_eq!(health.conflicts, conflicts);
@@ -394,7 +428,10 @@ fn unknown_commands_suggest_only_what_the_player_may_run() {
         "Unknown command '?lockedd'. Type ?commands for a list."
     );
     // ?local is only reachable in realm A.
-    assert_eq!(reply(&zone, bob(), Addressee::Pub, "?locl"), "Unknown command '?locl'. Type ?commands for a list.");
+    assert_eq!(
+        reply(&zone, bob(), Addressee::Pub, "?locl"),
+        "Unknown command '?locl'. Type ?commands for a list."
+    );
     assert_eq!(
         reply(&zone, alice(), Addressee::Pub, "?locl"),
         "Unknown command '?locl'. Did you mean ?local? Type ?commands for a list."
@@ -430,7 +467,10 @@ fn typed_arguments_parse_or_answer_with_the_usage_line() {
     assert_eq!(give("?give -l gamer 7 well played"), ["Gamer gets 7 (well played) loud=true"]);
     assert_eq!(
         give("?give bob lots"),
-        ["<amount> is a whole number from 0 to 4294967295, not 'lots'.", "Usage: ?give [-l] <to> <amount> [note...]"]
+        [
+            "<amount> is a whole number from 0 to 4294967295, not 'lots'.",
+            "Usage: ?give [-l] <to> <amount> [note...]"
+        ]
     );
     assert_eq!(give("?give"), ["Missing <to>.", "Usage: ?give [-l] <to> <amount> [note...]"]);
     assert_eq!(give("?give zed 1"), ["Nobody called 'zed' is online."]);

@@ -43,7 +43,8 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
     let names: Vec<&Ident> = params.iter().map(|(name, _)| name).collect();
     // Typed arguments are parsed in the wrapper. Named lifetimes in their
     // types become `'_`: the wrapper has none of the function's.
-    let types: Vec<TokenStream> = params.iter().map(|(_, ty)| anonymous_lifetimes(ty.to_token_stream())).collect();
+    let types: Vec<TokenStream> =
+        params.iter().map(|(_, ty)| anonymous_lifetimes(ty.to_token_stream())).collect();
     let labels: Vec<String> = names.iter().map(|name| name.unraw().to_string()).collect();
     let parse = if params.is_empty() {
         TokenStream::new()

@@ -53,7 +53,8 @@ impl TestZone {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let config = ServerConfig { config: Config::from_zone(zone), data_dir: data.path().to_owned(), access };
+        let config =
+            ServerConfig { config: Config::from_zone(zone), data_dir: data.path().to_owned(), access };
         let task = tokio::spawn(zone_server::run(listener, config, async {
             let _ = stopped.await;
         }));

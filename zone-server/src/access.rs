@@ -25,7 +25,13 @@ pub enum Access {
 
 impl Access {
     /// Whether `sender` may run `command` in `form` (in `realm`).
-    pub fn allows(&self, sender: &Player<'_>, command: &Command, form: TargetForm, realm: Option<RealmId>) -> bool {
+    pub fn allows(
+        &self,
+        sender: &Player<'_>,
+        command: &Command,
+        form: TargetForm,
+        realm: Option<RealmId>,
+    ) -> bool {
         let _ = (sender, realm);
         match self {
             Access::Everything => true,

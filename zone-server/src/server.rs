@@ -118,7 +118,8 @@ pub async fn run(
 /// realm's and game's. Conflicts are logged here and kept for `?health`.
 fn attach_configured(zone: &Zone) {
     let config = zone.config();
-    let mut wanted: Vec<(&str, Scope)> = config.components.iter().map(|name| (name.as_str(), Scope::Zone)).collect();
+    let mut wanted: Vec<(&str, Scope)> =
+        config.components.iter().map(|name| (name.as_str(), Scope::Zone)).collect();
     for realm in &config.realms {
         if let Some(scope) = zone.scope_named(&realm.name) {
             wanted.extend(realm.components.iter().map(|name| (name.as_str(), scope)));

@@ -136,7 +136,8 @@ impl Zone {
         for realm in &config.realms {
             let id = state.create_realm(&realm.name.to_ascii_lowercase(), true, realm.public);
             if let Some(created) = state.realms.get_mut(&id) {
-                created.games = realm.games.iter().map(|game| game.name.to_ascii_lowercase().into()).collect();
+                created.games =
+                    realm.games.iter().map(|game| game.name.to_ascii_lowercase().into()).collect();
             }
         }
         Zone {
@@ -402,7 +403,12 @@ impl Zone {
         let previous = player.game;
         let player_name = player.name.clone();
         let in_game = |players: &HashMap<PlayerId, Online>, game: GameId| -> Vec<PlayerId> {
-            realm.players.iter().copied().filter(|p| *p != id && players.get(p).is_some_and(|o| o.game == Some(game))).collect()
+            realm
+                .players
+                .iter()
+                .copied()
+                .filter(|p| *p != id && players.get(p).is_some_and(|o| o.game == Some(game)))
+                .collect()
         };
         if let Some(previous) = previous.filter(|previous| *previous != game) {
             let line = ServerLine::Arena(&format!("{player_name} left the game.")).encode();
@@ -427,12 +433,17 @@ impl Zone {
         let mut state = self.state.write();
         let State { players, realms, .. } = &mut *state;
         let Some(player) = players.get_mut(&id) else { return Err(GameError::NotInGame) };
-        let (Some(realm), Some(game)) = (player.realm.and_then(|r| realms.get(&r)), player.game.take()) else {
+        let (Some(realm), Some(game)) = (player.realm.and_then(|r| realms.get(&r)), player.game.take())
+        else {
             return Err(GameError::NotInGame);
         };
         let line = ServerLine::Arena(&format!("{} left the game.", player.name)).encode();
-        let others: Vec<PlayerId> =
-            realm.players.iter().copied().filter(|p| players.get(p).is_some_and(|o| o.game == Some(game))).collect();
+        let others: Vec<PlayerId> = realm
+            .players
+            .iter()
+            .copied()
+            .filter(|p| players.get(p).is_some_and(|o| o.game == Some(game)))
+            .collect();
         broadcast(players, &others, None, &line);
         Ok(realm.games.get(game.0 as usize).cloned().unwrap_or_else(|| "?".into()))
     }
@@ -467,7 +478,8 @@ impl Zone {
         match game_name {
             None => Some(Scope::Realm(realm_id)),
             Some(game) => {
-                let index = state.realms.get(&realm_id)?.games.iter().position(|g| g.eq_ignore_ascii_case(game))?;
+                let index =
+                    state.realms.get(&realm_id)?.games.iter().position(|g| g.eq_ignore_ascii_case(game))?;
                 Some(Scope::Game(realm_id, GameId(index as u32)))
             }
         }
@@ -476,7 +488,8 @@ impl Zone {
     /// How a reply names `scope`: `the zone`, `realm duel`, `game duel/final`.
     pub fn describe(&self, scope: Scope) -> String {
         let state = self.state.read();
-        let realm_name = |realm: RealmId| state.realms.get(&realm).map_or_else(|| "?".into(), |r| r.name.clone());
+        let realm_name =
+            |realm: RealmId| state.realms.get(&realm).map_or_else(|| "?".into(), |r| r.name.clone());
         match scope {
             Scope::Zone => "the zone".to_owned(),
             Scope::Realm(realm) => format!("realm {}", realm_name(realm)),
@@ -509,7 +522,13 @@ fn broadcast(players: &HashMap<PlayerId, Online>, to: &[PlayerId], except: Optio
 }
 
 impl World for Zone {
-    fn allows(&self, sender: &Player<'_>, command: &Command, form: TargetForm, realm: Option<RealmId>) -> bool {
+    fn allows(
+        &self,
+        sender: &Player<'_>,
+        command: &Command,
+        form: TargetForm,
+        realm: Option<RealmId>,
+    ) -> bool {
         self.access.allows(sender, command, form, realm)
     }
 
@@ -546,7 +565,8 @@ impl State {
     fn create_realm(&mut self, key: &str, declared: bool, public: bool) -> RealmId {
         let id = RealmId(self.next_realm);
         self.next_realm += 1;
-        self.realms.insert(id, Realm { name: key.into(), declared, public, games: Vec::new(), players: Vec::new() });
+        self.realms
+            .insert(id, Realm { name: key.into(), declared, public, games: Vec::new(), players: Vec::new() });
         self.realm_names.insert(key.to_owned(), id);
         id
     }
@@ -588,7 +608,8 @@ impl State {
         let player = self.players.get(&id)?;
         let realm = player.realm.and_then(|realm| self.realms.get(&realm));
         let realm_name = realm.map(|realm| realm.name.clone());
-        let game_name = realm.zip(player.game).and_then(|(realm, game)| realm.games.get(game.0 as usize).cloned());
+        let game_name =
+            realm.zip(player.game).and_then(|(realm, game)| realm.games.get(game.0 as usize).cloned());
         Some(PlayerInfo {
             id,
             name: player.name.clone(),

@@ -34,7 +34,8 @@ fn cmd_games(ctx: &mut Ctx<'_>) -> CommandResult {
 #[command(target_pub, group = "default")]
 fn cmd_join(ctx: &mut Ctx<'_>, game: &str) -> CommandResult {
     let zone = zone(ctx)?;
-    let name = zone.join_game(ctx.sender().id, game).map_err(|error| CommandError::failed(error.to_string()))?;
+    let name =
+        zone.join_game(ctx.sender().id, game).map_err(|error| CommandError::failed(error.to_string()))?;
     ctx.reply().line(&format!("You joined the game {name}."));
     Ok(())
 }

@@ -40,7 +40,8 @@ fn cmd_man(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
     // does not exist for them.
     let visible = found.filter(|(command, _)| {
         let def = command.def();
-        !def.stealth || def.forms.iter().any(|form| zone.allows(&sender, command, form, sender.location.realm))
+        !def.stealth
+            || def.forms.iter().any(|form| zone.allows(&sender, command, form, sender.location.realm))
     });
     let Some((command, scope)) = visible else {
         return Err(CommandError::failed(format!("No command '{name}'. Type {c}commands for a list.")));
@@ -113,10 +114,12 @@ fn cmd_commands(ctx: &mut Ctx<'_>) -> CommandResult {
         let Some(first) = allowed.first() else { continue };
         let group = def.group(*first).unwrap_or("none");
         let forms: Vec<&str> = allowed.iter().map(|form| form.as_str()).collect();
-        by_group
-            .entry(group)
-            .or_default()
-            .push(format!("  {} [{}] - {}", command.usage(c), forms.join(", "), def.summary()));
+        by_group.entry(group).or_default().push(format!(
+            "  {} [{}] - {}",
+            command.usage(c),
+            forms.join(", "),
+            def.summary()
+        ));
     }
     let mut reply = ctx.reply();
     for (group, lines) in by_group {

@@ -35,7 +35,9 @@ fn cmd_cmdstats(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
         let stats = command.stats();
         let mean = match stats.calls {
             0 => Duration::ZERO,
-            calls => Duration::from_nanos(u64::try_from(stats.time.as_nanos() / u128::from(calls)).unwrap_or(u64::MAX)),
+            calls => Duration::from_nanos(
+                u64::try_from(stats.time.as_nanos() / u128::from(calls)).unwrap_or(u64::MAX),
+            ),
         };
         let _ = writeln!(
             reply,
