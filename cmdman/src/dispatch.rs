@@ -72,7 +72,8 @@ pub fn split_command(cmd_char: char, text: &str) -> Split<'_> {
 impl Registry {
     /// Runs the command(s) on `request.line`, writing every reply to `sink`.
     ///
-    /// `?|a|b|c` runs each part in turn, at most
+    /// `?|a|b|c` runs each part in turn (a part may start with its own cmd
+    /// char, `?|a|*b`), at most
     /// [`Settings::multi_limit`](crate::Settings::multi_limit) of them; the
     /// sender is told when parts were dropped.
     pub async fn dispatch(&self, request: Request<'_>, sink: &mut (dyn ReplySink + Send)) -> Outcome {
@@ -96,7 +97,12 @@ impl Registry {
             if part.is_empty() {
                 continue;
             }
-            outcome = self.dispatch_one(&request, split_command(cmd_char, part), sink).await;
+            // A part may name its own cmd char: `?|where|*warn x`.
+            let (part_char, part) = match part.chars().next() {
+                Some(c) if self.settings.cmd_chars.contains(&c) => (c, &part[c.len_utf8()..]),
+                _ => (cmd_char, part),
+            };
+            outcome = self.dispatch_one(&request, split_command(part_char, part), sink).await;
         }
         outcome
     }

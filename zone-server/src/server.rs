@@ -39,7 +39,7 @@ pub enum ServerError {
     #[error("command registry: {0}")]
     Registry(#[from] RegistryError),
     /// The config names something the server does not have (a component).
-    #[error("{0}")]
+    #[error(transparent)]
     Config(#[from] config::ConfigError),
     /// The data directory or database cannot be used.
     #[error("data store: {0}")]

@@ -125,3 +125,23 @@ fn a_config_error_names_file_line_and_column_and_fails() {
     assert!(stderr.contains(&expected), "{stderr}");
     assert!(stderr.contains("pubic"), "{stderr}");
 }
+
+#[test]
+fn an_unknown_component_in_the_config_is_refused_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let zone_ron = dir.path().join("zone.ron");
+    let text = "(\n    realms: [\n        (name: \"duel\", games: [(name: \"final\", components: [\"usage\", \"dueling\"])]),\n    ],\n)\n";
+    std::fs::write(&zone_ron, text).unwrap();
+    let output = Command::new(BIN)
+        .args(["--config", dir.path().to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args(["--data", data.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected =
+        format!("{}:3:70: there is no component called 'dueling'; the components are ", zone_ron.display());
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert_eq!(stderr.matches("dueling").count(), 1, "said once: {stderr}");
+}
