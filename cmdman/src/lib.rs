@@ -13,6 +13,7 @@
 //! - [`args`]: typed handler arguments.
 //! - [`target`]: players, scopes, target forms' targets.
 //! - [`world`]: what dispatch asks of the server (access, players, names).
+//! - [`ladder`]: the seven-step access ladder: reference model and fast path.
 //! - [`error`]: handler, registration and attachment errors.
 
 extern crate self as cmdman;
@@ -23,6 +24,7 @@ pub mod context;
 pub mod def;
 pub mod dispatch;
 pub mod error;
+pub mod ladder;
 pub mod registry;
 pub mod reply;
 pub mod target;
@@ -34,6 +36,7 @@ pub use context::Ctx;
 pub use def::{BoxFuture, CommandDef, Forms, Handler, TargetForm, derive_name};
 pub use dispatch::{Outcome, Request, Split, split_command};
 pub use error::{AttachError, CommandError, CommandResult, RegistryError, Site};
+pub use ladder::{Compiled, Decision, Effect, GroupSpec, Policy, PolicyError, RuleKey, Step};
 pub use macros::command;
 pub use registry::{Command, Component, Health, Registry, Settings, StatsSnapshot};
 pub use reply::{Collected, Recipient, Reply, ReplySink};
