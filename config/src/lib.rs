@@ -5,15 +5,19 @@
 //! # Layout
 //! - [`zone`]: the schema of `zone.ron` (listen address, cmd chars, component
 //!   attachments, realms and their games, accounts, limits) with every default.
+//! - [`access`]: the schemas of `groups.ron` (player groups) and `staff.ron`
+//!   (memberships, group passwords).
 //! - [`error`]: [`ConfigError`], which names file, line and column.
 //! - [`load`]: reading a directory or the embedded default, and `init`.
 
+pub mod access;
 pub mod error;
 pub mod load;
 pub mod zone;
 
+pub use access::{GroupConfig, GroupPassword, GroupsConfig, Member, StaffConfig};
 pub use error::ConfigError;
-pub use load::{Config, DEFAULT_FILES};
+pub use load::{Config, DEFAULT_FILES, DEFAULT_GROUP, Source};
 pub use zone::{
     AccountsConfig, BUILT_IN_COMPONENTS, GameConfig, Limits, PasswordHashing, RealmConfig, ZoneConfig,
 };

@@ -3,27 +3,51 @@
 
 use std::path::{Path, PathBuf};
 
+use cmdman::{Effect, Forms, GroupSpec, Policy, PolicyError, RuleKey};
+
+use crate::access::{GroupsConfig, Member, StaffConfig};
 use crate::error::ConfigError;
 use crate::zone::{ZoneConfig, valid_realm_name};
 
 /// The files of the default config directory, as `(file name, text)`. The
 /// server embeds them (so it runs with no config directory) and `init` writes
 /// them, so the two cannot differ.
-pub const DEFAULT_FILES: &[(&str, &str)] = &[("zone.ron", include_str!("../default/zone.ron"))];
+pub const DEFAULT_FILES: &[(&str, &str)] = &[
+    (ZONE_FILE, include_str!("../default/zone.ron")),
+    (GROUPS_FILE, include_str!("../default/groups.ron")),
+    (STAFF_FILE, include_str!("../default/staff.ron")),
+];
 
 /// The name of the zone file in a config directory.
 pub const ZONE_FILE: &str = "zone.ron";
+/// The name of the player groups file in a config directory.
+pub const GROUPS_FILE: &str = "groups.ron";
+/// The name of the staff file in a config directory.
+pub const STAFF_FILE: &str = "staff.ron";
+
+/// A config file's path and text, kept to place errors found after loading
+/// (an unknown component or command).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Source {
+    /// Where it was read from (`<embedded>/zone.ron` for the default).
+    pub path: PathBuf,
+    /// Its text.
+    pub text: String,
+}
 
 /// A loaded, validated configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// `zone.ron`.
     pub zone: ZoneConfig,
+    /// `groups.ron`.
+    pub groups: GroupsConfig,
+    /// `staff.ron`.
+    pub staff: StaffConfig,
     /// The directory it came from; `None` for the embedded default.
     pub dir: Option<PathBuf>,
-    /// The zone file's path (`<embedded>/zone.ron` for the default) and text,
-    /// to place errors found after loading, such as an unknown component.
-    pub zone_source: (PathBuf, String),
+    /// The texts of `zone.ron`, `groups.ron` and `staff.ron`.
+    pub sources: [Source; 3],
 }
 
 impl Config {
@@ -32,16 +56,65 @@ impl Config {
     /// # Errors
     /// Only if the shipped default is broken, which a test rules out.
     pub fn embedded() -> Result<Config, ConfigError> {
-        let path = PathBuf::from("<embedded>/zone.ron");
-        let text = default_text(ZONE_FILE);
-        let zone = parse_zone(&path, text)?;
-        Ok(Config { zone, dir: None, zone_source: (path, text.to_owned()) })
+        let sources = [ZONE_FILE, GROUPS_FILE, STAFF_FILE].map(|name| Source {
+            path: PathBuf::from("<embedded>").join(name),
+            text: default_text(name).to_owned(),
+        });
+        Config::parse(None, sources)
     }
 
-    /// A config built in code rather than read from a file: errors found later
-    /// point at `<built-in>/zone.ron:1:1`.
+    /// A config built in code rather than read from files, with the default
+    /// groups and no staff: errors found later point at line 1, column 1.
     pub fn from_zone(zone: ZoneConfig) -> Config {
-        Config { zone, dir: None, zone_source: (PathBuf::from("<built-in>/zone.ron"), String::new()) }
+        let source =
+            |name: &str| Source { path: PathBuf::from("<built-in>").join(name), text: String::new() };
+        Config {
+            zone,
+            groups: GroupsConfig::default(),
+            staff: StaffConfig::default(),
+            dir: None,
+            sources: [source(ZONE_FILE), source(GROUPS_FILE), source(STAFF_FILE)],
+        }
+    }
+
+    /// Loads and validates the config directory `dir`. `zone.ron` must be
+    /// there; a missing `groups.ron` or `staff.ron` means the embedded default.
+    ///
+    /// # Errors
+    /// [`ConfigError::Io`] when a file cannot be read, [`ConfigError::Parse`] and
+    /// [`ConfigError::Invalid`] with the file, line and column at fault.
+    pub fn load(dir: &Path) -> Result<Config, ConfigError> {
+        let read = |name: &str, required: bool| {
+            let path = dir.join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Ok(Source { path, text }),
+                Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Source {
+                    path: PathBuf::from("<embedded>").join(name),
+                    text: default_text(name).to_owned(),
+                }),
+                Err(source) => Err(ConfigError::Io { path, source }),
+            }
+        };
+        let sources = [read(ZONE_FILE, true)?, read(GROUPS_FILE, false)?, read(STAFF_FILE, false)?];
+        Config::parse(Some(dir.to_owned()), sources)
+    }
+
+    fn parse(dir: Option<PathBuf>, sources: [Source; 3]) -> Result<Config, ConfigError> {
+        let [zone_source, groups_source, staff_source] = &sources;
+        let zone = parse_zone(&zone_source.path, &zone_source.text)?;
+        let groups: GroupsConfig = parse_ron(groups_source)?;
+        let staff: StaffConfig = parse_ron(staff_source)?;
+        let policy = validate_groups(&groups)
+            .map_err(|(needles, problem)| invalid(groups_source, &needles, problem))?;
+        validate_staff(&staff, &policy, &zone)
+            .map_err(|(needles, problem)| invalid(staff_source, &needles, problem))?;
+        Ok(Config { zone, groups, staff, dir, sources })
+    }
+
+    /// The player groups as the ladder takes them (config rules only).
+    pub fn policy(&self) -> Policy {
+        // Validated at load; a config built in code has the default groups.
+        validate_groups(&self.groups).unwrap_or_default()
     }
 
     /// Checks that every component the zone file attaches is one of `known`.
@@ -55,10 +128,8 @@ impl Config {
         }));
         for name in named {
             if !known.contains(&name.as_str()) {
-                let (path, text) = &self.zone_source;
-                return Err(ConfigError::invalid(
-                    path.clone(),
-                    text,
+                return Err(invalid(
+                    &self.sources[0],
                     &[at(format!("\"{name}\""))],
                     format!("there is no component called '{name}'; the components are {}", known.join(", ")),
                 ));
@@ -67,18 +138,178 @@ impl Config {
         Ok(())
     }
 
-    /// Loads and validates the config directory `dir`.
+    /// Checks the rules and command groups of `groups.ron` against the
+    /// commands compiled in: `commands` are their rule names (`usage`,
+    /// `*warn`) with the forms each takes, `command_groups` every command group
+    /// some command registers under.
     ///
     /// # Errors
-    /// [`ConfigError::Io`] when a file cannot be read, [`ConfigError::Parse`] and
-    /// [`ConfigError::Invalid`] with the file, line and column at fault.
-    pub fn load(dir: &Path) -> Result<Config, ConfigError> {
-        let path = dir.join(ZONE_FILE);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|source| ConfigError::Io { path: path.clone(), source })?;
-        let zone = parse_zone(&path, &text)?;
-        Ok(Config { zone, dir: Some(dir.to_owned()), zone_source: (path, text) })
+    /// [`ConfigError::Invalid`] at a rule naming an unknown command or a form
+    /// the command does not take, or an unknown command group.
+    pub fn check_commands(
+        &self,
+        commands: &[(String, Forms)],
+        command_groups: &[&str],
+    ) -> Result<(), ConfigError> {
+        let source = &self.sources[1];
+        for group in &self.groups.groups {
+            for text in group.grant.iter().chain(&group.deny) {
+                let Ok(key) = text.parse::<RuleKey>() else { continue };
+                let problem = match commands.iter().find(|(name, _)| *name == key.command) {
+                    None => Some(format!(
+                        "there is no command '{}' (a rule names a command by its name, with its cmd char if it is bound to one: usage, *warn)",
+                        key.command
+                    )),
+                    Some((_, forms)) => key.form.filter(|form| !forms.contains(*form)).map(|form| {
+                        format!("{} does not take the {form} form; it takes {forms}", key.command)
+                    }),
+                };
+                if let Some(problem) = problem {
+                    return Err(invalid(source, &[at(format!("\"{text}\""))], problem));
+                }
+            }
+            for command_group in &group.command_groups {
+                if !command_groups.contains(&command_group.as_str()) {
+                    return Err(invalid(
+                        source,
+                        &[at(format!("\"{command_group}\""))],
+                        format!(
+                            "no command is registered under command group '{command_group}'; the command groups are {}",
+                            command_groups.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
+}
+
+fn invalid(source: &Source, needles: &[(String, usize)], problem: String) -> ConfigError {
+    ConfigError::invalid(source.path.clone(), &source.text, needles, problem)
+}
+
+fn parse_ron<T: serde::de::DeserializeOwned>(source: &Source) -> Result<T, ConfigError> {
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .from_str(&source.text)
+        .map_err(|error| ConfigError::parse(source.path.clone(), &source.text, error))
+}
+
+/// Checks `groups.ron` and builds the ladder's policy from it.
+fn validate_groups(config: &GroupsConfig) -> Result<Policy, (Vec<(String, usize)>, String)> {
+    let mut specs = Vec::new();
+    for group in &config.groups {
+        if !valid_group_name(&group.name) {
+            return Err((
+                vec![at(format!("\"{}\"", group.name))],
+                format!(
+                    "player group name '{}' must be lower-case ASCII letters, digits, '_' or '-'",
+                    group.name
+                ),
+            ));
+        }
+        let mut rules = Vec::new();
+        for (texts, effect) in [(&group.grant, Effect::Grant), (&group.deny, Effect::Deny)] {
+            for text in texts {
+                let key: RuleKey = text.parse().map_err(|error: cmdman::ladder::RuleKeyError| {
+                    (vec![at(format!("\"{text}\""))], format!("rule '{text}': {error}"))
+                })?;
+                rules.push((key, effect));
+            }
+        }
+        specs.push(GroupSpec {
+            name: group.name.clone(),
+            inherits: group.inherits.clone(),
+            command_groups: group.command_groups.clone(),
+            rules,
+            all_access: group.all_access,
+            rank: group.rank,
+        });
+    }
+    let policy = Policy::new(specs).map_err(|error| {
+        let needles = match &error {
+            PolicyError::Duplicate(name) => {
+                vec![(format!("name: \"{name}\""), 1), (format!("\"{name}\""), 1)]
+            }
+            PolicyError::UnknownParent { parent, .. } => vec![at(format!("\"{parent}\""))],
+            PolicyError::Cycle(path) => {
+                path.first().map(|first| vec![at(format!("name: \"{first}\""))]).unwrap_or_default()
+            }
+            PolicyError::Contradiction { key, .. } => {
+                vec![(format!("\"{key}\""), 1), at(format!("\"{key}\""))]
+            }
+        };
+        (needles, error.to_string())
+    })?;
+    if policy.group(DEFAULT_GROUP).is_none() {
+        return Err((
+            vec![at("groups:")],
+            format!(
+                "there must be a player group '{DEFAULT_GROUP}': it is every player's group until one is set"
+            ),
+        ));
+    }
+    Ok(policy)
+}
+
+/// Checks `staff.ron` against the groups.
+fn validate_staff(
+    staff: &StaffConfig,
+    policy: &Policy,
+    zone: &ZoneConfig,
+) -> Result<(), (Vec<(String, usize)>, String)> {
+    for (i, member) in staff.members.iter().enumerate() {
+        let quoted = |text: &str| at(format!("\"{text}\""));
+        if member.name.trim().is_empty() || member.name.len() > zone.limits.name_length {
+            return Err((vec![quoted(&member.name)], format!("'{}' is not a player name", member.name)));
+        }
+        if policy.group(&member.group).is_none() {
+            return Err((
+                vec![quoted(&member.group)],
+                format!("there is no player group '{}'", member.group),
+            ));
+        }
+        if let Some(realm) = &member.realm
+            && !valid_realm_name(realm, zone.limits.realm_name_length)
+        {
+            return Err((vec![quoted(realm)], format!("'{realm}' is not a realm name")));
+        }
+        let same = |other: &Member| {
+            other.name.eq_ignore_ascii_case(&member.name)
+                && other.realm.as_deref().map(str::to_ascii_lowercase)
+                    == member.realm.as_deref().map(str::to_ascii_lowercase)
+        };
+        if staff.members[..i].iter().any(same) {
+            return Err((
+                vec![(format!("\"{}\"", member.name), 1)],
+                format!("{} is listed twice for the same place", member.name),
+            ));
+        }
+    }
+    for password in &staff.group_passwords {
+        if policy.group(&password.group).is_none() {
+            return Err((
+                vec![at(format!("\"{}\"", password.group))],
+                format!("there is no player group '{}'", password.group),
+            ));
+        }
+        if password_hash::PasswordHash::new(&password.hash).is_err() {
+            return Err((
+                vec![at(format!("\"{}\"", password.hash))],
+                "not an argon2 hash in PHC form; make one with `zone-server hash-password`".to_owned(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The group every player is in until a membership says otherwise.
+pub const DEFAULT_GROUP: &str = "default";
+
+fn valid_group_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 /// Writes the default config into `dir` (created if missing) and returns the
@@ -110,6 +341,7 @@ fn default_text(name: &str) -> &'static str {
 /// [`ConfigError::Parse`] or [`ConfigError::Invalid`], naming `path`.
 pub fn parse_zone(path: &Path, text: &str) -> Result<ZoneConfig, ConfigError> {
     let zone: ZoneConfig = ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
         .from_str(text)
         .map_err(|error| ConfigError::parse(path.to_owned(), text, error))?;
     validate_zone(&zone)

@@ -2,7 +2,7 @@
 //! name file, line and column.
 #![allow(clippy::unwrap_used)]
 
-use config::{Config, ConfigError, ZoneConfig, load};
+use config::{Config, ConfigError, GroupsConfig, StaffConfig, ZoneConfig, load};
 
 fn write_zone(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -15,6 +15,8 @@ fn write_zone(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
 fn embedded_default_parses_and_equals_the_schema_defaults() {
     let config = Config::embedded().unwrap();
     assert_eq!(config.zone, ZoneConfig::default());
+    assert_eq!(config.groups, GroupsConfig::default());
+    assert_eq!(config.staff, StaffConfig::default());
     assert_eq!(config.dir, None);
 }
 
@@ -22,9 +24,13 @@ fn embedded_default_parses_and_equals_the_schema_defaults() {
 fn init_writes_a_directory_that_loads_to_the_embedded_default() {
     let dir = tempfile::tempdir().unwrap();
     let written = load::init(dir.path()).unwrap();
-    assert_eq!(written, [dir.path().join("zone.ron")]);
+    assert_eq!(written, ["zone.ron", "groups.ron", "staff.ron"].map(|name| dir.path().join(name)));
     let loaded = Config::load(dir.path()).unwrap();
-    assert_eq!(loaded.zone, Config::embedded().unwrap().zone);
+    let embedded = Config::embedded().unwrap();
+    assert_eq!(
+        (&loaded.zone, &loaded.groups, &loaded.staff),
+        (&embedded.zone, &embedded.groups, &embedded.staff)
+    );
     // A second init refuses to overwrite.
     let error = load::init(dir.path()).unwrap_err();
     assert!(matches!(error, ConfigError::Io { .. }), "{error}");
@@ -83,4 +89,93 @@ fn bad_values_are_invalid_with_a_reason() {
 fn missing_directory_is_an_io_error_naming_the_file() {
     let error = Config::load(std::path::Path::new("/nonexistent/zone-config")).unwrap_err();
     assert!(error.to_string().starts_with("/nonexistent/zone-config/zone.ron: "), "{error}");
+}
+
+/// A config directory with an empty `zone.ron` and the given groups and staff files.
+fn write_access(groups: &str, staff: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("zone.ron"), "()").unwrap();
+    std::fs::write(dir.path().join("groups.ron"), groups).unwrap();
+    std::fs::write(dir.path().join("staff.ron"), staff).unwrap();
+    dir
+}
+
+fn access_error(groups: &str, staff: &str) -> String {
+    let dir = write_access(groups, staff);
+    let error = Config::load(dir.path()).unwrap_err().to_string();
+    error.replace(&dir.path().display().to_string(), "DIR")
+}
+
+const GROUPS: &str = "(groups: [\n    (name: \"default\", command_groups: [\"default\"]),\n    (name: \"mod\", inherits: [\"default\"], grant: [\"usage:player\"]),\n])";
+
+#[test]
+fn missing_groups_and_staff_files_mean_the_defaults() {
+    let (dir, _) = write_zone("()");
+    let config = Config::load(dir.path()).unwrap();
+    assert_eq!(config.groups, GroupsConfig::default());
+    assert_eq!(config.staff, StaffConfig::default());
+    let dir = write_access(GROUPS, "(members: [(name: \"Mo\", group: \"mod\", realm: \"duel\")])");
+    let config = Config::load(dir.path()).unwrap();
+    assert_eq!(config.groups.groups.len(), 2);
+    assert_eq!(config.staff.members[0].realm.as_deref(), Some("duel"));
+}
+
+#[test]
+fn group_errors_name_the_place_and_the_problem() {
+    let cycle = "(groups: [\n  (name: \"default\"),\n  (name: \"a\", inherits: [\"b\"]),\n  (name: \"b\", inherits: [\"a\"]),\n])";
+    assert_eq!(
+        access_error(cycle, "()"),
+        "DIR/groups.ron:3:4: player groups inherit in a circle: a -> b -> a"
+    );
+    let parent = "(groups: [\n  (name: \"default\", inherits: [\"root\"]),\n])";
+    assert_eq!(
+        access_error(parent, "()"),
+        "DIR/groups.ron:2:32: player group 'default' inherits 'root', which is not a player group"
+    );
+    let form = "(groups: [(name: \"default\", grant: [\"usage:players\"])])";
+    assert_eq!(
+        access_error(form, "()"),
+        "DIR/groups.ron:1:37: rule 'usage:players': 'players' is not a target form: use pub, team, remote_team, player or external"
+    );
+    let no_default = "(groups: [(name: \"mod\")])";
+    assert!(
+        access_error(no_default, "()")
+            .ends_with("there must be a player group 'default': it is every player's group until one is set")
+    );
+    let both = "(groups: [(name: \"default\", grant: [\"go\"], deny: [\"go\"])])";
+    assert!(access_error(both, "()").ends_with("player group 'default' both grants and denies 'go'"));
+}
+
+#[test]
+fn staff_errors_name_the_place_and_the_problem() {
+    assert_eq!(
+        access_error(GROUPS, "(members: [(name: \"Mo\", group: \"smod\")])"),
+        "DIR/staff.ron:1:32: there is no player group 'smod'"
+    );
+    assert_eq!(
+        access_error(GROUPS, "(group_passwords: [(group: \"mod\", hash: \"plain\")])"),
+        "DIR/staff.ron:1:41: not an argon2 hash in PHC form; make one with `zone-server hash-password`"
+    );
+    let twice = "(members: [(name: \"Mo\", group: \"mod\"), (name: \"mo\", group: \"default\")])";
+    assert!(access_error(GROUPS, twice).ends_with("mo is listed twice for the same place"));
+}
+
+#[test]
+fn rules_and_command_groups_are_checked_against_the_commands() {
+    let dir = write_access(GROUPS, "()");
+    let config = Config::load(dir.path()).unwrap();
+    let usage = ("usage".to_owned(), cmdman::Forms::new(true, false, false, true, false));
+    assert!(config.check_commands(std::slice::from_ref(&usage), &["default"]).is_ok());
+    let error = config.check_commands(&[("uptime".to_owned(), usage.1)], &["default"]).unwrap_err();
+    assert!(error.to_string().contains("groups.ron:3:50: there is no command 'usage'"), "{error}");
+    let error = config.check_commands(&[usage.clone()], &["mod"]).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .ends_with("no command is registered under command group 'default'; the command groups are mod"),
+        "{error}"
+    );
+    let team_only = ("usage".to_owned(), cmdman::Forms::new(false, true, false, false, false));
+    let error = config.check_commands(&[team_only], &["default"]).unwrap_err();
+    assert!(error.to_string().ends_with("usage does not take the player form; it takes team"), "{error}");
 }
