@@ -84,18 +84,31 @@ impl Registry {
         let Some(multi) = body.strip_prefix('|') else {
             return self.dispatch_one(&request, split_command(cmd_char, body), sink).await;
         };
+        let parts: Vec<&str> =
+            multi.split('|').map(str::trim_start).filter(|part| !part.is_empty()).collect();
+        if parts.is_empty() {
+            sink.line(
+                Recipient::Sender,
+                &format!("Type command names after {cmd_char}|, separated by |: {cmd_char}|arena|uptime"),
+            );
+            return Outcome::Empty;
+        }
         let mut outcome = Outcome::Empty;
         let limit = self.settings.multi_limit;
-        for (i, part) in multi.split('|').enumerate() {
+        let mut request = request;
+        for (i, part) in parts.into_iter().enumerate() {
             if i == limit {
                 let mut refused = String::new();
                 let _ = write!(refused, "Only the first {limit} commands of a {cmd_char}| line run.");
                 sink.line(Recipient::Sender, &refused);
                 break;
             }
-            let part = part.trim_start();
-            if part.is_empty() {
-                continue;
+            if i > 0 {
+                // An earlier part may have moved the sender (`?|go duel|where`).
+                if let Some((location, freq)) = request.world.locate(request.sender.id) {
+                    request.sender.location = location;
+                    request.sender.freq = freq;
+                }
             }
             // A part may name its own cmd char: `?|where|*warn x`.
             let (part_char, part) = match part.chars().next() {
@@ -136,7 +149,29 @@ impl Registry {
             Addressee::External(name) => (TargetForm::External, Some(Target::External(name))),
         };
 
-        let Some((index, scope)) = self.resolve(sender.location, form, target, split) else {
+        // The realm the command acts on (DESIGN §5.1).
+        let realm = match target {
+            Some(Target::Player(player)) => player.location.realm,
+            _ => sender.location.realm,
+        };
+        let allowed = |command: &Command, form| world.allows(&sender, command, form, realm);
+        // A stealth command the player may not run this way is not there for
+        // them: the line goes on exactly as an unknown name would (DESIGN §4.4).
+        let hidden = |command: &Command| {
+            let def = command.def();
+            def.stealth
+                && if def.forms.contains(form) {
+                    !allowed(command, form)
+                } else {
+                    !def.forms.iter().any(|form| allowed(command, form))
+                }
+        };
+        let found = self
+            .resolve(sender.location, target, split, false, form)
+            .filter(|&(index, _)| !hidden(&self.commands[index]))
+            .or_else(|| self.resolve(sender.location, target, split, true, form))
+            .filter(|&(index, _)| !hidden(&self.commands[index]));
+        let Some((index, scope)) = found else {
             sink.line(Recipient::Sender, &self.unknown_reply(request, split));
             return Outcome::Unknown;
         };
@@ -144,27 +179,13 @@ impl Registry {
         let def = command.def();
         // The pub form's target is the scope the command was found in.
         let target = target.unwrap_or(Target::Scope(scope));
-        let realm = match target {
-            Target::Player(player) => player.location.realm,
-            _ => sender.location.realm,
-        };
-        let allowed = |form| world.allows(&sender, command, form, realm);
-        // A stealth command gives itself away only to players who may run it.
-        let hidden = || def.stealth && !def.forms.iter().any(allowed);
+        let allowed = |form| allowed(command, form);
 
         if !def.forms.contains(form) {
-            if hidden() {
-                sink.line(Recipient::Sender, &self.unknown_reply(request, split));
-                return Outcome::Unknown;
-            }
             sink.line(Recipient::Sender, &wrong_form_reply(&command.display_name(c), form, def.forms));
             return Outcome::WrongForm;
         }
         if def.target_in_scope && !target.is_in(scope) {
-            if hidden() {
-                sink.line(Recipient::Sender, &self.unknown_reply(request, split));
-                return Outcome::Unknown;
-            }
             let whom = match target {
                 Target::Player(player) => format!("{} is not there", player.name),
                 _ => "yours is not there".to_owned(),
@@ -181,10 +202,6 @@ impl Registry {
             return Outcome::OutOfScope;
         }
         if !allowed(form) {
-            if def.stealth {
-                sink.line(Recipient::Sender, &self.unknown_reply(request, split));
-                return Outcome::Unknown;
-            }
             let mut reply = match form {
                 TargetForm::Pub => format!("You may not use {}.", command.display_name(c)),
                 _ => format!("You may not use {} {}.", command.display_name(c), form_phrase(form)),
@@ -237,31 +254,38 @@ impl Registry {
     }
 
     /// Finds the command a line names (DESIGN §4.3, §4.4 steps 2–3): the table
-    /// of the cmd char, then the general table, then the cmd char's catch-all,
-    /// then the general catch-all (one that takes the line's form). At each step the candidates are the commands
-    /// reached through the sender's scopes (`source_in_scope`, or the target is
-    /// inside too) and through the target's (`!source_in_scope`); the most
-    /// specific scope wins, the sender's on a tie.
+    /// of the cmd char, then the general table; or, with `catch_all`, the cmd
+    /// char's catch-all, then the general one (only catch-alls that take
+    /// `form`). At each step the candidates are the commands reached through
+    /// the sender's scopes (`source_in_scope`, or the target is inside too) and
+    /// through the target's (`!source_in_scope`); the most specific scope
+    /// wins, the sender's on a tie.
     fn resolve(
         &self,
         sender: Location,
-        form: TargetForm,
         target: Option<Target<'_>>,
         split: Split<'_>,
+        catch_all: bool,
+        form: TargetForm,
     ) -> Option<(usize, Scope)> {
         let mut buf = [0u8; 64];
-        let name = lowercase(split.name, &mut buf)?;
+        let name = lowercase(split.name, &mut buf);
+        if name.is_none() && !catch_all {
+            return None;
+        }
         let attachments = self.attachments.read();
         let own = attachments.table_for(sender);
         let theirs =
             target.and_then(|t| t.location()).filter(|l| *l != sender).map(|l| (attachments.table_for(l), l));
+        // A catch-all catches only the forms it takes.
+        let takes = |def: &CommandDef| !catch_all || def.forms.contains(form);
         let by_sender = |def: &CommandDef, scope: Scope| {
-            def.source_in_scope || target.is_none_or(|target| target.is_in(scope))
+            takes(def) && (def.source_in_scope || target.is_none_or(|target| target.is_in(scope)))
         };
         let pick = |slots: &dyn Fn(&Table) -> Option<&Slots>| {
             let mine = slots(own).and_then(|s| best_in_chain(self, s, sender, by_sender));
             let other = theirs.and_then(|(table, location)| {
-                best_in_chain(self, slots(table)?, location, |def, _| !def.source_in_scope)
+                best_in_chain(self, slots(table)?, location, |def, _| takes(def) && !def.source_in_scope)
             });
             match (mine, other) {
                 (Some(mine), Some(other)) if other.1.depth() > mine.1.depth() => Some(other),
@@ -269,15 +293,13 @@ impl Registry {
             }
         };
         let c = Some(split.cmd_char);
-        let found = pick(&|table| table.named(c, name)).or_else(|| pick(&|table| table.named(None, name)));
-        if found.is_some() {
-            return found;
+        match (catch_all, name) {
+            (false, Some(name)) => {
+                pick(&|table| table.named(c, name)).or_else(|| pick(&|table| table.named(None, name)))
+            }
+            (false, None) => None,
+            (true, _) => pick(&|table| table.catch_all(c)).or_else(|| pick(&|table| table.catch_all(None))),
         }
-        // A catch-all catches only the forms it takes.
-        let catches = |found: &(usize, Scope)| self.commands[found.0].def().forms.contains(form);
-        pick(&|table| table.catch_all(c))
-            .filter(catches)
-            .or_else(|| pick(&|table| table.catch_all(None)).filter(catches))
     }
 
     /// Up to three commands the sender may run (in some form) whose names are

@@ -39,6 +39,7 @@ impl Default for Settings {
 pub struct Command {
     def: &'static CommandDef,
     component: &'static str,
+    index: usize,
     stats: Stats,
 }
 
@@ -56,6 +57,12 @@ impl Command {
     /// The component the command belongs to.
     pub fn component(&self) -> &'static str {
         self.component
+    }
+
+    /// The command's place in [`Registry::commands`], which
+    /// [`Compiled`](crate::Compiled) tables are indexed by.
+    pub fn index(&self) -> usize {
+        self.index
     }
 
     /// The name as typed with a cmd char: `?usage`, or `*warn` for a command
@@ -182,11 +189,14 @@ impl Registry {
         }
         let mut commands: Vec<Command> = defs
             .into_iter()
-            .map(|def| Command { def, component: def.component_name(), stats: Stats::default() })
+            .map(|def| Command { def, component: def.component_name(), index: 0, stats: Stats::default() })
             .collect();
         commands.sort_by(|a, b| {
             (a.component, a.def.name, a.def.cmd_char).cmp(&(b.component, b.def.name, b.def.cmd_char))
         });
+        for (index, command) in commands.iter_mut().enumerate() {
+            command.index = index;
+        }
 
         let mut components: Vec<Component> = Vec::new();
         for (index, command) in commands.iter().enumerate() {

@@ -41,6 +41,14 @@ pub trait World: Any + Send + Sync {
         Vec::new()
     }
 
+    /// Where player `id` is now and their freq, for the later parts of a
+    /// `?|a|b` line (an earlier part may have moved them). `None` (the
+    /// default) keeps the location the line started with.
+    fn locate(&self, id: PlayerId) -> Option<(Location, Option<u16>)> {
+        let _ = id;
+        None
+    }
+
     /// How a reply names `scope`: "the zone", "realm duel", "game duel/final".
     fn scope_name(&self, scope: Scope) -> String {
         match scope {

@@ -125,6 +125,14 @@ mod game_g {
     fn cmd_deep(ctx: &mut Ctx<'_>) -> CommandResult {
         super::ran(ctx)
     }
+
+    /// Catches unknown commands sent privately in the game.
+    #[command(catch_all, target_player, target_in_scope = false, group = "default")]
+    fn game_catch(ctx: &mut Ctx<'_>) -> CommandResult {
+        let line = format!("game caught {}", ctx.typed_name());
+        ctx.reply().line(&line);
+        Ok(())
+    }
 }
 
 mod rival {
@@ -171,6 +179,13 @@ mod typed {
     ) -> CommandResult {
         let line = format!("{} gets {amount} ({}) loud={}", to.name, note.map_or("-", |n| n.0), loud.0);
         ctx.reply().line(&line);
+        Ok(())
+    }
+
+    /// Takes a millisecond.
+    #[command(target_pub, group = "default")]
+    fn cmd_slow(_ctx: &mut Ctx<'_>) -> CommandResult {
+        std::thread::sleep(std::time::Duration::from_millis(1));
         Ok(())
     }
 
@@ -337,9 +352,8 @@ fn the_sender_anywhere_with_the_target_in_scope() {
     // The target outside: nothing to find.
     assert_eq!(run(&zone, bob(), Addressee::Player(bert()), "?rtarget").0, Outcome::Unknown);
     assert_eq!(run(&zone, alice(), Addressee::Player(bob()), "?rtarget").0, Outcome::Unknown);
-    // Not through the pub form: there is no target to be inside, so the
-    // catch-all gets the line.
-    assert_eq!(reply(&zone, bob(), Addressee::Pub, "?rtarget"), "caught ?rtarget");
+    // In public from inside the scope it is found, but takes players only.
+    assert_eq!(run(&zone, alice(), Addressee::Pub, "?rtarget").0, Outcome::WrongForm);
 }
 
 #[test]
@@ -366,6 +380,10 @@ fn dispatch_order_char_table_general_table_then_catch_alls() {
     // Then the `*` catch-all, then the general one.
     assert_eq!(reply(&zone, alice(), Addressee::Pub, "*zap now=1"), "star caught zap [now=1]");
     assert_eq!(reply(&zone, alice(), Addressee::Pub, "?zap"), "caught ?zap");
+    // A catch-all catches only its forms: in the game, a private line goes to
+    // the game's catch-all, a public one on to the zone's.
+    assert_eq!(reply(&zone, gamer(), Addressee::Player(alice()), "?zap"), "game caught zap");
+    assert_eq!(reply(&zone, gamer(), Addressee::Pub, "?zap"), "caught ?zap");
     // With neither catch-all attached: unknown.
     zone.detach("catchers", Scope::Zone).unwrap();
     assert_eq!(run(&zone, alice(), Addressee::Pub, "?zap").0, Outcome::Unknown);
@@ -457,6 +475,16 @@ fn denied_commands_say_so_and_stealth_ones_answer_as_unknown_byte_for_byte() {
     zone.attach("everywhere", Scope::Zone).unwrap();
     let (_, wrong_form) = run(&zone, alice(), Addressee::Player(gamer()), "?hidden");
     assert_eq!(wrong_form, ["Unknown command '?hidden'. Type ?commands for a list."]);
+
+    // With a catch-all attached, a denied stealth command goes to it, as an
+    // unknown name does.
+    zone.attach("catchers", Scope::Zone).unwrap();
+    assert_eq!(reply(&zone, alice(), Addressee::Pub, "*hidden"), "star caught hidden []");
+    assert_eq!(reply(&zone, alice(), Addressee::Pub, "*nosuch"), "star caught nosuch []");
+    let (outcome, denied) = run(&zone, alice(), Addressee::Pub, "?hidden");
+    zone.detach("everywhere", Scope::Zone).unwrap();
+    let (_, unknown) = run(&zone, alice(), Addressee::Pub, "?hidden");
+    assert_eq!((outcome, denied.concat()), (Outcome::Ran, unknown.concat()));
 }
 
 #[test]
@@ -482,6 +510,17 @@ fn typed_arguments_parse_or_answer_with_the_usage_line() {
 }
 
 #[test]
+fn multi_command_lines_skip_empty_parts_and_explain_an_empty_line() {
+    let zone = zone();
+    assert_eq!(
+        run(&zone, alice(), Addressee::Pub, "?|").1,
+        ["Type command names after ?|, separated by |: ?|arena|uptime"]
+    );
+    let (_, lines) = run(&zone, alice(), Addressee::Pub, "?|ping||ping|ping|ping|ping|");
+    assert_eq!(lines.len(), 5, "five commands, nothing dropped: {lines:?}");
+}
+
+#[test]
 fn statistics_count_calls_errors_and_time() {
     let zone = zone();
     run(&zone, alice(), Addressee::Pub, "?set a 1");
@@ -494,4 +533,9 @@ fn statistics_count_calls_errors_and_time() {
     run(&zone, alice(), Addressee::Pub, "?locked");
     let locked = zone.commands().iter().find(|command| command.name() == "locked").unwrap();
     assert_eq!(locked.stats().calls, 0);
+    // Time is the handler's own, summed.
+    run(&zone, alice(), Addressee::Pub, "?|slow|slow");
+    let slow = zone.commands().iter().find(|command| command.name() == "slow").unwrap();
+    assert_eq!(slow.stats().calls, 2);
+    assert!(slow.stats().time >= std::time::Duration::from_millis(2), "{:?}", slow.stats());
 }

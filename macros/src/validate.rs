@@ -154,6 +154,7 @@ pub(crate) fn validate(
             ));
         }
     }
+    check_params(&params, &mut errors);
     let usage = usage.or_else(|| generated_usage(&params));
 
     let help = help_text(func, &mut errors);
@@ -288,6 +289,28 @@ fn check_signature(func: &ItemFn, errors: &mut Vec<syn::Error>) -> Vec<(Ident, T
         }
     }
     params
+}
+
+/// `Rest` takes the rest of the line, so it comes last; a `Flag` is optional
+/// already, so it is never in an `Option`.
+fn check_params(params: &[(Ident, Type)], errors: &mut Vec<syn::Error>) {
+    for (i, (name, ty)) in params.iter().enumerate() {
+        let (optional, inner) = match last_segment(ty) {
+            Some(("Option", Some(inner))) => (true, inner),
+            _ => (false, ty),
+        };
+        match last_segment(inner) {
+            Some(("Rest", _)) if i + 1 < params.len() => errors.push(syn::Error::new_spanned(
+                ty,
+                format!("`{name}` takes the rest of the line, so it must be the last argument"),
+            )),
+            Some(("Flag", _)) if optional => errors.push(syn::Error::new_spanned(
+                ty,
+                "a flag is optional already: write `Flag<'x'>`, which is false when the flag is not given",
+            )),
+            _ => {}
+        }
+    }
 }
 
 /// The usage line's argument part for typed parameters: `<name>`, `[name]` for
