@@ -33,7 +33,9 @@ async fn usage_in_public_shows_your_own() {
 
 #[tokio::test]
 async fn usage_sent_privately_shows_the_target_in_any_realm() {
-    let zone = TestZone::start().await;
+    // The private form is for moderators (the default groups.ron).
+    let config = common::with_staff(common::test_config(), &[("Alice", "mod", None)]);
+    let zone = TestZone::start_config(config, tempfile::tempdir().unwrap()).await;
     let mut alice = zone.enter("Alice", "lobby").await;
     let mut bob = zone.enter("Bob", "duel").await;
     for line in ["SEND:PRIVCMD:Bob:?usage", "SEND:PRIV:bob:?usage"] {
@@ -112,11 +114,13 @@ async fn commands_lists_what_the_player_may_run_by_group_with_forms_and_summary(
     let mut alice = zone.login("Alice").await;
     let lines = alice.command("SEND:CMD:?commands").await;
     assert_eq!(lines[0], "MSG:ARENA:default:");
+    // A default player may use ?usage in public only (groups.ron denies the rest).
     assert!(
         lines.contains(
-            &"MSG:ARENA:  ?usage [pub, player] - Shows session time, total connected time and first login."
+            &"MSG:ARENA:  ?usage [pub] - Shows session time, total connected time and first login."
                 .to_owned()
-        )
+        ),
+        "{lines:?}"
     );
     assert!(
         lines.contains(
@@ -124,17 +128,16 @@ async fn commands_lists_what_the_player_may_run_by_group_with_forms_and_summary(
                 .to_owned()
         )
     );
-    // Only the command group `default` is open to players until the ladder:
-    // ?attach (sysop) and ?lsmod (mod) are not listed.
+    // Only what the player may run: ?attach (sysop) and ?lsmod (mod) are not listed.
     assert!(!lines.iter().any(|line| line.contains("?attach") || line.contains("?lsmod")), "{lines:?}");
-    assert_eq!(lines.len(), 1 + 10, "{lines:?}");
+    assert_eq!(lines.len(), 1 + 12, "{lines:?}");
 
     // With every command open, the staff groups are listed too.
     let open = TestZone::start_open(common::test_config()).await;
     let mut root = open.login("Root").await;
     let lines = root.command("SEND:CMD:?commands").await;
     let groups: Vec<&String> = lines.iter().filter(|line| !line.starts_with("MSG:ARENA:  ")).collect();
-    assert_eq!(groups, ["MSG:ARENA:default:", "MSG:ARENA:mod:", "MSG:ARENA:sysop:"]);
+    assert_eq!(groups, ["MSG:ARENA:default:", "MSG:ARENA:mod:", "MSG:ARENA:smod:", "MSG:ARENA:sysop:"]);
 }
 
 #[tokio::test]

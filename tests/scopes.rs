@@ -210,6 +210,21 @@ async fn forms_and_dispatch_steps() {
     assert_eq!(ask(&mut alice, "SEND:PUB:*zap them=now").await, "*zap caught [them=now]");
     // No general catch-all is attached: `?zap` is unknown.
     assert_eq!(ask(&mut alice, "SEND:PUB:?zap").await, "Unknown command '?zap'. Type ?commands for a list.");
+    // A later part of ?|a|b runs where the earlier ones put the sender.
+    assert_eq!(
+        dan.command("SEND:PUB:?|join warmup|where|leave|where").await,
+        [
+            "MSG:ARENA:You joined the game warmup.",
+            "MSG:ARENA:where from realm duel",
+            "MSG:ARENA:You left the game warmup.",
+            "MSG:ARENA:where from realm duel",
+        ]
+    );
+    assert_eq!(
+        dan.command("SEND:PUB:?|join final|where").await,
+        ["MSG:ARENA:You joined the game final.", "MSG:ARENA:where from game duel/final"]
+    );
+    dan.command("SEND:PUB:?leave").await;
     // ?|a|b|c runs each part.
     assert_eq!(
         dan.command("SEND:PUB:?|where|*zap|games").await,
@@ -238,10 +253,15 @@ async fn games_are_joined_and_left_with_notices() {
     assert_eq!(ask(&mut dan, "SEND:CMD:?join warmup").await, "You joined the game warmup.");
     fin.expect("MSG:ARENA:Dan left the game.").await;
     assert_eq!(ask(&mut alice, "SEND:CMD:?leave").await, "You are not in a game.");
-    // Entering another realm leaves the game.
+    // Entering another realm leaves the game, also on coming back.
     fin.go("lobby").await;
     dan.barrier().await;
     assert_eq!(ask(&mut fin, "SEND:PUB:?where").await, "where from the zone");
+    fin.go("duel").await;
+    dan.barrier().await;
+    assert_eq!(ask(&mut fin, "SEND:PUB:?where").await, "where from realm duel");
+    fin.go("lobby").await;
+    dan.barrier().await;
     assert_eq!(
         dan.command("SEND:CMD:?games").await,
         ["MSG:ARENA:Games (players):", "MSG:ARENA:  final 0", "MSG:ARENA:  warmup 1 (you are in it)"]
@@ -292,7 +312,7 @@ async fn attach_detach_lsmod_and_health_at_runtime() {
     );
     assert!(lsmod.contains(&"MSG:ARENA:tcp_final: game duel/final - ?where".to_owned()), "{lsmod:?}");
     assert!(lsmod.contains(&"MSG:ARENA:usage: the zone - ?usage".to_owned()), "{lsmod:?}");
-    assert_eq!(lsmod.len(), 11, "one line per component: {lsmod:?}");
+    assert_eq!(lsmod.len(), 13, "one line per component: {lsmod:?}");
 
     assert_eq!(
         ask(&mut alice, "SEND:CMD:?attach tcp_final lobby").await,
@@ -353,6 +373,12 @@ async fn a_realm_made_on_demand_loses_its_attachments_when_it_closes() {
     assert_eq!(ask(&mut alice, "SEND:CMD:?attach tcp_duel pop").await, "Attached tcp_duel to realm pop.");
     assert_eq!(ask(&mut alice, "SEND:PUB:?where").await, "where from realm pop");
     alice.go("lobby").await;
+    // `pop` closed: its attachment went with it.
+    let lsmod = alice.command("SEND:CMD:?lsmod").await;
+    assert!(
+        lsmod.contains(&"MSG:ARENA:tcp_duel: realm duel - ?anyone ?local ?rtarget ?where".to_owned()),
+        "{lsmod:?}"
+    );
     alice.go("pop").await;
     assert_eq!(ask(&mut alice, "SEND:PUB:?where").await, "where from the zone");
 }

@@ -98,7 +98,7 @@ impl fmt::Display for RuleKey {
 }
 
 /// A rule's effect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Effect {
     /// Allows what it names.
     Grant,

@@ -117,7 +117,7 @@ pub struct GameConfig {
 
 /// The components compiled into zone-server, attached zone-wide by default.
 pub const BUILT_IN_COMPONENTS: &[&str] =
-    &["usage", "help", "find", "realm", "uptime", "game", "components", "stats"];
+    &["usage", "help", "find", "realm", "uptime", "game", "components", "stats", "groups", "staff"];
 
 fn yes() -> bool {
     true

@@ -168,7 +168,7 @@ fn rules_and_command_groups_are_checked_against_the_commands() {
     assert!(config.check_commands(std::slice::from_ref(&usage), &["default"]).is_ok());
     let error = config.check_commands(&[("uptime".to_owned(), usage.1)], &["default"]).unwrap_err();
     assert!(error.to_string().contains("groups.ron:3:50: there is no command 'usage'"), "{error}");
-    let error = config.check_commands(&[usage.clone()], &["mod"]).unwrap_err();
+    let error = config.check_commands(std::slice::from_ref(&usage), &["mod"]).unwrap_err();
     assert!(
         error
             .to_string()

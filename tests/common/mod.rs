@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use zone_server::{Access, ServerConfig, ServerError};
+use zone_server::{ServerConfig, ServerError};
 
 /// How long a test waits for a line before failing. Generous: it only bounds
 /// a hung test, no test measures time with it.
@@ -22,6 +22,20 @@ pub fn test_config() -> ZoneConfig {
     let mut zone = Config::embedded().unwrap().zone;
     zone.accounts.password_hashing = PasswordHashing { memory_kib: 64, iterations: 1, parallelism: 1 };
     zone
+}
+
+/// A config of `zone` with the default groups and these memberships:
+/// (name, group, realm).
+pub fn with_staff(zone: ZoneConfig, members: &[(&str, &str, Option<&str>)]) -> Config {
+    let mut config = Config::from_zone(zone);
+    for (name, group, realm) in members {
+        config.staff.members.push(config::Member {
+            name: (*name).to_owned(),
+            group: (*group).to_owned(),
+            realm: realm.map(str::to_owned),
+        });
+    }
+    config
 }
 
 /// A zone running in this process.
@@ -40,21 +54,26 @@ impl TestZone {
 
     /// A zone on `zone` and the data directory `data` (reused across restarts).
     pub async fn start_with(zone: ZoneConfig, data: tempfile::TempDir) -> TestZone {
-        TestZone::start_with_access(zone, data, Access::DefaultGroup).await
+        TestZone::start_config(Config::from_zone(zone), data).await
     }
 
-    /// A zone on `zone` where every player may run every command.
+    /// A zone on `zone` where every player may run every command: the group
+    /// `default` has all access and no rules of its own.
     pub async fn start_open(zone: ZoneConfig) -> TestZone {
-        TestZone::start_with_access(zone, tempfile::tempdir().unwrap(), Access::Everything).await
+        let mut config = Config::from_zone(zone);
+        let default = config.groups.groups.iter_mut().find(|group| group.name == "default").unwrap();
+        default.all_access = true;
+        default.grant.clear();
+        default.deny.clear();
+        TestZone::start_config(config, tempfile::tempdir().unwrap()).await
     }
 
-    /// A zone on `zone`, the data directory `data` and the access policy `access`.
-    pub async fn start_with_access(zone: ZoneConfig, data: tempfile::TempDir, access: Access) -> TestZone {
+    /// A zone on `config` and the data directory `data`.
+    pub async fn start_config(config: Config, data: tempfile::TempDir) -> TestZone {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let config =
-            ServerConfig { config: Config::from_zone(zone), data_dir: data.path().to_owned(), access };
+        let config = ServerConfig { config, data_dir: data.path().to_owned() };
         let task = tokio::spawn(zone_server::run(listener, config, async {
             let _ = stopped.await;
         }));

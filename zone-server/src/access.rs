@@ -1,41 +1,340 @@
-//! Who may run which command, until the player groups and the seven-step
-//! ladder of DESIGN §5 arrive (issue 4).
-//!
-//! For now every player counts as the player group `default`, which accepts
-//! the command group `default`: a command (form) registered under another
-//! command group, such as `mod` or `sysop`, is denied to everyone. That is the
-//! ladder's step 5 and step 7 for one fixed group; it makes denial replies,
-//! stealth and "did you mean" real over TCP. [`Access::Everything`] lets
-//! tests (and a zone with no outside players) run every command.
+//! Who may run what (DESIGN §5): the operator's `groups.ron` and `staff.ron`
+//! with moderators' runtime edits (kept in the store) on top, compiled into
+//! the ladder's fast path. Every edit or reload builds a new [`Snapshot`];
+//! checks read the current one, so a change applies to online players at once.
 
-use cmdman::{Command, Player, RealmId, TargetForm};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
 
-/// The command group every player accepts under [`Access::DefaultGroup`].
-pub const DEFAULT_COMMAND_GROUP: &str = "default";
+use cmdman::ladder::rule_name;
+use cmdman::{Command, Compiled, Decision, Effect, Policy, Registry, RuleKey, TargetForm};
+use config::{Config, ConfigError, DEFAULT_GROUP};
+use parking_lot::{Mutex, RwLock};
+use tracing::warn;
 
-/// The access policy the zone asks before running a command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Access {
-    /// Only commands (forms) in the command group `default`.
-    #[default]
-    DefaultGroup,
-    /// Every command: for tests and single-operator zones.
-    Everything,
+use crate::store::{MembershipEdit, RuleEdit, Store, StoreError};
+
+/// Where a rule or membership comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The operator's config files.
+    Config,
+    /// A moderator (or the `staff` command) at runtime.
+    Runtime {
+        /// Who.
+        by: String,
+        /// When, UTC.
+        at: String,
+    },
 }
 
-impl Access {
-    /// Whether `sender` may run `command` in `form` (in `realm`).
-    pub fn allows(
-        &self,
-        sender: &Player<'_>,
-        command: &Command,
-        form: TargetForm,
-        realm: Option<RealmId>,
-    ) -> bool {
-        let _ = (sender, realm);
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Access::Everything => true,
-            Access::DefaultGroup => command.def().group(form) == Some(DEFAULT_COMMAND_GROUP),
+            Origin::Config => f.write_str("config"),
+            Origin::Runtime { by, at } => write!(f, "set by {by} at {at} UTC"),
         }
     }
+}
+
+/// One membership as `?listmod` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    /// The player's name as written.
+    pub name: String,
+    /// The realm (lower case), or `None` for zone-wide.
+    pub realm: Option<String>,
+    /// The group.
+    pub group: String,
+    /// Where it comes from.
+    pub origin: Origin,
+}
+
+/// The access state at one moment: the policy with edits applied, its
+/// compiled table, memberships and group passwords.
+#[derive(Debug)]
+pub struct Snapshot {
+    policy: Policy,
+    compiled: Compiled,
+    /// Lower-case name → its memberships.
+    members: HashMap<String, Vec<Membership>>,
+    passwords: HashMap<String, String>,
+    origins: HashMap<(String, RuleKey), Origin>,
+}
+
+impl Snapshot {
+    /// The policy, runtime edits included.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The group of `name` in `realm` (lower case), without a session group:
+    /// the realm's membership, else the zone-wide one, else `default`.
+    pub fn member_group(&self, name: &str, realm: Option<&str>) -> &str {
+        let mut buf = [0u8; 64];
+        let owned;
+        let key = match lowercase(name, &mut buf) {
+            Some(key) => key,
+            None => {
+                owned = name.to_ascii_lowercase();
+                &owned
+            }
+        };
+        let Some(entries) = self.members.get(key) else { return DEFAULT_GROUP };
+        let in_realm = realm.and_then(|realm| entries.iter().find(|m| m.realm.as_deref() == Some(realm)));
+        in_realm.or_else(|| entries.iter().find(|m| m.realm.is_none())).map_or(DEFAULT_GROUP, |m| &m.group)
+    }
+
+    /// Every membership, sorted by name then realm.
+    pub fn memberships(&self) -> Vec<&Membership> {
+        let mut all: Vec<&Membership> = self.members.values().flatten().collect();
+        all.sort_by(|a, b| (a.name.to_lowercase(), &a.realm).cmp(&(b.name.to_lowercase(), &b.realm)));
+        all
+    }
+
+    /// Where `group`'s own rule for `key` comes from.
+    pub fn origin(&self, group: &str, key: &RuleKey) -> Option<&Origin> {
+        self.origins.get(&(group.to_owned(), key.clone()))
+    }
+
+    /// The fast path: whether `group` may run `command` in `form`.
+    pub fn allows(&self, group: &str, command: &Command, form: TargetForm) -> bool {
+        self.policy.index_of(group).is_some_and(|g| self.compiled.allows(g, command.index(), form))
+    }
+
+    /// The reference model's decision, with the step and the group it came from.
+    pub fn decide(&self, group: &str, command: &Command, form: TargetForm) -> Decision {
+        let def = command.def();
+        self.policy.decide(group, &rule_name(def), def.group(form), form)
+    }
+
+    /// The group's rank; 0 for an unknown group.
+    pub fn rank(&self, group: &str) -> u32 {
+        self.policy.group(group).map_or(0, |spec| spec.rank)
+    }
+
+    /// The argon2 hash of `group`'s password, if it has one.
+    pub fn password_hash(&self, group: &str) -> Option<&str> {
+        self.passwords.get(group).map(String::as_str)
+    }
+}
+
+/// The access control of a running zone.
+#[derive(Debug)]
+pub struct AccessControl {
+    sources: Mutex<Sources>,
+    snapshot: RwLock<Arc<Snapshot>>,
+}
+
+/// What snapshots are built from: the config and the runtime edits, which
+/// are written to the store first and then kept here.
+#[derive(Debug)]
+struct Sources {
+    config: Config,
+    rules: Vec<RuleEdit>,
+    members: Vec<MembershipEdit>,
+}
+
+impl Sources {
+    fn build(&self, registry: &Registry) -> Snapshot {
+        build(&self.config, &self.rules, &self.members, registry)
+    }
+}
+
+/// What a reload did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reloaded {
+    /// The directory read; `None` on the embedded config.
+    pub dir: Option<PathBuf>,
+    /// Whether `zone.ron` differs from the one the zone started with; its
+    /// changes apply at the next start.
+    pub zone_changed: bool,
+}
+
+/// Why a reload was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// A file is invalid; the running config stays.
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    /// The store could not be read; the running config stays.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+impl AccessControl {
+    /// The access control for `config` with the edits in `store`.
+    ///
+    /// # Errors
+    /// The store cannot be read.
+    pub fn new(config: Config, store: &dyn Store, registry: &Registry) -> Result<AccessControl, StoreError> {
+        let sources = Sources { config, rules: store.rule_edits()?, members: store.memberships()? };
+        let snapshot = sources.build(registry);
+        Ok(AccessControl { sources: Mutex::new(sources), snapshot: RwLock::new(Arc::new(snapshot)) })
+    }
+
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read().clone()
+    }
+
+    /// Applies a rule edit already written to the store.
+    pub fn record_rule(&self, edit: RuleEdit, registry: &Registry) {
+        let mut sources = self.sources.lock();
+        sources.rules.retain(|old| (&old.group, &old.key) != (&edit.group, &edit.key));
+        sources.rules.push(edit);
+        *self.snapshot.write() = Arc::new(sources.build(registry));
+    }
+
+    /// Applies a membership edit already written to the store.
+    pub fn record_membership(&self, edit: MembershipEdit, registry: &Registry) {
+        let mut sources = self.sources.lock();
+        sources.members.retain(|old| {
+            !(old.name.eq_ignore_ascii_case(&edit.name) && old.realm.as_deref() == edit.realm.as_deref())
+        });
+        sources.members.push(edit);
+        *self.snapshot.write() = Arc::new(sources.build(registry));
+    }
+
+    /// Reads the config directory again (a zone on the embedded config keeps
+    /// it) and the runtime edits in `store` (so `zone-server staff` changes
+    /// made while the zone runs apply). A valid `groups.ron` and `staff.ron`
+    /// apply at once; an invalid file (any of the three) is refused and the
+    /// running config stays.
+    ///
+    /// # Errors
+    /// [`ReloadError`], saying which file and where.
+    pub fn reload(&self, store: &dyn Store, registry: &Registry) -> Result<Reloaded, ReloadError> {
+        let mut sources = self.sources.lock();
+        let fresh = match &sources.config.dir {
+            Some(dir) => {
+                let fresh = Config::load(dir)?;
+                check_against_registry(&fresh, registry)?;
+                Some(fresh)
+            }
+            None => None,
+        };
+        let rules = store.rule_edits()?;
+        let members = store.memberships()?;
+        let zone_changed = fresh.as_ref().is_some_and(|fresh| fresh.zone != sources.config.zone);
+        if let Some(fresh) = fresh {
+            sources.config = fresh;
+        }
+        sources.rules = rules;
+        sources.members = members;
+        *self.snapshot.write() = Arc::new(sources.build(registry));
+        Ok(Reloaded { dir: sources.config.dir.clone(), zone_changed })
+    }
+
+    /// The config directory, if the zone was started with one.
+    pub fn config_dir(&self) -> Option<PathBuf> {
+        self.sources.lock().config.dir.clone()
+    }
+}
+
+/// Checks what only the compiled-in commands can tell: components, rules and
+/// command groups.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] at the first problem.
+pub fn check_against_registry(config: &Config, registry: &Registry) -> Result<(), ConfigError> {
+    let components: Vec<&str> = registry.components().iter().map(|component| component.name()).collect();
+    config.check_components(&components)?;
+    let commands: Vec<(String, cmdman::Forms)> =
+        registry.commands().iter().map(|command| (rule_name(command.def()), command.def().forms)).collect();
+    let mut command_groups: Vec<&str> = registry
+        .commands()
+        .iter()
+        .flat_map(|command| command.def().groups.iter().flatten().copied())
+        .collect();
+    command_groups.sort_unstable();
+    command_groups.dedup();
+    config.check_commands(&commands, &command_groups)
+}
+
+fn build(
+    config: &Config,
+    rules: &[RuleEdit],
+    memberships: &[MembershipEdit],
+    registry: &Registry,
+) -> Snapshot {
+    let mut specs = config.policy().groups().to_vec();
+    let mut origins: HashMap<(String, RuleKey), Origin> = HashMap::new();
+    for spec in &specs {
+        for (key, _) in &spec.rules {
+            origins.insert((spec.name.clone(), key.clone()), Origin::Config);
+        }
+    }
+    for edit in rules {
+        let Some(spec) = specs.iter_mut().find(|spec| spec.name == edit.group) else {
+            warn!(
+                "a runtime rule for player group '{}' is ignored: the group is not in groups.ron",
+                edit.group
+            );
+            continue;
+        };
+        let Ok(key) = edit.key.parse::<RuleKey>() else { continue };
+        spec.rules.retain(|(own, _)| *own != key);
+        origins.remove(&(spec.name.clone(), key.clone()));
+        let effect = match edit.effect.as_deref() {
+            Some("grant") => Effect::Grant,
+            Some("deny") => Effect::Deny,
+            _ => continue,
+        };
+        spec.rules.push((key.clone(), effect));
+        origins
+            .insert((spec.name.clone(), key), Origin::Runtime { by: edit.by.clone(), at: edit.at.clone() });
+    }
+    let policy = match Policy::new(specs) {
+        Ok(policy) => policy,
+        // Edits only change rules of known groups, one per key: this cannot
+        // fail, but if it did the config alone is still sound.
+        Err(error) => {
+            warn!("runtime rule edits ignored: {error}");
+            config.policy()
+        }
+    };
+    let compiled = Compiled::build(&policy, registry.commands());
+
+    let mut members: HashMap<String, Vec<Membership>> = HashMap::new();
+    let mut place = |name: &str, realm: Option<String>, group: Option<String>, origin: Origin| {
+        let entries = members.entry(name.to_ascii_lowercase()).or_default();
+        entries.retain(|m| m.realm != realm);
+        if let Some(group) = group {
+            if policy.group(&group).is_none() {
+                warn!(
+                    "{name}'s membership in player group '{group}' is ignored: the group is not in groups.ron"
+                );
+                return;
+            }
+            entries.push(Membership { name: name.to_owned(), realm, group, origin });
+        }
+    };
+    for member in &config.staff.members {
+        let realm = member.realm.as_deref().map(str::to_ascii_lowercase);
+        place(&member.name, realm, Some(member.group.clone()), Origin::Config);
+    }
+    for edit in memberships {
+        let origin = Origin::Runtime { by: edit.by.clone(), at: edit.at.clone() };
+        place(&edit.name, edit.realm.clone(), edit.group.clone(), origin);
+    }
+    members.retain(|_, entries| !entries.is_empty());
+    let passwords = config
+        .staff
+        .group_passwords
+        .iter()
+        .map(|password| (password.group.clone(), password.hash.clone()))
+        .collect();
+    Snapshot { policy, compiled, members, passwords, origins }
+}
+
+/// `name` in ASCII lower case, in `buf`; `None` if it does not fit.
+fn lowercase<'b>(name: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
+    let bytes = name.as_bytes();
+    let out = buf.get_mut(..bytes.len())?;
+    for (o, b) in out.iter_mut().zip(bytes) {
+        *o = b.to_ascii_lowercase();
+    }
+    std::str::from_utf8(out).ok()
 }

@@ -4,7 +4,7 @@
 //! # Layout
 //! - [`server`]: [`run`], the accept loop, start-up attachments and graceful
 //!   shutdown.
-//! - [`access`]: who may run which command (until the ladder of issue 4).
+//! - [`access`]: who may run which command: groups, staff, runtime edits, the ladder.
 //! - [`connection`](crate::connection): one connection: login, routing, output.
 //! - [`chatnet`]: the ChatNet 1.6 codec and messages.
 //! - [`zone`]: players, realms, teams and chat routing.
@@ -21,5 +21,4 @@ pub mod server;
 pub mod store;
 pub mod zone;
 
-pub use access::Access;
 pub use server::{ServerConfig, ServerError, run};

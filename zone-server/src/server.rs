@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
-use crate::access::Access;
+use crate::access::{AccessControl, check_against_registry};
 use crate::chatnet::ServerLine;
 use crate::connection::serve;
 use crate::store::{OpenError, SqliteStore};
@@ -28,8 +28,6 @@ pub struct ServerConfig {
     pub config: config::Config,
     /// Where the server keeps its own state (`zone.db`); created if missing.
     pub data_dir: PathBuf,
-    /// Who may run which command.
-    pub access: Access,
 }
 
 /// Why the server could not start.
@@ -44,6 +42,9 @@ pub enum ServerError {
     /// The data directory or database cannot be used.
     #[error("data store: {0}")]
     Store(#[from] OpenError),
+    /// The database could not be read.
+    #[error("data store: {0}")]
+    Read(#[from] crate::store::StoreError),
     /// The listener has no local address.
     #[error("listener: {0}")]
     Listener(#[from] std::io::Error),
@@ -65,17 +66,20 @@ pub async fn run(
         multi_limit: config.config.zone.limits.multi_commands,
     };
     let registry = Registry::linked(settings)?;
-    let known: Vec<&str> = registry.components().iter().map(|component| component.name()).collect();
-    config.config.check_components(&known)?;
+    check_against_registry(&config.config, &registry)?;
     let store = SqliteStore::open(&config.data_dir)?;
+    let access = AccessControl::new(config.config.clone(), &store, &registry)?;
     let zone_config = config.config.zone;
     let connection_limit = zone_config.limits.connections;
-    let zone = Arc::new(Zone::new(zone_config, registry, Arc::new(store), config.access));
+    let zone = Arc::new(Zone::new(zone_config, registry, Arc::new(store), access));
     attach_configured(&zone);
     info!("listening on {}", listener.local_addr()?);
 
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
+    if let Some(dir) = zone.access().config_dir() {
+        tracker.spawn(watch_config(zone.clone(), dir, stop.clone()));
+    }
     let permits = Arc::new(Semaphore::new(connection_limit));
     tokio::pin!(shutdown);
     loop {
@@ -145,6 +149,34 @@ fn attach_configured(zone: &Zone) {
             }
             // The config was checked against the components; nothing else fails.
             Err(e) => warn!("{e}"),
+        }
+    }
+}
+
+/// How often the config files are checked for changes.
+const CONFIG_POLL: Duration = Duration::from_secs(2);
+
+/// Reloads the config when a file in `dir` changes (its modification time or
+/// length), until `stop`. Polling works on every file system and with editors
+/// that replace files on save.
+async fn watch_config(zone: Arc<Zone>, dir: PathBuf, stop: CancellationToken) {
+    let stamp = |dir: &PathBuf| {
+        config::DEFAULT_FILES
+            .iter()
+            .map(|(name, _)| std::fs::metadata(dir.join(name)).ok().map(|m| (m.modified().ok(), m.len())))
+            .collect::<Vec<_>>()
+    };
+    let mut seen = stamp(&dir);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(CONFIG_POLL) => {}
+        }
+        let now = stamp(&dir);
+        if now != seen {
+            seen = now;
+            // Errors are logged and audited by reload_config.
+            let _ = zone.reload_config("config file watcher");
         }
     }
 }

@@ -1,5 +1,6 @@
 //! State the server owns (DESIGN §7): accounts with argon2id password hashes,
-//! first login and total connected time. [`Store`] is the seam a shared
+//! first login and total connected time; moderators' rule edits and
+//! memberships, each with who and when; and the audit log. [`Store`] is the seam a shared
 //! database can fill later; [`SqliteStore`] keeps it in `zone.db` in the data
 //! directory.
 //!
@@ -73,6 +74,101 @@ pub trait Store: Send + Sync + 'static {
     /// # Errors
     /// A database failure.
     fn account(&self, name: &str) -> Result<Option<Account>, StoreError>;
+
+    /// Every runtime rule edit, oldest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn rule_edits(&self) -> Result<Vec<RuleEdit>, StoreError>;
+
+    /// Records that `group`'s rule for `key` is now `effect` (`None`: revoked,
+    /// hiding any rule the config has), and `action` in the audit log, at once.
+    /// Returns the time written, UTC, `YYYY-MM-DD HH:MM:SS`.
+    ///
+    /// # Errors
+    /// A database failure; nothing is written then.
+    fn set_rule(
+        &self,
+        group: &str,
+        key: &str,
+        effect: Option<&str>,
+        by: &str,
+        action: &str,
+    ) -> Result<String, StoreError>;
+
+    /// Every runtime membership, oldest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn memberships(&self) -> Result<Vec<MembershipEdit>, StoreError>;
+
+    /// Records `name`'s group (zone-wide, or in `realm`) as `group` (`None`:
+    /// removed, hiding any membership the config has), and `action` in the
+    /// audit log, at once. Returns the time written.
+    ///
+    /// # Errors
+    /// A database failure; nothing is written then.
+    fn set_membership(
+        &self,
+        name: &str,
+        realm: Option<&str>,
+        group: Option<&str>,
+        by: &str,
+        action: &str,
+    ) -> Result<String, StoreError>;
+
+    /// Adds `action` by `by` to the audit log.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn audit(&self, by: &str, action: &str) -> Result<(), StoreError>;
+
+    /// The newest `count` audit entries, newest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn audit_log(&self, count: usize) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// A rule set by a moderator, over the config's rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleEdit {
+    /// The player group.
+    pub group: String,
+    /// The rule key as written (`usage:player`).
+    pub key: String,
+    /// `grant`, `deny`, or `None` for revoked.
+    pub effect: Option<String>,
+    /// Who.
+    pub by: String,
+    /// When, UTC, `YYYY-MM-DD HH:MM:SS`.
+    pub at: String,
+}
+
+/// A membership set by a moderator or the `staff` command, over the config's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipEdit {
+    /// The player's name as given.
+    pub name: String,
+    /// The realm (lower case), or `None` for zone-wide.
+    pub realm: Option<String>,
+    /// The group, or `None` for removed.
+    pub group: Option<String>,
+    /// Who.
+    pub by: String,
+    /// When, UTC, `YYYY-MM-DD HH:MM:SS`.
+    pub at: String,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// When, UTC, `YYYY-MM-DD HH:MM:SS`.
+    pub at: String,
+    /// Who.
+    pub by: String,
+    /// What, in words; never a password.
+    pub action: String,
 }
 
 /// [`Store`] on an SQLite file.
@@ -82,7 +178,7 @@ pub struct SqliteStore {
 }
 
 /// The schema version this code writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 impl SqliteStore {
     /// Opens (creating if needed) `zone.db` in `data_dir`, which is created too.
@@ -111,7 +207,30 @@ impl SqliteStore {
                  last_login    TEXT NOT NULL,
                  total_ms      INTEGER NOT NULL DEFAULT 0  -- finished sessions, milliseconds
              );
-             PRAGMA user_version = 1;",
+             CREATE TABLE IF NOT EXISTS rule_edits (
+                 player_group TEXT NOT NULL,
+                 rule_key     TEXT NOT NULL,     -- usage, usage:player, *warn
+                 effect       TEXT,              -- grant, deny, or NULL for revoked
+                 by_name      TEXT NOT NULL,
+                 at           TEXT NOT NULL,     -- UTC, YYYY-MM-DD HH:MM:SS
+                 PRIMARY KEY (player_group, rule_key)
+             );
+             CREATE TABLE IF NOT EXISTS memberships (
+                 name_key     TEXT NOT NULL,     -- the player's name in lower case
+                 name         TEXT NOT NULL,
+                 realm        TEXT NOT NULL,     -- lower case; '' for zone-wide
+                 player_group TEXT,              -- NULL for removed
+                 by_name      TEXT NOT NULL,
+                 at           TEXT NOT NULL,
+                 PRIMARY KEY (name_key, realm)
+             );
+             CREATE TABLE IF NOT EXISTS audit (
+                 id      INTEGER PRIMARY KEY AUTOINCREMENT,
+                 at      TEXT NOT NULL,
+                 by_name TEXT NOT NULL,
+                 action  TEXT NOT NULL
+             );
+             PRAGMA user_version = 2;",
         )?;
         Ok(SqliteStore { conn: Mutex::new(conn) })
     }
@@ -216,6 +335,109 @@ impl Store for SqliteStore {
     fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
         Ok(self.hash_row(&key(name))?.map(|(account, _)| account))
     }
+
+    fn rule_edits(&self) -> Result<Vec<RuleEdit>, StoreError> {
+        let conn = self.conn.lock();
+        let mut statement = conn.prepare(
+            "SELECT player_group, rule_key, effect, by_name, at FROM rule_edits ORDER BY at, rowid",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok(RuleEdit {
+                group: row.get(0)?,
+                key: row.get(1)?,
+                effect: row.get(2)?,
+                by: row.get(3)?,
+                at: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn set_rule(
+        &self,
+        group: &str,
+        key: &str,
+        effect: Option<&str>,
+        by: &str,
+        action: &str,
+    ) -> Result<String, StoreError> {
+        let mut conn = self.conn.lock();
+        let transaction = conn.transaction()?;
+        let at = now(&transaction)?;
+        transaction.execute(
+            "INSERT OR REPLACE INTO rule_edits (player_group, rule_key, effect, by_name, at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![group, key, effect, by, at],
+        )?;
+        insert_audit(&transaction, by, action)?;
+        transaction.commit()?;
+        Ok(at)
+    }
+
+    fn memberships(&self) -> Result<Vec<MembershipEdit>, StoreError> {
+        let conn = self.conn.lock();
+        let mut statement = conn
+            .prepare("SELECT name, realm, player_group, by_name, at FROM memberships ORDER BY at, rowid")?;
+        let rows = statement.query_map([], |row| {
+            let realm: String = row.get(1)?;
+            Ok(MembershipEdit {
+                name: row.get(0)?,
+                realm: (!realm.is_empty()).then_some(realm),
+                group: row.get(2)?,
+                by: row.get(3)?,
+                at: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn set_membership(
+        &self,
+        name: &str,
+        realm: Option<&str>,
+        group: Option<&str>,
+        by: &str,
+        action: &str,
+    ) -> Result<String, StoreError> {
+        let mut conn = self.conn.lock();
+        let transaction = conn.transaction()?;
+        let at = now(&transaction)?;
+        transaction.execute(
+            "INSERT OR REPLACE INTO memberships (name_key, name, realm, player_group, by_name, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![key(name), name, realm.map(str::to_ascii_lowercase).unwrap_or_default(), group, by, at],
+        )?;
+        insert_audit(&transaction, by, action)?;
+        transaction.commit()?;
+        Ok(at)
+    }
+
+    fn audit(&self, by: &str, action: &str) -> Result<(), StoreError> {
+        insert_audit(&self.conn.lock(), by, action)
+    }
+
+    fn audit_log(&self, count: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let conn = self.conn.lock();
+        let mut statement =
+            conn.prepare("SELECT at, by_name, action FROM audit ORDER BY id DESC LIMIT ?1")?;
+        let rows = statement.query_map(params![i64::try_from(count).unwrap_or(i64::MAX)], |row| {
+            Ok(AuditEntry { at: row.get(0)?, by: row.get(1)?, action: row.get(2)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// The time now, UTC, as the database writes it.
+fn now(conn: &Connection) -> Result<String, StoreError> {
+    Ok(conn.query_row("SELECT strftime('%Y-%m-%d %H:%M:%S', 'now')", [], |row| row.get(0))?)
+}
+
+fn insert_audit(conn: &Connection, by: &str, action: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO audit (at, by_name, action) VALUES (strftime('%Y-%m-%d %H:%M:%S', 'now'), ?1, ?2)",
+        params![by, action],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -255,6 +477,38 @@ mod tests {
         let account = store.account("ALICE").unwrap().unwrap();
         assert_eq!(account.total, Duration::from_secs(42));
         assert_eq!(account.first_login.len(), "2026-11-23 18:00:00".len());
+    }
+
+    #[test]
+    fn edits_and_the_audit_log_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SqliteStore::open(dir.path()).unwrap();
+            store.set_rule("default", "usage", Some("grant"), "Alice", "granted usage to default").unwrap();
+            store.set_rule("default", "usage", None, "Bob", "revoked usage for default").unwrap();
+            store
+                .set_membership(
+                    "Carol",
+                    Some("Duel"),
+                    Some("mod"),
+                    "console",
+                    "set Carol's group in duel to mod",
+                )
+                .unwrap();
+            store.set_membership("carol", None, None, "Alice", "removed Carol's zone group").unwrap();
+            store.audit("Dan", "logged in to group mod").unwrap();
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let rules = store.rule_edits().unwrap();
+        assert_eq!(rules.len(), 1, "one row per group and key");
+        assert_eq!((rules[0].effect.as_deref(), rules[0].by.as_str()), (None, "Bob"));
+        let members = store.memberships().unwrap();
+        let places: Vec<(Option<&str>, Option<&str>)> =
+            members.iter().map(|m| (m.realm.as_deref(), m.group.as_deref())).collect();
+        assert_eq!(places, [(Some("duel"), Some("mod")), (None, None)]);
+        let log = store.audit_log(2).unwrap();
+        let actions: Vec<&str> = log.iter().map(|entry| entry.action.as_str()).collect();
+        assert_eq!(actions, ["logged in to group mod", "removed Carol's zone group"]);
     }
 
     #[test]

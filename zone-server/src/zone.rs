@@ -14,7 +14,7 @@ use cmdman::{
 use config::{ZoneConfig, zone::valid_realm_name};
 use parking_lot::RwLock;
 
-use crate::access::Access;
+use crate::access::{AccessControl, ReloadError, Reloaded};
 use crate::chatnet::ServerLine;
 use crate::outbox::Outbox;
 use crate::store::{Account, Store};
@@ -29,7 +29,7 @@ pub struct Zone {
     config: ZoneConfig,
     registry: Registry,
     store: Arc<dyn Store>,
-    access: Access,
+    access: AccessControl,
     started: Instant,
     next_player: AtomicU32,
     state: RwLock<State>,
@@ -51,6 +51,8 @@ struct Online {
     outbox: Outbox,
     realm: Option<RealmId>,
     game: Option<GameId>,
+    /// The group `?grplogin` gave for this session, if any.
+    session_group: Option<Arc<str>>,
     freq: u16,
     ship: u8,
     session_start: Instant,
@@ -131,7 +133,7 @@ pub enum GameError {
 
 impl Zone {
     /// A zone with the realms `config` declares and no players.
-    pub fn new(config: ZoneConfig, registry: Registry, store: Arc<dyn Store>, access: Access) -> Zone {
+    pub fn new(config: ZoneConfig, registry: Registry, store: Arc<dyn Store>, access: AccessControl) -> Zone {
         let mut state = State::default();
         for realm in &config.realms {
             let id = state.create_realm(&realm.name.to_ascii_lowercase(), true, realm.public);
@@ -159,6 +161,69 @@ impl Zone {
     /// The command table.
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// Who may run what.
+    pub fn access(&self) -> &AccessControl {
+        &self.access
+    }
+
+    /// The player group that counts for player `id` in `realm` (DESIGN §5.1):
+    /// their `?grplogin` group for this session, else their membership in that
+    /// realm, else their zone-wide one, else `default`.
+    pub fn group_of(&self, id: PlayerId, realm: Option<RealmId>) -> Arc<str> {
+        let state = self.state.read();
+        let Some(player) = state.players.get(&id) else { return config::DEFAULT_GROUP.into() };
+        if let Some(group) = &player.session_group {
+            return group.clone();
+        }
+        let realm_name = realm.and_then(|realm| state.realms.get(&realm)).map(|realm| &*realm.name);
+        self.access.snapshot().member_group(&player.name, realm_name).into()
+    }
+
+    /// Gives player `id` the group `group` for the rest of the session.
+    pub fn set_session_group(&self, id: PlayerId, group: &str) {
+        if let Some(player) = self.state.write().players.get_mut(&id) {
+            player.session_group = Some(group.into());
+        }
+    }
+
+    /// Online players with a `?grplogin` group: name and group.
+    pub fn session_groups(&self) -> Vec<(Arc<str>, Arc<str>)> {
+        let state = self.state.read();
+        let mut groups: Vec<(Arc<str>, Arc<str>)> = state
+            .players
+            .values()
+            .filter_map(|player| player.session_group.clone().map(|group| (player.name.clone(), group)))
+            .collect();
+        groups.sort();
+        groups
+    }
+
+    /// Reloads the config directory (`?reloadconf`, or a changed file): logs
+    /// and audits the outcome.
+    ///
+    /// # Errors
+    /// The file's error; the running config stays.
+    pub fn reload_config(&self, by: &str) -> Result<Reloaded, ReloadError> {
+        let result = self.access.reload(&*self.store, &self.registry);
+        let action = match &result {
+            Ok(reloaded) => {
+                match &reloaded.dir {
+                    Some(dir) => tracing::info!(by, "config reloaded from {}", dir.display()),
+                    None => tracing::info!(by, "runtime edits reloaded (embedded config)"),
+                }
+                "reloaded the config".to_owned()
+            }
+            Err(error) => {
+                tracing::warn!(by, "config reload refused: {error}");
+                format!("tried to reload the config: {error}")
+            }
+        };
+        if let Err(error) = self.store.audit(by, &action) {
+            tracing::warn!("store: {error}");
+        }
+        result
     }
 
     /// The persistent store.
@@ -196,6 +261,7 @@ impl Zone {
                 freq: 0,
                 ship: SPEC_SHIP,
                 game: None,
+                session_group: None,
                 session_start: Instant::now(),
                 account,
             },
@@ -529,7 +595,20 @@ impl World for Zone {
         form: TargetForm,
         realm: Option<RealmId>,
     ) -> bool {
-        self.access.allows(sender, command, form, realm)
+        let state = self.state.read();
+        let snapshot = self.access.snapshot();
+        let session = state.players.get(&sender.id).and_then(|player| player.session_group.clone());
+        match session {
+            Some(group) => snapshot.allows(&group, command, form),
+            None => {
+                let realm_name = realm.and_then(|realm| state.realms.get(&realm)).map(|realm| &*realm.name);
+                snapshot.allows(snapshot.member_group(sender.name, realm_name), command, form)
+            }
+        }
+    }
+
+    fn locate(&self, id: PlayerId) -> Option<(Location, Option<u16>)> {
+        self.player(id).map(|info| (info.location, info.freq))
     }
 
     fn find_player(&self, name: &str) -> Option<OnlinePlayer> {

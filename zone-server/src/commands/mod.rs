@@ -9,8 +9,10 @@ use crate::zone::Zone;
 pub mod components;
 pub mod find;
 pub mod game;
+pub mod groups;
 pub mod help;
 pub mod realm;
+pub mod staff;
 pub mod stats;
 pub mod uptime;
 pub mod usage;
@@ -22,6 +24,23 @@ pub mod usage;
 /// possible in a test harness).
 pub(crate) fn zone<'a>(ctx: &Ctx<'a>) -> Result<&'a Zone, CommandError> {
     ctx.world::<Zone>().ok_or_else(|| CommandError::failed("this command needs a running zone"))
+}
+
+/// Runs `work` (SQLite, argon2) off the async threads.
+///
+/// # Errors
+/// The work's error, or a failure the player sees if the task died.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, CommandError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => {
+            tracing::warn!("store: {error}");
+            Err(CommandError::failed("The zone's database failed; nothing was changed. Try again."))
+        }
+        Err(_) => Err(CommandError::failed("That failed inside the zone; nothing was changed.")),
+    }
 }
 
 /// Seconds as `h:mm:ss`, hours unbounded: `0:05:12`, `27:03:10`.

@@ -1,0 +1,286 @@
+//! `?grant`, `?deny`, `?revoke`, `?grants`, `?why` and `?reloadconf`: player
+//! groups' rules, edited live (DESIGN §5.3). Edits are written to the store
+//! with who and when before they apply, sit over `groups.ron` (never
+//! rewritten), and apply to online players at once.
+
+use std::fmt::Write as _;
+
+use cmdman::ladder::rule_name;
+use cmdman::{
+    Command, CommandError, CommandResult, Ctx, Effect, OnlinePlayer, RuleKey, Step, TargetForm, command,
+};
+
+use super::{blocking, zone};
+use crate::store::RuleEdit;
+use crate::zone::Zone;
+
+/// Grants a player group a command, or one form of it (`usage:player`).
+///
+/// Only for groups ranked below your own. Overrides the group's rule for the
+/// same command (or form) in groups.ron; `?revoke` takes it back.
+#[command(target_pub, group = "smod", args = "<group> <command[:form]>")]
+async fn cmd_grant(ctx: &mut Ctx<'_>, group: &str, rule: &str) -> CommandResult {
+    edit_rule(ctx, group, rule, Some(Effect::Grant)).await
+}
+
+/// Denies a player group a command, or one form of it (`usage:player`).
+///
+/// Only for groups ranked below your own. A denial of one form beats a grant
+/// of the command in general.
+#[command(target_pub, group = "smod", args = "<group> <command[:form]>")]
+async fn cmd_deny(ctx: &mut Ctx<'_>, group: &str, rule: &str) -> CommandResult {
+    edit_rule(ctx, group, rule, Some(Effect::Deny)).await
+}
+
+/// Removes a player group's own rule for a command (or form), whether it came
+/// from groups.ron or a moderator; its parents' rules then apply.
+#[command(target_pub, group = "smod", args = "<group> <command[:form]>")]
+async fn cmd_revoke(ctx: &mut Ctx<'_>, group: &str, rule: &str) -> CommandResult {
+    edit_rule(ctx, group, rule, None).await
+}
+
+async fn edit_rule(ctx: &mut Ctx<'_>, group: &str, rule: &str, effect: Option<Effect>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let snapshot = zone.access().snapshot();
+    let Some(spec) = snapshot.policy().group(group) else {
+        return Err(CommandError::failed(format!(
+            "There is no player group '{group}'. ?grants lists a group's rules."
+        )));
+    };
+    let key: RuleKey =
+        rule.parse().map_err(|error| CommandError::usage(format!("Rule '{rule}': {error}.")))?;
+    check_rule(ctx.registry().commands(), &key)?;
+    let sender = ctx.sender();
+    let own = zone.group_of(sender.id, sender.location.realm);
+    let (own_rank, their_rank) = (snapshot.rank(&own), spec.rank);
+    if own_rank <= their_rank {
+        return Err(CommandError::failed(format!(
+            "You may edit only groups ranked below yours ({own}, rank {own_rank}); {group} has rank {their_rank}."
+        )));
+    }
+    if effect.is_none() && !spec.rules.iter().any(|(own_key, _)| *own_key == key) {
+        return Err(CommandError::failed(format!("{group} has no rule of its own for {key}.")));
+    }
+    let action = match effect {
+        Some(Effect::Grant) => format!("granted {key} to {group}"),
+        Some(Effect::Deny) => format!("denied {key} to {group}"),
+        None => format!("revoked {group}'s rule for {key}"),
+    };
+    let store = zone.store().clone();
+    let (group_name, key_text, by) = (group.to_owned(), key.to_string(), sender.name.to_owned());
+    let effect_text = effect.map(|effect| effect.to_string());
+    let (log_action, log_by) = (action.clone(), by.clone());
+    let at = blocking(move || {
+        store.set_rule(&group_name, &key_text, effect_text.as_deref(), &log_by, &log_action)
+    })
+    .await?;
+    let edit = RuleEdit {
+        group: group.to_owned(),
+        key: key.to_string(),
+        effect: effect.map(|effect| effect.to_string()),
+        by,
+        at,
+    };
+    zone.access().record_rule(edit, ctx.registry());
+    let mut first = action.chars();
+    let capitalised: String = first.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(first).collect();
+    ctx.reply().line(&format!("{capitalised}."));
+    Ok(())
+}
+
+/// A rule must name a command compiled in (by its name, with its cmd char if
+/// bound) and a form it takes.
+fn check_rule(commands: &[Command], key: &RuleKey) -> Result<(), CommandError> {
+    let named: Vec<&Command> =
+        commands.iter().filter(|command| rule_name(command.def()) == key.command).collect();
+    if named.is_empty() {
+        return Err(CommandError::failed(format!(
+            "There is no command '{}'. Name it as ?man shows it, with its cmd char if it is bound to one (*warn).",
+            key.command
+        )));
+    }
+    if let Some(form) = key.form
+        && !named.iter().any(|command| command.def().forms.contains(form))
+    {
+        let forms = named[0].def().forms;
+        return Err(CommandError::failed(format!(
+            "{} does not take the {form} form; it takes {forms}.",
+            key.command
+        )));
+    }
+    Ok(())
+}
+
+/// Shows a player group: rank, parents, accepted command groups, all access,
+/// and its rules (its own, with where each came from, then inherited ones).
+#[command(target_pub, group = "mod", args = "<group>")]
+fn cmd_grants(ctx: &mut Ctx<'_>, group: &str) -> CommandResult {
+    let zone = zone(ctx)?;
+    let snapshot = zone.access().snapshot();
+    let policy = snapshot.policy();
+    let Some(spec) = policy.group(group) else {
+        let names: Vec<&str> = policy.groups().iter().map(|spec| spec.name.as_str()).collect();
+        return Err(CommandError::failed(format!(
+            "There is no player group '{group}'. The groups are {}.",
+            names.join(", ")
+        )));
+    };
+    let mut reply = ctx.reply();
+    let parents = if spec.inherits.is_empty() { "nothing".to_owned() } else { spec.inherits.join(", ") };
+    let _ = writeln!(reply, "{} (rank {}) inherits {parents}.", spec.name, spec.rank);
+    let mut accepted: Vec<String> = Vec::new();
+    for command_group in policy.groups().iter().flat_map(|g| g.command_groups.iter()) {
+        if let Some(from) = policy.accepting(group, command_group)
+            && !accepted.iter().any(|a| a.starts_with(&format!("{command_group} ")) || a == command_group)
+        {
+            accepted.push(if from == group {
+                command_group.clone()
+            } else {
+                format!("{command_group} (from {from})")
+            });
+        }
+    }
+    let _ = writeln!(
+        reply,
+        "Command groups: {}.",
+        if accepted.is_empty() { "none".to_owned() } else { accepted.join(", ") }
+    );
+    match policy.all_access(group) {
+        Some(from) if from == group => {
+            let _ = writeln!(reply, "All access: yes.");
+        }
+        Some(from) => {
+            let _ = writeln!(reply, "All access: yes (from {from}).");
+        }
+        None => {
+            let _ = writeln!(reply, "All access: no.");
+        }
+    }
+    let mut rules: Vec<(&RuleKey, Effect)> = spec.rules.iter().map(|(key, effect)| (key, *effect)).collect();
+    rules.sort();
+    for (key, effect) in rules {
+        let origin = snapshot.origin(group, key).map_or_else(|| "config".to_owned(), ToString::to_string);
+        let _ = writeln!(reply, "  {effect} {key} ({origin})");
+    }
+    // Inherited rules that still apply (not hidden by an own rule).
+    let mut seen: Vec<&RuleKey> = spec.rules.iter().map(|(key, _)| key).collect();
+    let mut stack: Vec<&str> = spec.inherits.iter().map(String::as_str).collect();
+    let mut visited: Vec<&str> = Vec::new();
+    while let Some(parent) = stack.first().copied() {
+        stack.remove(0);
+        if visited.contains(&parent) {
+            continue;
+        }
+        visited.push(parent);
+        let Some(parent_spec) = policy.group(parent) else { continue };
+        for (key, _) in &parent_spec.rules {
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            if let Some((effect, from)) = policy.effective_rule(group, key) {
+                let _ = writeln!(reply, "  {effect} {key} (from {from})");
+            }
+        }
+        stack.extend(parent_spec.inherits.iter().map(String::as_str));
+    }
+    Ok(())
+}
+
+/// Explains whether a player may run a command: the player's group there,
+/// and for each form, which step of the ladder decided and from which group.
+///
+/// The group that counts is the player's in their current realm.
+#[command(target_pub, group = "mod", args = "<player> <command> [form]")]
+fn cmd_why(ctx: &mut Ctx<'_>, player: OnlinePlayer, command: &str, form: Option<&str>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let form = match form {
+        None => None,
+        Some(name) => Some(TargetForm::from_name(&name.to_ascii_lowercase()).ok_or_else(|| {
+            CommandError::usage(format!(
+                "'{name}' is not a target form: pub, team, remote_team, player or external."
+            ))
+        })?),
+    };
+    let registry = ctx.registry();
+    let named = command.trim_start_matches(|c| registry.settings().cmd_chars.contains(&c) && c != '*');
+    let found = registry
+        .find(player.location, ctx.cmd_char(), named)
+        .map(|(found, _)| found)
+        .or_else(|| registry.commands().iter().find(|c| rule_name(c.def()).eq_ignore_ascii_case(command)));
+    let Some(found) = found else {
+        return Err(CommandError::failed(format!("There is no command '{command}'.")));
+    };
+    let group = zone.group_of(player.id, player.location.realm);
+    let snapshot = zone.access().snapshot();
+    let name = rule_name(found.def());
+    let where_ = describe_realm(zone, &player);
+    let mut reply = ctx.reply();
+    let _ = writeln!(reply, "{} is in group {group}{where_}.", player.name);
+    let forms: Vec<TargetForm> = match form {
+        Some(form) => vec![form],
+        None => found.def().forms.iter().collect(),
+    };
+    for form in forms {
+        if !found.def().forms.contains(form) {
+            let _ = writeln!(reply, "{name}:{form}: the command does not take that form.");
+            continue;
+        }
+        let decision = snapshot.decide(&group, found, form);
+        let verdict = if decision.allowed() { "allowed" } else { "denied" };
+        let how = match (decision.step, decision.from.as_deref()) {
+            (Step::DenyExact, Some(from)) => format!("step 1, {from} denies {name}:{form}"),
+            (Step::GrantExact, Some(from)) => format!("step 2, {from} grants {name}:{form}"),
+            (Step::DenyGeneral, Some(from)) => format!("step 3, {from} denies {name}"),
+            (Step::GrantGeneral, Some(from)) => format!("step 4, {from} grants {name}"),
+            (Step::CommandGroup, Some(from)) => {
+                format!("step 5, {from} accepts command group {}", found.def().group(form).unwrap_or("none"))
+            }
+            (Step::AllAccess, Some(from)) => format!("step 6, {from} has all access"),
+            _ => format!(
+                "step 7, nothing allows it (command group {})",
+                found.def().group(form).unwrap_or("none")
+            ),
+        };
+        let _ = writeln!(reply, "{name}:{form}: {verdict} by {how}.");
+    }
+    Ok(())
+}
+
+fn describe_realm(zone: &Zone, player: &OnlinePlayer) -> String {
+    match player.location.realm {
+        Some(realm) => format!(" in {}", zone.describe(cmdman::Scope::Realm(realm))),
+        None => " (in no realm)".to_owned(),
+    }
+}
+
+/// Reads the config directory again: groups.ron and staff.ron apply at once
+/// to everyone online; a file with an error is refused, with where, and the
+/// running config stays. zone.ron changes apply at the next start. Also
+/// picks up `zone-server staff` changes made while the zone runs.
+#[command(target_pub, group = "sysop")]
+fn cmd_reloadconf(ctx: &mut Ctx<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let by = ctx.sender().name.to_owned();
+    match zone.reload_config(&by) {
+        Ok(reloaded) => {
+            let mut reply = ctx.reply();
+            match &reloaded.dir {
+                Some(dir) => {
+                    let _ = writeln!(reply, "Reloaded {}: groups and staff apply now.", dir.display());
+                }
+                None => {
+                    let _ = writeln!(
+                        reply,
+                        "The zone runs on its embedded config; memberships and rules reloaded."
+                    );
+                }
+            }
+            if reloaded.zone_changed {
+                let _ = writeln!(reply, "zone.ron has changed; its changes apply at the next start.");
+            }
+            Ok(())
+        }
+        Err(error) => Err(CommandError::failed(format!("Reload refused, the running config stays: {error}"))),
+    }
+}

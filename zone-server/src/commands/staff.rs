@@ -1,0 +1,265 @@
+//! `?setgroup`, `?rmgroup`, `?getgroup`, `?listmod`, `?grplogin` and
+//! `?auditlog`: who is in which player group (DESIGN §5.1, §5.3). Memberships
+//! set here are written to the store with who and when, over staff.ron
+//! (never rewritten), and apply at once.
+
+use std::fmt::Write as _;
+
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
+use cmdman::{CommandError, CommandResult, Ctx, Scope, Target, command};
+
+use super::{blocking, zone};
+use crate::store::MembershipEdit;
+use crate::zone::Zone;
+
+/// The player a command is aimed at, by name, with their realm if online.
+struct Aimed {
+    name: String,
+    realm: Option<cmdman::RealmId>,
+    online: Option<cmdman::PlayerId>,
+}
+
+fn aimed(ctx: &Ctx<'_>) -> Result<Aimed, CommandError> {
+    match ctx.target() {
+        Target::Player(player) => {
+            Ok(Aimed { name: player.name.to_owned(), realm: player.location.realm, online: Some(player.id) })
+        }
+        Target::External(name) => Ok(Aimed { name: name.to_owned(), realm: None, online: None }),
+        _ => Err(CommandError::failed("Send this privately to the player (/?command), online or not.")),
+    }
+}
+
+/// The realm a membership is for: `None` for zone-wide, or a realm name.
+fn place(zone: &Zone, realm: Option<&str>) -> Result<Option<String>, CommandError> {
+    match realm {
+        None => Ok(None),
+        Some(name) if config::zone::valid_realm_name(name, zone.config().limits.realm_name_length) => {
+            Ok(Some(name.to_ascii_lowercase()))
+        }
+        Some(name) => Err(CommandError::usage(format!("'{name}' is not a realm name."))),
+    }
+}
+
+fn place_text(realm: Option<&str>) -> String {
+    match realm {
+        None => "zone-wide".to_owned(),
+        Some(realm) => format!("in realm {realm}"),
+    }
+}
+
+/// Puts a player in a player group, zone-wide or in one realm.
+///
+/// Send it privately to the player (`/?setgroup mod`), who may be offline.
+/// With a realm, the group holds only there and wins over the zone-wide one.
+/// Only for groups ranked below your own, and players whose group there is.
+#[command(target_player, target_external, target_in_scope = false, group = "smod", args = "<group> [realm]")]
+async fn cmd_setgroup(ctx: &mut Ctx<'_>, group: &str, realm: Option<&str>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let target = aimed(ctx)?;
+    let realm = place(zone, realm)?;
+    let snapshot = zone.access().snapshot();
+    if snapshot.policy().group(group).is_none() {
+        return Err(CommandError::failed(format!("There is no player group '{group}'.")));
+    }
+    check_rank(ctx, zone, &target, realm.as_deref(), Some(group))?;
+    let action = format!("set {}'s group {} to {group}", target.name, place_text(realm.as_deref()));
+    record(ctx, zone, target, realm, Some(group.to_owned()), action).await
+}
+
+/// Takes a player out of their player group, zone-wide or in one realm; they
+/// fall back to their zone-wide group, or `default`.
+///
+/// Send it privately to the player, who may be offline. Only for players
+/// whose group there is ranked below yours.
+#[command(target_player, target_external, target_in_scope = false, group = "smod", args = "[realm]")]
+async fn cmd_rmgroup(ctx: &mut Ctx<'_>, realm: Option<&str>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let target = aimed(ctx)?;
+    let realm = place(zone, realm)?;
+    let snapshot = zone.access().snapshot();
+    let has = snapshot
+        .memberships()
+        .iter()
+        .any(|m| m.name.eq_ignore_ascii_case(&target.name) && m.realm.as_deref() == realm.as_deref());
+    if !has {
+        return Err(CommandError::failed(format!(
+            "{} has no group {}.",
+            target.name,
+            place_text(realm.as_deref())
+        )));
+    }
+    check_rank(ctx, zone, &target, realm.as_deref(), None)?;
+    let action = format!("removed {}'s group {}", target.name, place_text(realm.as_deref()));
+    record(ctx, zone, target, realm, None, action).await
+}
+
+/// Refuses unless the sender outranks both the group being given (if any)
+/// and the target's current group at that place.
+fn check_rank(
+    ctx: &Ctx<'_>,
+    zone: &Zone,
+    target: &Aimed,
+    realm: Option<&str>,
+    new_group: Option<&str>,
+) -> Result<(), CommandError> {
+    let snapshot = zone.access().snapshot();
+    let sender = ctx.sender();
+    let acting = target.realm.or(sender.location.realm);
+    let own = zone.group_of(sender.id, acting);
+    let own_rank = snapshot.rank(&own);
+    let current = snapshot.member_group(&target.name, realm).to_owned();
+    for group in new_group.into_iter().chain(std::iter::once(current.as_str())) {
+        let rank = snapshot.rank(group);
+        if rank >= own_rank {
+            return Err(CommandError::failed(format!(
+                "You may set only groups ranked below yours ({own}, rank {own_rank}); {group} has rank {rank}."
+            )));
+        }
+    }
+    Ok(())
+}
+
+async fn record(
+    ctx: &mut Ctx<'_>,
+    zone: &Zone,
+    target: Aimed,
+    realm: Option<String>,
+    group: Option<String>,
+    action: String,
+) -> CommandResult {
+    let store = zone.store().clone();
+    let by = ctx.sender().name.to_owned();
+    let (name, place, new, log_by, log_action) =
+        (target.name.clone(), realm.clone(), group.clone(), by.clone(), action.clone());
+    let at =
+        blocking(move || store.set_membership(&name, place.as_deref(), new.as_deref(), &log_by, &log_action))
+            .await?;
+    zone.access().record_membership(
+        MembershipEdit { name: target.name.clone(), realm, group, by, at },
+        ctx.registry(),
+    );
+    let mut chars = action.chars();
+    let capitalised: String = chars.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(chars).collect();
+    ctx.reply().line(&format!("{capitalised}."));
+    if let Some(id) = target.online {
+        let group_now = zone.group_of(id, target.realm);
+        let sender = ctx.sender().name.to_owned();
+        ctx.reply_to_target()
+            .line(&format!("{sender} changed your player group; here it is now {group_now}."));
+    }
+    Ok(())
+}
+
+/// Shows your player group here; sent privately to a player, theirs (in
+/// their realm).
+#[command(
+    target_pub,
+    target_player,
+    target_external,
+    target_in_scope = false,
+    group_pub = "default",
+    group_player = "mod",
+    group_external = "mod"
+)]
+fn cmd_getgroup(ctx: &mut Ctx<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let line = match ctx.target() {
+        Target::Player(player) => {
+            let group = zone.group_of(player.id, player.location.realm);
+            format!("{} is in group {group}{}.", player.name, realm_suffix(zone, player.location.realm))
+        }
+        Target::External(name) => {
+            let group = zone.access().snapshot().member_group(name, None).to_owned();
+            format!("{name} (not online) is in group {group} zone-wide.")
+        }
+        _ => {
+            let sender = ctx.sender();
+            let group = zone.group_of(sender.id, sender.location.realm);
+            format!("You are in group {group}{}.", realm_suffix(zone, sender.location.realm))
+        }
+    };
+    ctx.reply().line(&line);
+    Ok(())
+}
+
+fn realm_suffix(zone: &Zone, realm: Option<cmdman::RealmId>) -> String {
+    realm.map(|realm| format!(" in {}", zone.describe(Scope::Realm(realm)))).unwrap_or_default()
+}
+
+/// Lists every membership (from staff.ron and moderators), and who is in a
+/// group for this session through ?grplogin.
+#[command(target_pub, group = "mod")]
+fn cmd_listmod(ctx: &mut Ctx<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let snapshot = zone.access().snapshot();
+    let mut reply = ctx.reply();
+    let memberships = snapshot.memberships();
+    if memberships.is_empty() {
+        let _ = writeln!(reply, "Nobody has a player group; everyone is default.");
+    }
+    for membership in memberships {
+        let online = if zone.find(&membership.name).is_some() { ", online" } else { "" };
+        let _ = writeln!(
+            reply,
+            "  {}: {} {} ({}{online})",
+            membership.name,
+            membership.group,
+            place_text(membership.realm.as_deref()),
+            membership.origin
+        );
+    }
+    for (name, group) in zone.session_groups() {
+        let _ = writeln!(reply, "  {name}: {group} for this session (?grplogin, online)");
+    }
+    Ok(())
+}
+
+/// Puts you in a player group for this session, with the group's password.
+///
+/// The password is checked against its hash in staff.ron and never logged.
+#[command(target_pub, group = "default", args = "<group> <password>")]
+async fn cmd_grplogin(ctx: &mut Ctx<'_>, group: &str, password: &str) -> CommandResult {
+    let zone = zone(ctx)?;
+    let snapshot = zone.access().snapshot();
+    let Some(hash) = snapshot.password_hash(group).map(str::to_owned) else {
+        return Err(CommandError::failed(format!("Group '{group}' has no password.")));
+    };
+    let password = password.to_owned();
+    let matches = blocking(move || {
+        let parsed = PasswordHash::new(&hash).map_err(|e| crate::store::StoreError::Hash(e.to_string()))?;
+        Ok(argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await?;
+    let sender = ctx.sender();
+    let (by, store) = (sender.name.to_owned(), zone.store().clone());
+    let action = if matches {
+        format!("logged in to group {group}")
+    } else {
+        format!("failed to log in to group {group}")
+    };
+    let _ = blocking(move || store.audit(&by, &action)).await;
+    if !matches {
+        return Err(CommandError::failed(format!("Wrong password for group {group}.")));
+    }
+    zone.set_session_group(sender.id, group);
+    ctx.reply().line(&format!("You are in group {group} until you log out."));
+    Ok(())
+}
+
+/// Shows the newest entries of the audit log: group and membership edits,
+/// group logins, reloads. Newest first; 10 unless you say (up to 100).
+#[command(target_pub, group = "smod")]
+async fn cmd_auditlog(ctx: &mut Ctx<'_>, count: Option<u8>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let count = usize::from(count.unwrap_or(10).min(100));
+    let store = zone.store().clone();
+    let entries = blocking(move || store.audit_log(count)).await?;
+    let mut reply = ctx.reply();
+    if entries.is_empty() {
+        let _ = writeln!(reply, "The audit log is empty.");
+    }
+    for entry in entries {
+        let _ = writeln!(reply, "{} {}: {}", entry.at, entry.by, entry.action);
+    }
+    Ok(())
+}
