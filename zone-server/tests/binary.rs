@@ -145,3 +145,87 @@ fn an_unknown_component_in_the_config_is_refused_at_its_place() {
     assert!(stderr.contains(&expected), "{stderr}");
     assert_eq!(stderr.matches("dueling").count(), 1, "said once: {stderr}");
 }
+
+impl Client {
+    /// Logs in as `name` (password `pw`) and reads past the welcome line.
+    fn login(addr: &str, name: &str) -> Client {
+        let mut client = Client::connect(addr);
+        client.send(&format!("LOGIN:1;test:{name}:pw"));
+        assert_eq!(client.recv().as_deref(), Some(format!("LOGINOK:{name}").as_str()));
+        assert!(client.recv().unwrap().starts_with("MSG:ARENA:Welcome to "));
+        client
+    }
+
+    /// Sends `line` as `me` and returns what arrives before a private
+    /// message to oneself comes back.
+    fn command(&mut self, me: &str, line: &str) -> Vec<String> {
+        self.send(line);
+        self.send(&format!("SEND:PRIV:{me}:barrier"));
+        let marker = format!("MSG:PRIV:{me}:barrier");
+        let mut lines = Vec::new();
+        loop {
+            let line = self.recv().unwrap();
+            if line == marker {
+                return lines;
+            }
+            if line != "NOOP" {
+                lines.push(line);
+            }
+        }
+    }
+}
+
+/// Issue 4's test: with the default config and `zone-server staff set Mod
+/// mod`, a default player is denied a private `?usage` on Mod while Mod's
+/// private `?usage` on them works; a membership set at runtime holds too;
+/// and both still hold after `kill -9` and a restart.
+#[test]
+fn staff_set_and_runtime_edits_survive_kill_dash_nine() {
+    let data = tempfile::tempdir().unwrap();
+    let data_arg = data.path().to_str().unwrap();
+    for (name, group) in [("Mod", "mod"), ("Root", "sysop")] {
+        let output =
+            Command::new(BIN).args(["staff", "set", name, group, "--data", data_arg]).output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let said = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(said.trim(), format!("{name} is in group {group} zone-wide."));
+    }
+    let refused =
+        Command::new(BIN).args(["staff", "set", "X", "admins", "--data", data_arg]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("there is no player group 'admins'"));
+
+    let check = |addr: &str| {
+        let mut pleb = Client::login(addr, "Pleb");
+        let mut moderator = Client::login(addr, "Mod");
+        assert_eq!(
+            pleb.command("Pleb", "SEND:PRIVCMD:Mod:?usage"),
+            ["MSG:ARENA:You may not use ?usage to a player."]
+        );
+        let reply = moderator.command("Mod", "SEND:PRIVCMD:Pleb:?usage");
+        assert!(reply.len() == 1 && reply[0].starts_with("MSG:ARENA:Pleb: session "), "{reply:?}");
+    };
+
+    let (mut child, addr, _stderr) = start(&["--listen", "127.0.0.1:0", "--data", data_arg]);
+    check(&addr);
+    let mut root = Client::login(&addr, "Root");
+    assert_eq!(
+        root.command("Root", "SEND:PRIVCMD:Helper:?setgroup mod"),
+        ["MSG:ARENA:Set Helper's group zone-wide to mod."]
+    );
+    // SIGKILL: no shutdown, no chance to save anything more.
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, addr, _stderr) = start(&["--listen", "127.0.0.1:0", "--data", data_arg]);
+    check(&addr);
+    let mut helper = Client::login(&addr, "Helper");
+    assert_eq!(helper.command("Helper", "SEND:CMD:?getgroup"), ["MSG:ARENA:You are in group mod."]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let listed = Command::new(BIN).args(["staff", "list", "--data", data_arg]).output().unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.contains("Helper: mod zone-wide (set by Root at "), "{listed}");
+    assert!(listed.contains("Mod: mod zone-wide (set by console at "), "{listed}");
+}

@@ -128,16 +128,17 @@ fn cmd_grants(ctx: &mut Ctx<'_>, group: &str) -> CommandResult {
     let mut reply = ctx.reply();
     let parents = if spec.inherits.is_empty() { "nothing".to_owned() } else { spec.inherits.join(", ") };
     let _ = writeln!(reply, "{} (rank {}) inherits {parents}.", spec.name, spec.rank);
-    let mut accepted: Vec<String> = Vec::new();
+    // Its own command groups first, then inherited ones with where from.
+    let mut accepted: Vec<String> = spec.command_groups.clone();
     for command_group in policy.groups().iter().flat_map(|g| g.command_groups.iter()) {
-        if let Some(from) = policy.accepting(group, command_group)
-            && !accepted.iter().any(|a| a.starts_with(&format!("{command_group} ")) || a == command_group)
-        {
-            accepted.push(if from == group {
-                command_group.clone()
-            } else {
-                format!("{command_group} (from {from})")
-            });
+        if spec.command_groups.contains(command_group) {
+            continue;
+        }
+        if let Some(from) = policy.accepting(group, command_group) {
+            let entry = format!("{command_group} (from {from})");
+            if !accepted.contains(&entry) {
+                accepted.push(entry);
+            }
         }
     }
     let _ = writeln!(
