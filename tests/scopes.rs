@@ -249,6 +249,7 @@ async fn games_are_joined_and_left_with_notices() {
     );
     assert_eq!(ask(&mut dan, "SEND:CMD:?join FINAL").await, "You joined the game final.");
     fin.expect("MSG:ARENA:Dan joined the game.").await;
+    assert_eq!(ask(&mut dan, "SEND:CMD:?join final").await, "You are in the game final already.");
     assert_eq!(ask(&mut alice, "SEND:CMD:?find dan").await, "Dan is in realm duel, game final.");
     assert_eq!(ask(&mut dan, "SEND:CMD:?join warmup").await, "You joined the game warmup.");
     fin.expect("MSG:ARENA:Dan left the game.").await;

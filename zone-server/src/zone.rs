@@ -129,6 +129,9 @@ pub enum GameError {
     /// The player is in no game.
     #[error("You are not in a game.")]
     NotInGame,
+    /// The player is in that game already.
+    #[error("You are in the game {0} already.")]
+    AlreadyIn(Arc<str>),
 }
 
 impl Zone {
@@ -467,6 +470,9 @@ impl Zone {
         let game = GameId(index as u32);
         let game_name = realm.games[index].clone();
         let previous = player.game;
+        if previous == Some(game) {
+            return Err(GameError::AlreadyIn(realm.games[index].clone()));
+        }
         let player_name = player.name.clone();
         let in_game = |players: &HashMap<PlayerId, Online>, game: GameId| -> Vec<PlayerId> {
             realm
@@ -535,11 +541,15 @@ impl Zone {
 
     /// The scope `realm` or `realm/game` names, if that realm (and game) exists.
     pub fn scope_named(&self, name: &str) -> Option<Scope> {
+        let state = self.state.read();
+        self.scope_named_locked(&state, name)
+    }
+
+    fn scope_named_locked(&self, state: &State, name: &str) -> Option<Scope> {
         let (realm_name, game_name) = match name.split_once('/') {
             Some((realm, game)) => (realm, Some(game)),
             None => (name, None),
         };
-        let state = self.state.read();
         let realm_id = *state.realm_names.get(&realm_name.to_ascii_lowercase())?;
         match game_name {
             None => Some(Scope::Realm(realm_id)),
@@ -549,6 +559,28 @@ impl Zone {
                 Some(Scope::Game(realm_id, GameId(index as u32)))
             }
         }
+    }
+
+    /// Attaches `component` to the scope `realm` or `realm/game` names (the
+    /// zone for `None`), looking the scope up and attaching under the zone's
+    /// lock, so a realm closing meanwhile cannot keep a stale attachment.
+    ///
+    /// # Errors
+    /// The player's answer: no such scope, or the registry's refusal.
+    pub fn attach(
+        &self,
+        component: &str,
+        scope: Option<&str>,
+    ) -> Result<(Scope, Vec<cmdman::Conflict>), String> {
+        let state = self.state.read();
+        let scope = match scope {
+            None => Scope::Zone,
+            Some(name) => self
+                .scope_named_locked(&state, name)
+                .ok_or_else(|| format!("There is no realm or game '{name}'. Use realm or realm/game."))?,
+        };
+        let conflicts = self.registry.attach(component, scope).map_err(|error| error.to_string())?;
+        Ok((scope, conflicts))
     }
 
     /// How a reply names `scope`: `the zone`, `realm duel`, `game duel/final`.

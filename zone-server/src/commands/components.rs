@@ -39,9 +39,8 @@ fn cmd_lsmod(ctx: &mut Ctx<'_>) -> CommandResult {
 #[command(target_pub, group = "sysop", args = "<component> [realm[/game]]")]
 fn cmd_attach(ctx: &mut Ctx<'_>, component: &str, scope: Option<&str>) -> CommandResult {
     let zone = zone(ctx)?;
-    let scope = parse_scope(zone, scope)?;
-    let conflicts =
-        ctx.registry().attach(component, scope).map_err(|error| CommandError::failed(capitalised(&error)))?;
+    let (scope, conflicts) =
+        zone.attach(component, scope).map_err(|error| CommandError::failed(capitalised(&error)))?;
     let mut reply = ctx.reply();
     let _ = writeln!(reply, "Attached {component} to {}.", zone.describe(scope));
     for conflict in conflicts {
@@ -114,11 +113,13 @@ fn parse_scope(zone: &Zone, text: Option<&str>) -> Result<Scope, CommandError> {
     }
 }
 
+/// The error as a sentence: capitalised, ending in one full stop.
 fn capitalised(error: &dyn std::fmt::Display) -> String {
     let text = error.to_string();
+    let text = text.trim_end_matches('.');
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-        None => text,
+        None => String::new(),
     }
 }
