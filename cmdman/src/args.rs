@@ -34,6 +34,9 @@ impl<'a> Parser<'a> {
     /// `flags` are taken as flags; the first other word ends them.
     pub fn new(params: &'a str, flags: &[Option<char>], world: &'a dyn World) -> Parser<'a> {
         let mut parser = Parser { rest: params.trim(), flags: 0, world };
+        if flags.iter().all(Option::is_none) || !parser.rest.starts_with('-') {
+            return parser;
+        }
         while let Some((word, after)) = parser.peek_word() {
             let mut letters = word.strip_prefix('-').map(str::chars).into_iter().flatten().peekable();
             if letters.peek().is_none() {
@@ -97,6 +100,12 @@ impl<'a> Parser<'a> {
     }
 
     fn peek_word(&self) -> Option<(&'a str, &'a str)> {
+        // The common case, an unquoted word, without the parser combinators.
+        if !self.rest.starts_with('"') {
+            let rest = self.rest.trim_start();
+            let end = rest.bytes().position(|b| b.is_ascii_whitespace()).unwrap_or(rest.len());
+            return (end > 0).then(|| (&rest[..end], rest[end..].trim_start()));
+        }
         match word(self.rest) {
             Ok((after, word)) => Some((word, after.trim_start())),
             Err(_) => None,

@@ -7,7 +7,12 @@
 //! can reach, most specific last. Tables are rebuilt from the attachment list
 //! on every attach or detach; dispatch only reads them.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
+
+/// The tables' maps: std's `HashMap` with foldhash, several times faster than
+/// SipHash on short names. The keys are our own command names and scopes, so
+/// the hash need not resist chosen keys.
+type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
 
 use crate::registry::{Registry, keys};
 use crate::target::{Location, Scope};
@@ -64,7 +69,7 @@ impl Table {
                 let at = match self.by_char.iter().position(|(table_char, _)| *table_char == c) {
                     Some(at) => at,
                     None => {
-                        self.by_char.push((c, HashMap::new()));
+                        self.by_char.push((c, HashMap::default()));
                         self.by_char.len() - 1
                     }
                 };

@@ -2,7 +2,6 @@
 //! target form and scope, then run the handler with a [`Ctx`].
 
 use std::fmt::Write as _;
-use std::time::Instant;
 
 use crate::attach::{Slots, Table};
 use crate::context::Ctx;
@@ -49,6 +48,15 @@ pub enum Outcome {
     Failed,
 }
 
+/// A command found and checked, ready to run.
+#[derive(Clone, Copy)]
+struct Ready<'r> {
+    command: &'r Command,
+    target: Target<'r>,
+    form: TargetForm,
+    scope: Scope,
+}
+
 /// One command of a line, split (DESIGN §4.4, step 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Split<'a> {
@@ -63,7 +71,7 @@ pub struct Split<'a> {
 
 /// Splits `text` (after the cmd char) into name and params.
 pub fn split_command(cmd_char: char, text: &str) -> Split<'_> {
-    let end = text.find([' ', '=', '#']).unwrap_or(text.len());
+    let end = text.bytes().position(|b| matches!(b, b' ' | b'=' | b'#')).unwrap_or(text.len());
     let (name, rest) = text.split_at(end);
     let params = rest.trim_start_matches([' ', '=']);
     Split { cmd_char, name, params }
@@ -84,6 +92,17 @@ impl Registry {
         let Some(multi) = body.strip_prefix('|') else {
             return self.dispatch_one(&request, split_command(cmd_char, body), sink).await;
         };
+        // Boxed, so the common one-command future stays small.
+        Box::pin(self.dispatch_multi(request, cmd_char, multi, sink)).await
+    }
+
+    async fn dispatch_multi(
+        &self,
+        request: Request<'_>,
+        cmd_char: char,
+        multi: &str,
+        sink: &mut (dyn ReplySink + Send),
+    ) -> Outcome {
         let parts: Vec<&str> =
             multi.split('|').map(str::trim_start).filter(|part| !part.is_empty()).collect();
         if parts.is_empty() {
@@ -126,10 +145,65 @@ impl Registry {
         split: Split<'_>,
         sink: &mut (dyn ReplySink + Send),
     ) -> Outcome {
+        let ready = match self.prepare(request, split, sink) {
+            Ok(ready) => ready,
+            Err(outcome) => return outcome,
+        };
+        let mut ctx = Ctx {
+            command: ready.command,
+            registry: self,
+            sender: request.sender,
+            target: ready.target,
+            form: ready.form,
+            cmd_char: split.cmd_char,
+            name: split.name,
+            scope: ready.scope,
+            params: split.params,
+            world: request.world,
+            sink,
+        };
+        let command = ready.command;
+        // A sampled call is timed with the raw TSC where it is reliable (quanta).
+        let timed = command.take_sample();
+        let started = if timed { self.clock.raw() } else { 0 };
+        let result = match command.def().handler {
+            Handler::Sync(handler) => handler(&mut ctx),
+            // Boxed, so the future of every dispatch does not carry the
+            // largest handler's state.
+            Handler::Async(handler) => Box::pin(handler(&mut ctx)).await,
+        };
+        if timed {
+            command.record_time(self.clock.delta_as_nanos(started, self.clock.raw()));
+        }
+        let sink = ctx.sink;
+        match result {
+            Ok(()) => Outcome::Ran,
+            Err(error) => {
+                command.record_error();
+                match &error {
+                    CommandError::Failed(message) => sink.line(Recipient::Sender, message),
+                    CommandError::Usage(message) => {
+                        sink.line(Recipient::Sender, message);
+                        sink.line(Recipient::Sender, &format!("Usage: {}", command.usage(split.cmd_char)));
+                    }
+                }
+                Outcome::Failed
+            }
+        }
+    }
+
+    /// Steps 2–4 up to the handler (DESIGN §4.4): the command, its scope and
+    /// target, or the outcome already answered.
+    fn prepare<'r>(
+        &'r self,
+        request: &Request<'r>,
+        split: Split<'_>,
+        sink: &mut (dyn ReplySink + Send),
+    ) -> Result<Ready<'r>, Outcome> {
         let c = split.cmd_char;
         if split.name.is_empty() {
             sink.line(Recipient::Sender, &format!("Type a command name after '{c}'. Try {c}commands."));
-            return Outcome::Empty;
+            return Err(Outcome::Empty);
         }
         let sender = request.sender;
         let world = request.world;
@@ -141,7 +215,7 @@ impl Registry {
                     Some(realm) => (form, Some(Target::Team { realm, game: sender.location.game, freq })),
                     None => {
                         sink.line(Recipient::Sender, "Enter a realm before sending a command to a team.");
-                        return Outcome::OutOfScope;
+                        return Err(Outcome::OutOfScope);
                     }
                 }
             }
@@ -173,7 +247,7 @@ impl Registry {
             .filter(|&(index, _)| !hidden(&self.commands[index]));
         let Some((index, scope)) = found else {
             sink.line(Recipient::Sender, &self.unknown_reply(request, split));
-            return Outcome::Unknown;
+            return Err(Outcome::Unknown);
         };
         let command = &self.commands[index];
         let def = command.def();
@@ -183,7 +257,7 @@ impl Registry {
 
         if !def.forms.contains(form) {
             sink.line(Recipient::Sender, &wrong_form_reply(&command.display_name(c), form, def.forms));
-            return Outcome::WrongForm;
+            return Err(Outcome::WrongForm);
         }
         if def.target_in_scope && !target.is_in(scope) {
             let whom = match target {
@@ -199,7 +273,7 @@ impl Registry {
                     world.scope_name(scope)
                 ),
             );
-            return Outcome::OutOfScope;
+            return Err(Outcome::OutOfScope);
         }
         if !allowed(form) {
             let mut reply = match form {
@@ -216,41 +290,10 @@ impl Registry {
                 reply.push_str(&others);
             }
             sink.line(Recipient::Sender, &reply);
-            return Outcome::Denied;
+            return Err(Outcome::Denied);
         }
 
-        let mut ctx = Ctx {
-            command,
-            registry: self,
-            sender,
-            target,
-            form,
-            cmd_char: c,
-            name: split.name,
-            scope,
-            params: split.params,
-            world,
-            sink,
-        };
-        let started = Instant::now();
-        let result = match def.handler {
-            Handler::Sync(handler) => handler(&mut ctx),
-            Handler::Async(handler) => handler(&mut ctx).await,
-        };
-        command.record(result.is_err(), started.elapsed());
-        match result {
-            Ok(()) => Outcome::Ran,
-            Err(error) => {
-                match &error {
-                    CommandError::Failed(message) => sink.line(Recipient::Sender, message),
-                    CommandError::Usage(message) => {
-                        sink.line(Recipient::Sender, message);
-                        sink.line(Recipient::Sender, &format!("Usage: {}", command.usage(c)));
-                    }
-                }
-                Outcome::Failed
-            }
-        }
+        Ok(Ready { command, target, form, scope })
     }
 
     /// Finds the command a line names (DESIGN §4.3, §4.4 steps 2–3): the table

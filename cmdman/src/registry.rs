@@ -84,20 +84,33 @@ impl Command {
 
     /// How often the command ran, failed, and how long it took.
     pub fn stats(&self) -> StatsSnapshot {
+        let calls = self.stats.calls.load(Ordering::Relaxed);
+        let samples = self.stats.samples.load(Ordering::Relaxed);
+        let sampled = u128::from(self.stats.sampled_nanos.load(Ordering::Relaxed));
+        let nanos = match samples {
+            0 => 0,
+            _ => sampled * u128::from(calls) / u128::from(samples),
+        };
         StatsSnapshot {
-            calls: self.stats.calls.load(Ordering::Relaxed),
+            calls,
             errors: self.stats.errors.load(Ordering::Relaxed),
-            time: Duration::from_nanos(self.stats.nanos.load(Ordering::Relaxed)),
+            time: Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX)),
         }
     }
 
-    pub(crate) fn record(&self, failed: bool, time: Duration) {
-        self.stats.calls.fetch_add(1, Ordering::Relaxed);
-        if failed {
-            self.stats.errors.fetch_add(1, Ordering::Relaxed);
-        }
-        let nanos = u64::try_from(time.as_nanos()).unwrap_or(u64::MAX);
-        self.stats.nanos.fetch_add(nanos, Ordering::Relaxed);
+    /// Counts a call; whether to time it: the first, then every
+    /// [`TIME_SAMPLE`]th (reading the clock costs as much as a cheap handler).
+    pub(crate) fn take_sample(&self) -> bool {
+        self.stats.calls.fetch_add(1, Ordering::Relaxed).is_multiple_of(TIME_SAMPLE)
+    }
+
+    pub(crate) fn record_time(&self, nanos: u64) {
+        self.stats.sampled_nanos.fetch_add(nanos, Ordering::Relaxed);
+        self.stats.samples.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn record_error(&self) {
+        self.stats.errors.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn site(&self) -> Site {
@@ -105,11 +118,15 @@ impl Command {
     }
 }
 
+/// One call in this many is timed (the first always is).
+pub const TIME_SAMPLE: u64 = 16;
+
 #[derive(Debug, Default)]
 struct Stats {
     calls: AtomicU64,
     errors: AtomicU64,
-    nanos: AtomicU64,
+    sampled_nanos: AtomicU64,
+    samples: AtomicU64,
 }
 
 /// A command's statistics at one moment (seed `000`: per-plugin stats).
@@ -119,7 +136,8 @@ pub struct StatsSnapshot {
     pub calls: u64,
     /// How many of those runs returned an error (argument errors included).
     pub errors: u64,
-    /// Time spent in the handler, summed over every call.
+    /// Time spent in the handler over every call: the mean of the timed
+    /// calls (the first and every [`TIME_SAMPLE`]th) times the calls.
     pub time: Duration,
 }
 
@@ -158,6 +176,8 @@ pub struct Registry {
     pub(crate) components: Vec<Component>,
     pub(crate) settings: Settings,
     pub(crate) attachments: RwLock<Attachments>,
+    /// Times handlers for the statistics.
+    pub(crate) clock: quanta::Clock,
 }
 
 impl Registry {
@@ -222,7 +242,13 @@ impl Registry {
                 }
             }
         }
-        Ok(Registry { commands, components, settings, attachments: RwLock::new(Attachments::default()) })
+        Ok(Registry {
+            commands,
+            components,
+            settings,
+            attachments: RwLock::new(Attachments::default()),
+            clock: quanta::Clock::new(),
+        })
     }
 
     /// Every command, sorted by component, then name.
@@ -406,8 +432,15 @@ pub(crate) fn keys(def: &CommandDef) -> Vec<String> {
 
 /// `name` in ASCII lower case, in `buf`; `None` if it does not fit (no command
 /// has such a long name).
-pub(crate) fn lowercase<'b>(name: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
+pub(crate) fn lowercase<'b>(name: &'b str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
     let bytes = name.as_bytes();
+    if bytes.len() > buf.len() {
+        return None;
+    }
+    // Most names are typed in lower case already.
+    if !bytes.iter().any(u8::is_ascii_uppercase) {
+        return Some(name);
+    }
     let out = buf.get_mut(..bytes.len())?;
     for (o, b) in out.iter_mut().zip(bytes) {
         *o = b.to_ascii_lowercase();

@@ -1,0 +1,98 @@
+//! Issue 5's criterion benches, in one run so they compare:
+//!
+//! - `dispatch/full_line`: a whole command line through `cmdman` (split,
+//!   lookup through the scope tables, scope and form checks, the ladder,
+//!   parsing a `u32` argument, calling a handler that does nothing), with
+//!   1,000 commands in 20 components, 50 player groups three deep and 2,000
+//!   rules;
+//! - `access/ladder_table`: the access check alone (the compiled ladder);
+//! - `floor/hashmap_lookup`: one `HashMap<&str, _>` lookup of the name;
+//! - `access/casbin_cached`: casbin's `CachedEnforcer` on the same groups,
+//!   rules and command groups as an RBAC policy with deny rules.
+//!
+//! Run: `cargo bench -p zone-benches --features bench`.
+
+// criterion_group! generates an undocumented function.
+#![allow(missing_docs)]
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use casbin::{CachedEnforcer, CoreApi, DefaultModel, MemoryAdapter, MgmtApi};
+use cmdman::{Addressee, Outcome, Request, TargetForm};
+use criterion::{Criterion, criterion_group, criterion_main};
+use zone_benches::{Fixture, NullSink, fixture, poll_once};
+
+/// RBAC with group inheritance (`g`), commands in command groups (`g2`) and
+/// deny-override: allowed when some rule allows and none denies.
+const CASBIN_MODEL: &str = "
+[request_definition]
+r = sub, obj, act
+
+[policy_definition]
+p = sub, obj, act, eft
+
+[role_definition]
+g = _, _
+g2 = _, _
+
+[policy_effect]
+e = some(where (p.eft == allow)) && !some(where (p.eft == deny))
+
+[matchers]
+m = g(r.sub, p.sub) && (r.obj == p.obj || g2(r.obj, p.obj)) && r.act == p.act
+";
+
+fn casbin_enforcer(fixture: &Fixture) -> CachedEnforcer {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    runtime.block_on(async {
+        let model = DefaultModel::from_str(CASBIN_MODEL).await.expect("model");
+        let mut enforcer = CachedEnforcer::new(model, MemoryAdapter::default()).await.expect("enforcer");
+        enforcer.add_policies(fixture.casbin.p.clone()).await.expect("p");
+        enforcer.add_grouping_policies(fixture.casbin.g.clone()).await.expect("g");
+        enforcer.add_named_grouping_policies("g2", fixture.casbin.g2.clone()).await.expect("g2");
+        enforcer
+    })
+}
+
+fn benches(c: &mut Criterion) {
+    let fixture = fixture();
+    let request = Request {
+        sender: fixture.player,
+        addressee: Addressee::Pub,
+        line: &fixture.line,
+        world: &fixture.world,
+    };
+    assert_eq!(poll_once(fixture.registry.dispatch(request, &mut NullSink)), Outcome::Ran);
+
+    c.bench_function("dispatch/full_line", |b| {
+        b.iter(|| poll_once(fixture.registry.dispatch(black_box(request), &mut NullSink)));
+    });
+
+    let group = fixture.world.group;
+    let command = fixture.command;
+    c.bench_function("access/ladder_table", |b| {
+        b.iter(|| {
+            fixture.world.compiled.allows(black_box(group), black_box(command), black_box(TargetForm::Pub))
+        });
+    });
+
+    let table: HashMap<&str, usize> = fixture.names.iter().enumerate().map(|(i, name)| (*name, i)).collect();
+    let name = fixture.names[command];
+    c.bench_function("floor/hashmap_lookup", |b| b.iter(|| table.get(black_box(name)).copied()));
+
+    let enforcer = casbin_enforcer(&fixture);
+    let object = format!("{name}:pub");
+    let expected = fixture.world.compiled.allows(group, command, TargetForm::Pub);
+    assert_eq!(enforcer.enforce(("Bencher", object.as_str(), "run")).expect("enforce"), expected);
+    c.bench_function("access/casbin_cached", |b| {
+        b.iter(|| enforcer.enforce(black_box(("Bencher", object.as_str(), "run"))).expect("enforce"));
+    });
+}
+
+criterion_group! {
+    name = dispatch;
+    config = Criterion::default();
+    targets = benches
+}
+criterion_main!(dispatch);
