@@ -322,3 +322,60 @@ async fn a_changed_config_file_is_reloaded_by_itself() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test]
+async fn edits_cannot_escalate_or_reach_higher_groups_and_realm_staff_stay_in_their_realm() {
+    let mut config = with_staff(
+        test_config(),
+        &[("Sam", "smod", None), ("Ann", "admin", None), ("Rea", "smod", Some("duel"))],
+    );
+    // An admin group that inherits default, so default's rules reach it.
+    config.groups.groups.push(config::GroupConfig {
+        name: "admin".into(),
+        inherits: vec!["default".into()],
+        command_groups: vec![],
+        grant: vec![],
+        deny: vec![],
+        all_access: true,
+        rank: 30,
+    });
+    let zone = TestZone::start_config(config, tempfile::tempdir().unwrap()).await;
+    let mut sam = zone.enter("Sam", "lobby").await;
+    // A grant of what the smod may not run: refused.
+    assert_eq!(
+        ask(&mut sam, "SEND:CMD:?grant mod reloadconf").await,
+        "You may grant only what you may run yourself; you may not run reloadconf:pub."
+    );
+    // A deny on default would take ?uptime from admin, through inheritance.
+    assert_eq!(
+        ask(&mut sam, "SEND:CMD:?deny default uptime").await,
+        "That would change what admin (rank 30) may run, through inheritance; only a higher rank may."
+    );
+    // The admin may.
+    let mut ann = zone.enter("Ann", "lobby").await;
+    sam.barrier().await;
+    assert_eq!(ask(&mut ann, "SEND:CMD:?deny default uptime").await, "Denied uptime to default.");
+    assert_eq!(
+        ask(&mut ann, "SEND:CMD:?uptime").await,
+        "You may not use ?uptime.",
+        "admin locked itself out"
+    );
+
+    // Rea is smod in duel only: her edits hold there, not zone-wide.
+    let mut rea = zone.enter("Rea", "duel").await;
+    let mut pleb = zone.enter("Pleb", "duel").await;
+    rea.barrier().await;
+    assert_eq!(
+        ask(&mut rea, "SEND:PRIVCMD:Pleb:?setgroup mod").await,
+        "You may set only groups ranked below yours (default, rank 0); mod has rank 10."
+    );
+    assert_eq!(
+        ask(&mut rea, "SEND:PRIVCMD:Pleb:?setgroup mod duel").await,
+        "Set Pleb's group in realm duel to mod."
+    );
+    pleb.expect("MSG:ARENA:Rea changed your player group; here it is now mod.").await;
+    assert_eq!(
+        ask(&mut rea, "SEND:CMD:?grant default go").await,
+        "You may edit only groups ranked below yours (default, rank 0); default has rank 0."
+    );
+}

@@ -203,6 +203,14 @@ impl Decision {
     }
 }
 
+/// A group's state in the cycle search.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Visit {
+    New,
+    OnPath,
+    Done,
+}
+
 /// The player groups, checked: names unique, parents known, no cycles.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Policy {
@@ -239,27 +247,34 @@ impl Policy {
             }
         }
         let policy = Policy { groups, index };
+        // Depth-first with colours: each group is explored once.
+        let mut state = vec![Visit::New; policy.groups.len()];
         for start in 0..policy.groups.len() {
-            let mut path = vec![start];
-            policy.find_cycle(&mut path)?;
+            let mut path = Vec::new();
+            policy.find_cycle(start, &mut state, &mut path)?;
         }
         Ok(policy)
     }
 
-    fn find_cycle(&self, path: &mut Vec<usize>) -> Result<(), PolicyError> {
-        let Some(&at) = path.last() else { return Ok(()) };
-        for parent in &self.groups[at].inherits {
-            let parent = self.index[parent];
-            if let Some(first) = path.iter().position(|&p| p == parent) {
+    fn find_cycle(&self, at: usize, state: &mut [Visit], path: &mut Vec<usize>) -> Result<(), PolicyError> {
+        match state[at] {
+            Visit::Done => return Ok(()),
+            Visit::OnPath => {
+                let first = path.iter().position(|&p| p == at).unwrap_or(0);
                 let mut cycle: Vec<String> =
                     path[first..].iter().map(|&i| self.groups[i].name.clone()).collect();
-                cycle.push(self.groups[parent].name.clone());
+                cycle.push(self.groups[at].name.clone());
                 return Err(PolicyError::Cycle(cycle));
             }
-            path.push(parent);
-            self.find_cycle(path)?;
-            path.pop();
+            Visit::New => {}
         }
+        state[at] = Visit::OnPath;
+        path.push(at);
+        for parent in &self.groups[at].inherits {
+            self.find_cycle(self.index[parent], state, path)?;
+        }
+        path.pop();
+        state[at] = Visit::Done;
         Ok(())
     }
 

@@ -81,7 +81,7 @@ impl Default for GroupsConfig {
         default.deny = vec!["usage".to_owned()];
         let mut moderator = group("mod", &["default"], &["mod"], 10);
         moderator.grant = vec!["usage".to_owned()];
-        let mut sysop = group("sysop", &["smod"], &["sysop"], 30);
+        let mut sysop = group("sysop", &[], &["sysop"], 30);
         sysop.all_access = true;
         GroupsConfig { groups: vec![default, moderator, group("smod", &["mod"], &["smod"], 20), sysop] }
     }

@@ -155,14 +155,21 @@ impl Config {
         for group in &self.groups.groups {
             for text in group.grant.iter().chain(&group.deny) {
                 let Ok(key) = text.parse::<RuleKey>() else { continue };
-                let problem = match commands.iter().find(|(name, _)| *name == key.command) {
+                let named: Vec<Forms> = commands
+                    .iter()
+                    .filter(|(name, _)| *name == key.command)
+                    .map(|(_, forms)| *forms)
+                    .collect();
+                let problem = match named.first() {
                     None => Some(format!(
                         "there is no command '{}' (a rule names a command by its name, with its cmd char if it is bound to one: usage, *warn)",
                         key.command
                     )),
-                    Some((_, forms)) => key.form.filter(|form| !forms.contains(*form)).map(|form| {
-                        format!("{} does not take the {form} form; it takes {forms}", key.command)
-                    }),
+                    Some(forms) => {
+                        key.form.filter(|form| !named.iter().any(|forms| forms.contains(*form))).map(|form| {
+                            format!("{} does not take the {form} form; it takes {forms}", key.command)
+                        })
+                    }
                 };
                 if let Some(problem) = problem {
                     return Err(invalid(source, &[at(format!("\"{text}\""))], problem));

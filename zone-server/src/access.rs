@@ -61,6 +61,8 @@ pub struct Snapshot {
     members: HashMap<String, Vec<Membership>>,
     passwords: HashMap<String, String>,
     origins: HashMap<(String, RuleKey), Origin>,
+    /// Rules moderators revoked: (group, key, who and when).
+    revoked: Vec<(String, RuleKey, Origin)>,
 }
 
 impl Snapshot {
@@ -98,6 +100,12 @@ impl Snapshot {
         self.origins.get(&(group.to_owned(), key.clone()))
     }
 
+    /// `group`'s rules revoked at runtime (hiding any in groups.ron), with who
+    /// and when.
+    pub fn revoked(&self, group: &str) -> impl Iterator<Item = (&RuleKey, &Origin)> {
+        self.revoked.iter().filter(move |(g, _, _)| g == group).map(|(_, key, origin)| (key, origin))
+    }
+
     /// The fast path: whether `group` may run `command` in `form`.
     pub fn allows(&self, group: &str, command: &Command, form: TargetForm) -> bool {
         self.policy.index_of(group).is_some_and(|g| self.compiled.allows(g, command.index(), form))
@@ -107,6 +115,18 @@ impl Snapshot {
     pub fn decide(&self, group: &str, command: &Command, form: TargetForm) -> Decision {
         let def = command.def();
         self.policy.decide(group, &rule_name(def), def.group(form), form)
+    }
+
+    /// The policy as it would be with `group`'s own rule for `key` set to
+    /// `effect` (`None`: removed), to see what an edit would change.
+    pub fn policy_with(&self, group: &str, key: &RuleKey, effect: Option<Effect>) -> Option<Policy> {
+        let mut specs = self.policy.groups().to_vec();
+        let spec = specs.iter_mut().find(|spec| spec.name == group)?;
+        spec.rules.retain(|(own, _)| own != key);
+        if let Some(effect) = effect {
+            spec.rules.push((key.clone(), effect));
+        }
+        Policy::new(specs).ok()
     }
 
     /// The group's rank; 0 for an unknown group.
@@ -125,12 +145,15 @@ impl Snapshot {
 pub struct AccessControl {
     sources: Mutex<Sources>,
     snapshot: RwLock<Arc<Snapshot>>,
+    edits: tokio::sync::Mutex<()>,
 }
 
 /// What snapshots are built from: the config and the runtime edits, which
 /// are written to the store first and then kept here.
 #[derive(Debug)]
 struct Sources {
+    /// zone.ron as the zone started with it: its changes need a restart.
+    started_zone: config::ZoneConfig,
     config: Config,
     rules: Vec<RuleEdit>,
     members: Vec<MembershipEdit>,
@@ -169,9 +192,28 @@ impl AccessControl {
     /// # Errors
     /// The store cannot be read.
     pub fn new(config: Config, store: &dyn Store, registry: &Registry) -> Result<AccessControl, StoreError> {
-        let sources = Sources { config, rules: store.rule_edits()?, members: store.memberships()? };
+        let sources = Sources {
+            started_zone: config.zone.clone(),
+            config,
+            rules: store.rule_edits()?,
+            members: store.memberships()?,
+        };
         let snapshot = sources.build(registry);
-        Ok(AccessControl { sources: Mutex::new(sources), snapshot: RwLock::new(Arc::new(snapshot)) })
+        Ok(AccessControl {
+            sources: Mutex::new(sources),
+            snapshot: RwLock::new(Arc::new(snapshot)),
+            edits: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Held by an edit from its store write to its [`record_rule`] or
+    /// [`record_membership`], so concurrent edits land in the same order in
+    /// the store and in memory.
+    ///
+    /// [`record_rule`]: AccessControl::record_rule
+    /// [`record_membership`]: AccessControl::record_membership
+    pub async fn edit_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.edits.lock().await
     }
 
     /// The current snapshot.
@@ -217,7 +259,7 @@ impl AccessControl {
         };
         let rules = store.rule_edits()?;
         let members = store.memberships()?;
-        let zone_changed = fresh.as_ref().is_some_and(|fresh| fresh.zone != sources.config.zone);
+        let zone_changed = fresh.as_ref().is_some_and(|fresh| fresh.zone != sources.started_zone);
         if let Some(fresh) = fresh {
             sources.config = fresh;
         }
@@ -261,6 +303,7 @@ fn build(
 ) -> Snapshot {
     let mut specs = config.policy().groups().to_vec();
     let mut origins: HashMap<(String, RuleKey), Origin> = HashMap::new();
+    let mut revoked = Vec::new();
     for spec in &specs {
         for (key, _) in &spec.rules {
             origins.insert((spec.name.clone(), key.clone()), Origin::Config);
@@ -280,7 +323,14 @@ fn build(
         let effect = match edit.effect.as_deref() {
             Some("grant") => Effect::Grant,
             Some("deny") => Effect::Deny,
-            _ => continue,
+            _ => {
+                revoked.push((
+                    spec.name.clone(),
+                    key,
+                    Origin::Runtime { by: edit.by.clone(), at: edit.at.clone() },
+                ));
+                continue;
+            }
         };
         spec.rules.push((key.clone(), effect));
         origins
@@ -326,7 +376,7 @@ fn build(
         .iter()
         .map(|password| (password.group.clone(), password.hash.clone()))
         .collect();
-    Snapshot { policy, compiled, members, passwords, origins }
+    Snapshot { policy, compiled, members, passwords, origins, revoked }
 }
 
 /// `name` in ASCII lower case, in `buf`; `None` if it does not fit.

@@ -390,9 +390,13 @@ fn parse_freq(text: &str) -> Result<u16, String> {
     }
 }
 
-/// Checks a login name: 1 to `max` characters of printable ASCII other than
-/// `:`, starting with a letter or digit, without trailing spaces.
-fn check_name(name: &str, max: usize) -> Result<(), String> {
+/// Checks a player name: 1 to `max` characters of printable ASCII other than
+/// `:`, starting with a letter or digit, without trailing spaces. Login uses
+/// it, and so do commands and the `staff` command that name players.
+///
+/// # Errors
+/// What a name must be, for the player or operator.
+pub fn check_name(name: &str, max: usize) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= max
         && name.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b':')

@@ -15,7 +15,7 @@
 pub mod access;
 pub mod chatnet;
 pub mod commands;
-mod connection;
+pub mod connection;
 pub mod outbox;
 pub mod server;
 pub mod store;

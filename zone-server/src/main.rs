@@ -37,8 +37,8 @@ enum Command {
         dir: PathBuf,
     },
     /// Sets, removes or lists memberships in the data directory, with the
-    /// server stopped or running (a running zone sees them at its next
-    /// start): how a new zone gets its first sysop.
+    /// server stopped or running (a running zone picks them up at
+    /// ?reloadconf): how a new zone gets its first sysop.
     Staff {
         #[command(subcommand)]
         action: StaffAction,
@@ -121,6 +121,10 @@ fn staff(action: StaffAction, config: config::Config, data: &std::path::Path) ->
     use zone_server::store::Store as _;
     let store = zone_server::store::SqliteStore::open(data)?;
     let policy = config.policy();
+    let check_name = |name: &str| -> anyhow::Result<()> {
+        zone_server::connection::check_name(name, config.zone.limits.name_length)
+            .map_err(|reason| anyhow::anyhow!("'{name}' is not a player name: {reason}"))
+    };
     let check_realm = |realm: &Option<String>| -> anyhow::Result<()> {
         match realm {
             Some(realm) if !config::zone::valid_realm_name(realm, config.zone.limits.realm_name_length) => {
@@ -133,6 +137,7 @@ fn staff(action: StaffAction, config: config::Config, data: &std::path::Path) ->
         |realm: &Option<String>| realm.as_ref().map_or("zone-wide".to_owned(), |r| format!("in realm {r}"));
     match action {
         StaffAction::Set { name, group, realm } => {
+            check_name(&name)?;
             check_realm(&realm)?;
             if policy.group(&group).is_none() {
                 let names: Vec<&str> = policy.groups().iter().map(|g| g.name.as_str()).collect();
@@ -143,6 +148,7 @@ fn staff(action: StaffAction, config: config::Config, data: &std::path::Path) ->
             println!("{name} is in group {group} {}.", place(&realm));
         }
         StaffAction::Rm { name, realm } => {
+            check_name(&name)?;
             check_realm(&realm)?;
             let action = format!("removed {name}'s group {}", place(&realm));
             store.set_membership(&name, realm.as_deref(), None, "console", &action)?;

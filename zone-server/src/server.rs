@@ -160,23 +160,33 @@ const CONFIG_POLL: Duration = Duration::from_secs(2);
 /// length), until `stop`. Polling works on every file system and with editors
 /// that replace files on save.
 async fn watch_config(zone: Arc<Zone>, dir: PathBuf, stop: CancellationToken) {
-    let stamp = |dir: &PathBuf| {
+    fn stamp(dir: &std::path::Path) -> Vec<Option<(Option<std::time::SystemTime>, u64)>> {
         config::DEFAULT_FILES
             .iter()
             .map(|(name, _)| std::fs::metadata(dir.join(name)).ok().map(|m| (m.modified().ok(), m.len())))
-            .collect::<Vec<_>>()
-    };
+            .collect()
+    }
     let mut seen = stamp(&dir);
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
             () = tokio::time::sleep(CONFIG_POLL) => {}
         }
-        let now = stamp(&dir);
-        if now != seen {
-            seen = now;
+        let (zone_now, dir_now) = (zone.clone(), dir.clone());
+        // File and database reads block: off the async threads.
+        let changed = tokio::task::spawn_blocking(move || {
+            let now = stamp(&dir_now);
+            if now == seen {
+                return now;
+            }
             // Errors are logged and audited by reload_config.
-            let _ = zone.reload_config("config file watcher");
+            let _ = zone_now.reload_config("config file watcher");
+            now
+        })
+        .await;
+        match changed {
+            Ok(now) => seen = now,
+            Err(_) => return,
         }
     }
 }

@@ -53,6 +53,8 @@ struct Online {
     game: Option<GameId>,
     /// The group `?grplogin` gave for this session, if any.
     session_group: Option<Arc<str>>,
+    /// Wrong `?grplogin` passwords this session.
+    grplogin_failures: u32,
     freq: u16,
     ship: u8,
     session_start: Instant,
@@ -177,11 +179,42 @@ impl Zone {
     pub fn group_of(&self, id: PlayerId, realm: Option<RealmId>) -> Arc<str> {
         let state = self.state.read();
         let Some(player) = state.players.get(&id) else { return config::DEFAULT_GROUP.into() };
-        if let Some(group) = &player.session_group {
+        let snapshot = self.access.snapshot();
+        if let Some(group) =
+            player.session_group.as_ref().filter(|group| snapshot.policy().group(group).is_some())
+        {
             return group.clone();
         }
         let realm_name = realm.and_then(|realm| state.realms.get(&realm)).map(|realm| &*realm.name);
-        self.access.snapshot().member_group(&player.name, realm_name).into()
+        snapshot.member_group(&player.name, realm_name).into()
+    }
+
+    /// The player group of online player `id` at one place: their session
+    /// group, else their membership in `realm` (a lower-case realm name), else
+    /// with `None` their zone-wide one; `default` failing all. Edits that
+    /// reach a place are judged by the editor's group there.
+    pub fn group_at(&self, id: PlayerId, realm: Option<&str>) -> Arc<str> {
+        let state = self.state.read();
+        let Some(player) = state.players.get(&id) else { return config::DEFAULT_GROUP.into() };
+        let snapshot = self.access.snapshot();
+        if let Some(group) =
+            player.session_group.as_ref().filter(|group| snapshot.policy().group(group).is_some())
+        {
+            return group.clone();
+        }
+        snapshot.member_group(&player.name, realm).into()
+    }
+
+    /// Wrong `?grplogin` passwords player `id` has sent this session.
+    pub fn grplogin_failures(&self, id: PlayerId) -> u32 {
+        self.state.read().players.get(&id).map_or(0, |player| player.grplogin_failures)
+    }
+
+    /// Counts a wrong `?grplogin` password for player `id`.
+    pub fn note_grplogin_failure(&self, id: PlayerId) {
+        if let Some(player) = self.state.write().players.get_mut(&id) {
+            player.grplogin_failures += 1;
+        }
     }
 
     /// Gives player `id` the group `group` for the rest of the session.
@@ -265,6 +298,7 @@ impl Zone {
                 ship: SPEC_SHIP,
                 game: None,
                 session_group: None,
+                grplogin_failures: 0,
                 session_start: Instant::now(),
                 account,
             },
@@ -629,7 +663,12 @@ impl World for Zone {
     ) -> bool {
         let state = self.state.read();
         let snapshot = self.access.snapshot();
-        let session = state.players.get(&sender.id).and_then(|player| player.session_group.clone());
+        // A session group a reload removed no longer counts.
+        let session = state
+            .players
+            .get(&sender.id)
+            .and_then(|player| player.session_group.clone())
+            .filter(|group| snapshot.policy().group(group).is_some());
         match session {
             Some(group) => snapshot.allows(&group, command, form),
             None => {

@@ -51,12 +51,56 @@ async fn edit_rule(ctx: &mut Ctx<'_>, group: &str, rule: &str, effect: Option<Ef
         rule.parse().map_err(|error| CommandError::usage(format!("Rule '{rule}': {error}.")))?;
     check_rule(ctx.registry().commands(), &key)?;
     let sender = ctx.sender();
-    let own = zone.group_of(sender.id, sender.location.realm);
+    // Rules hold zone-wide: the editor's zone-wide group is what counts.
+    let own = zone.group_at(sender.id, None);
     let (own_rank, their_rank) = (snapshot.rank(&own), spec.rank);
     if own_rank <= their_rank {
         return Err(CommandError::failed(format!(
             "You may edit only groups ranked below yours ({own}, rank {own_rank}); {group} has rank {their_rank}."
         )));
+    }
+    let named: Vec<&Command> =
+        ctx.registry().commands().iter().filter(|command| rule_name(command.def()) == key.command).collect();
+    let forms = |command: &Command| -> Vec<TargetForm> {
+        match key.form {
+            Some(form) => vec![form],
+            None => command.def().forms.iter().collect(),
+        }
+    };
+    // A grant gives only what the editor may run themselves.
+    if effect == Some(Effect::Grant) {
+        for command in &named {
+            for form in forms(command).into_iter().filter(|form| command.def().forms.contains(*form)) {
+                if !snapshot.decide(&own, command, form).allowed() {
+                    return Err(CommandError::failed(format!(
+                        "You may grant only what you may run yourself; you may not run {}:{form}.",
+                        key.command
+                    )));
+                }
+            }
+        }
+    }
+    // The edit reaches every group that inherits from this one: it may not
+    // change what another group of the editor's rank or above may run (their
+    // own group is theirs to lock themselves out of).
+    if let Some(after) = snapshot.policy_with(group, &key, effect) {
+        let guarded =
+            snapshot.policy().groups().iter().filter(|other| other.rank >= own_rank && *other.name != *own);
+        for other in guarded {
+            for command in &named {
+                for form in forms(command).into_iter().filter(|form| command.def().forms.contains(*form)) {
+                    let def = command.def();
+                    let before = snapshot.decide(&other.name, command, form).allowed();
+                    let later = after.decide(&other.name, &key.command, def.group(form), form).allowed();
+                    if before != later {
+                        return Err(CommandError::failed(format!(
+                            "That would change what {} (rank {}) may run, through inheritance; only a higher rank may.",
+                            other.name, other.rank
+                        )));
+                    }
+                }
+            }
+        }
     }
     if effect.is_none() && !spec.rules.iter().any(|(own_key, _)| *own_key == key) {
         return Err(CommandError::failed(format!("{group} has no rule of its own for {key}.")));
@@ -66,6 +110,8 @@ async fn edit_rule(ctx: &mut Ctx<'_>, group: &str, rule: &str, effect: Option<Ef
         Some(Effect::Deny) => format!("denied {key} to {group}"),
         None => format!("revoked {group}'s rule for {key}"),
     };
+    // One edit at a time, so the store and the running state agree.
+    let _edit = zone.access().edit_lock().await;
     let store = zone.store().clone();
     let (group_name, key_text, by) = (group.to_owned(), key.to_string(), sender.name.to_owned());
     let effect_text = effect.map(|effect| effect.to_string());
@@ -162,6 +208,9 @@ fn cmd_grants(ctx: &mut Ctx<'_>, group: &str) -> CommandResult {
     for (key, effect) in rules {
         let origin = snapshot.origin(group, key).map_or_else(|| "config".to_owned(), ToString::to_string);
         let _ = writeln!(reply, "  {effect} {key} ({origin})");
+    }
+    for (key, origin) in snapshot.revoked(group) {
+        let _ = writeln!(reply, "  revoked {key} ({origin})");
     }
     // Inherited rules that still apply (not hidden by an own rule).
     let mut seen: Vec<&RuleKey> = spec.rules.iter().map(|(key, _)| key).collect();

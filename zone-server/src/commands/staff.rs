@@ -19,12 +19,17 @@ struct Aimed {
     online: Option<cmdman::PlayerId>,
 }
 
-fn aimed(ctx: &Ctx<'_>) -> Result<Aimed, CommandError> {
+fn aimed(ctx: &Ctx<'_>, zone: &Zone) -> Result<Aimed, CommandError> {
     match ctx.target() {
         Target::Player(player) => {
             Ok(Aimed { name: player.name.to_owned(), realm: player.location.realm, online: Some(player.id) })
         }
-        Target::External(name) => Ok(Aimed { name: name.to_owned(), realm: None, online: None }),
+        Target::External(name) => {
+            crate::connection::check_name(name, zone.config().limits.name_length).map_err(|reason| {
+                CommandError::failed(format!("'{name}' is not a player name: {reason}."))
+            })?;
+            Ok(Aimed { name: name.to_owned(), realm: None, online: None })
+        }
         _ => Err(CommandError::failed("Send this privately to the player (/?command), online or not.")),
     }
 }
@@ -55,7 +60,7 @@ fn place_text(realm: Option<&str>) -> String {
 #[command(target_player, target_external, target_in_scope = false, group = "smod", args = "<group> [realm]")]
 async fn cmd_setgroup(ctx: &mut Ctx<'_>, group: &str, realm: Option<&str>) -> CommandResult {
     let zone = zone(ctx)?;
-    let target = aimed(ctx)?;
+    let target = aimed(ctx, zone)?;
     let realm = place(zone, realm)?;
     let snapshot = zone.access().snapshot();
     if snapshot.policy().group(group).is_none() {
@@ -74,7 +79,7 @@ async fn cmd_setgroup(ctx: &mut Ctx<'_>, group: &str, realm: Option<&str>) -> Co
 #[command(target_player, target_external, target_in_scope = false, group = "smod", args = "[realm]")]
 async fn cmd_rmgroup(ctx: &mut Ctx<'_>, realm: Option<&str>) -> CommandResult {
     let zone = zone(ctx)?;
-    let target = aimed(ctx)?;
+    let target = aimed(ctx, zone)?;
     let realm = place(zone, realm)?;
     let snapshot = zone.access().snapshot();
     let has = snapshot
@@ -104,8 +109,9 @@ fn check_rank(
 ) -> Result<(), CommandError> {
     let snapshot = zone.access().snapshot();
     let sender = ctx.sender();
-    let acting = target.realm.or(sender.location.realm);
-    let own = zone.group_of(sender.id, acting);
+    // The editor's group at the place being changed: zone-wide for a
+    // zone-wide membership, in that realm for a realm's.
+    let own = zone.group_at(sender.id, realm);
     let own_rank = snapshot.rank(&own);
     let current = snapshot.member_group(&target.name, realm).to_owned();
     for group in new_group.into_iter().chain(std::iter::once(current.as_str())) {
@@ -127,6 +133,8 @@ async fn record(
     group: Option<String>,
     action: String,
 ) -> CommandResult {
+    // One edit at a time, so the store and the running state agree.
+    let _edit = zone.access().edit_lock().await;
     let store = zone.store().clone();
     let by = ctx.sender().name.to_owned();
     let (name, place, new, log_by, log_action) =
@@ -214,12 +222,21 @@ fn cmd_listmod(ctx: &mut Ctx<'_>) -> CommandResult {
     Ok(())
 }
 
+/// Wrong `?grplogin` passwords a session may try.
+const GRPLOGIN_TRIES: u32 = 5;
+
 /// Puts you in a player group for this session, with the group's password.
 ///
 /// The password is checked against its hash in staff.ron and never logged.
+/// After five wrong passwords, it is closed until you log in again.
 #[command(target_pub, group = "default", args = "<group> <password>")]
 async fn cmd_grplogin(ctx: &mut Ctx<'_>, group: &str, password: &str) -> CommandResult {
     let zone = zone(ctx)?;
+    if zone.grplogin_failures(ctx.sender().id) >= GRPLOGIN_TRIES {
+        return Err(CommandError::failed(format!(
+            "{GRPLOGIN_TRIES} wrong passwords: ?grplogin is closed until you log in again."
+        )));
+    }
     let snapshot = zone.access().snapshot();
     let Some(hash) = snapshot.password_hash(group).map(str::to_owned) else {
         return Err(CommandError::failed(format!("Group '{group}' has no password.")));
@@ -239,6 +256,7 @@ async fn cmd_grplogin(ctx: &mut Ctx<'_>, group: &str, password: &str) -> Command
     };
     let _ = blocking(move || store.audit(&by, &action)).await;
     if !matches {
+        zone.note_grplogin_failure(sender.id);
         return Err(CommandError::failed(format!("Wrong password for group {group}.")));
     }
     zone.set_session_group(sender.id, group);
