@@ -177,8 +177,8 @@ impl Client {
 
 /// Issue 4's test: with the default config and `zone-server staff set Mod
 /// mod`, a default player is denied a private `?usage` on Mod while Mod's
-/// private `?usage` on them works; a membership set at runtime holds too;
-/// and both still hold after `kill -9` and a restart.
+/// private `?usage` on them works; a membership and a rule set at runtime
+/// hold too; and all of it still holds after `kill -9` and a restart.
 #[test]
 fn staff_set_and_runtime_edits_survive_kill_dash_nine() {
     let data = tempfile::tempdir().unwrap();
@@ -213,6 +213,7 @@ fn staff_set_and_runtime_edits_survive_kill_dash_nine() {
         root.command("Root", "SEND:PRIVCMD:Helper:?setgroup mod"),
         ["MSG:ARENA:Set Helper's group zone-wide to mod."]
     );
+    assert_eq!(root.command("Root", "SEND:CMD:?deny default uptime"), ["MSG:ARENA:Denied uptime to default."]);
     // SIGKILL: no shutdown, no chance to save anything more.
     child.kill().unwrap();
     child.wait().unwrap();
@@ -221,6 +222,8 @@ fn staff_set_and_runtime_edits_survive_kill_dash_nine() {
     check(&addr);
     let mut helper = Client::login(&addr, "Helper");
     assert_eq!(helper.command("Helper", "SEND:CMD:?getgroup"), ["MSG:ARENA:You are in group mod."]);
+    let mut pleb = Client::login(&addr, "Pleb2");
+    assert_eq!(pleb.command("Pleb2", "SEND:CMD:?uptime"), ["MSG:ARENA:You may not use ?uptime."]);
     child.kill().unwrap();
     child.wait().unwrap();
 
