@@ -60,14 +60,19 @@ pub(crate) async fn serve(stream: TcpStream, zone: Arc<Zone>, shutdown: Cancella
     let idle = sleep(keepalive);
     tokio::pin!(idle);
     let mut batch = BytesMut::new();
+    // Made once, not on every turn of the loop: each registers with its token.
+    let shutting_down = shutdown.cancelled();
+    tokio::pin!(shutting_down);
+    let kicked = kick.requested();
+    tokio::pin!(kicked);
 
     let farewell: Option<bytes::Bytes> = loop {
         tokio::select! {
             biased;
-            () = shutdown.cancelled() => {
+            () = &mut shutting_down => {
                 break Some(ServerLine::Arena("The zone is shutting down. Goodbye.").encode());
             }
-            () = kick.requested() => {
+            () = &mut kicked => {
                 let reason = kick.reason().unwrap_or_else(|| "disconnected".to_owned());
                 debug!(%peer, %reason, "kicked");
                 queue.close();
@@ -86,8 +91,8 @@ pub(crate) async fn serve(stream: TcpStream, zone: Arc<Zone>, shutdown: Cancella
                 // queue filled meanwhile) or shutdown must still get through.
                 tokio::select! {
                     written = write.write_all(&batch) => if written.is_err() { break None },
-                    () = kick.requested() => continue,
-                    () = shutdown.cancelled() => continue,
+                    () = &mut kicked => continue,
+                    () = &mut shutting_down => continue,
                 }
                 batch.clear();
                 idle.as_mut().reset(tokio::time::Instant::now() + keepalive);
@@ -331,8 +336,8 @@ impl Connection {
     /// Runs a command line through the command manager.
     async fn command(&mut self, id: PlayerId, line: &str, target: Target<'_>) {
         let zone = self.zone.clone();
-        let Some(me) = zone.player(id) else { return };
-        let sender = Player { id, name: &me.name, location: me.location, freq: me.freq };
+        let Some((name, location, freq)) = zone.whereabouts(id) else { return };
+        let sender = Player { id, name: &name, location, freq };
         let found = match target {
             Target::Name(name) => zone.find(name),
             _ => None,

@@ -28,8 +28,11 @@ pub struct Kick {
 
 impl Kick {
     /// Resolves once the connection is to be closed.
-    pub async fn requested(&self) {
-        self.token.cancelled().await
+    ///
+    /// The future may be polled again after it completes (it stays ready),
+    /// so a connection loop can make it once and keep it.
+    pub fn requested(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
+        self.token.cancelled()
     }
 
     /// The reason given by the first [`Outbox::kick`].

@@ -443,6 +443,15 @@ impl Zone {
         Ok(())
     }
 
+    /// Player `id`'s name, location and freq: what dispatch needs of the
+    /// sender, without copying the rest of [`PlayerInfo`].
+    pub fn whereabouts(&self, id: PlayerId) -> Option<(Arc<str>, Location, Option<u16>)> {
+        let state = self.state.read();
+        let player = state.players.get(&id)?;
+        let location = Location { realm: player.realm, game: player.game };
+        Some((player.name.clone(), location, player.realm.map(|_| player.freq)))
+    }
+
     /// What the zone knows of player `id`.
     pub fn player(&self, id: PlayerId) -> Option<PlayerInfo> {
         let state = self.state.read();
@@ -679,7 +688,7 @@ impl World for Zone {
     }
 
     fn locate(&self, id: PlayerId) -> Option<(Location, Option<u16>)> {
-        self.player(id).map(|info| (info.location, info.freq))
+        self.whereabouts(id).map(|(_, location, freq)| (location, freq))
     }
 
     fn find_player(&self, name: &str) -> Option<OnlinePlayer> {

@@ -213,7 +213,10 @@ fn staff_set_and_runtime_edits_survive_kill_dash_nine() {
         root.command("Root", "SEND:PRIVCMD:Helper:?setgroup mod"),
         ["MSG:ARENA:Set Helper's group zone-wide to mod."]
     );
-    assert_eq!(root.command("Root", "SEND:CMD:?deny default uptime"), ["MSG:ARENA:Denied uptime to default."]);
+    assert_eq!(
+        root.command("Root", "SEND:CMD:?deny default uptime"),
+        ["MSG:ARENA:Denied uptime to default."]
+    );
     // SIGKILL: no shutdown, no chance to save anything more.
     child.kill().unwrap();
     child.wait().unwrap();
