@@ -278,9 +278,10 @@ async fn fanout(cli: &Cli) -> anyhow::Result<()> {
         tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
                 line.clear();
-                match tokio::time::timeout(Duration::from_millis(200), reader.read_line(&mut line)).await {
-                    Ok(Ok(0) | Err(_)) => break,
-                    _ => {}
+                if let Ok(Ok(0) | Err(_)) =
+                    tokio::time::timeout(Duration::from_millis(200), reader.read_line(&mut line)).await
+                {
+                    break;
                 }
             }
         })
