@@ -11,8 +11,8 @@
 //!   `SEND:PUB`) or channel (`--redis`: `SUBSCRIBE`/`PUBLISH`); counts
 //!   deliveries per second. The sender keeps at most `--window` messages
 //!   ahead of the slowest receiver.
-//! - `idle`: N connections log in and stay, until `--duration` ends; for the
-//!   server's memory per connection.
+//! - `idle`: N connections log in (entering no realm) and stay until
+//!   `--duration` ends; for the server's memory per connection.
 //!
 //! Every mode prints a progress line each second (to stderr) and a report
 //! whose last line is machine-readable: `result <mode> <number>`.
@@ -112,14 +112,18 @@ impl Conn {
         }
     }
 
-    /// Logs in as `name` and enters `realm`, reading until the own PLAYER line.
-    async fn login(addr: &str, name: &str, realm: &str) -> anyhow::Result<Conn> {
+    /// Logs in as `name` and, with a realm, enters it, reading until the own
+    /// PLAYER line.
+    async fn login(addr: &str, name: &str, realm: Option<&str>) -> anyhow::Result<Conn> {
         let mut conn = Conn::connect(addr).await?;
         conn.send(&format!("LOGIN:1;zone-loadgen:{name}:loadgen")).await?;
         let answer = conn.recv().await?.to_owned();
         if !answer.starts_with("LOGINOK:") {
             bail!("{name}: {answer}");
         }
+        // The welcome line.
+        conn.recv().await?;
+        let Some(realm) = realm else { return Ok(conn) };
         conn.send(&format!("GO:{realm}")).await?;
         let me = format!("PLAYER:{name}:");
         while !conn.recv().await?.starts_with(&me) {}
@@ -128,16 +132,16 @@ impl Conn {
 }
 
 /// Opens `count` logged-in connections named `prefix0…`, `login_concurrency`
-/// at a time.
-async fn login_all(cli: &Cli, prefix: &str, count: usize) -> anyhow::Result<Vec<Conn>> {
+/// at a time, in `cli.realm` if `enter`.
+async fn login_all(cli: &Cli, prefix: &str, count: usize, enter: bool) -> anyhow::Result<Vec<Conn>> {
     let permits = Arc::new(Semaphore::new(cli.login_concurrency));
     let mut tasks = Vec::with_capacity(count);
     for i in 0..count {
-        let (addr, realm, permits) = (cli.addr.clone(), cli.realm.clone(), permits.clone());
+        let (addr, realm, permits) = (cli.addr.clone(), enter.then(|| cli.realm.clone()), permits.clone());
         let name = format!("{prefix}{i}");
         tasks.push(tokio::spawn(async move {
             let _permit = permits.acquire().await?;
-            Conn::login(&addr, &name, &realm).await
+            Conn::login(&addr, &name, realm.as_deref()).await
         }));
     }
     let mut conns = Vec::with_capacity(count);
@@ -232,8 +236,8 @@ async fn fanout(cli: &Cli) -> anyhow::Result<()> {
         }
         (receivers, Conn::connect(&cli.addr).await?, |line| line == "message")
     } else {
-        let receivers = login_all(cli, "rcv", cli.receivers).await?;
-        let sender = Conn::login(&cli.addr, "sender", &cli.realm).await?;
+        let receivers = login_all(cli, "rcv", cli.receivers, true).await?;
+        let sender = Conn::login(&cli.addr, "sender", Some(&cli.realm)).await?;
         (receivers, sender, |line| line.starts_with("MSG:PUB:"))
     };
     eprintln!("{} receivers ready", receivers.len());
@@ -321,7 +325,8 @@ async fn fanout(cli: &Cli) -> anyhow::Result<()> {
 /// N logged-in connections that stay until the duration ends.
 async fn idle(cli: &Cli) -> anyhow::Result<()> {
     let started = Instant::now();
-    let conns = login_all(cli, "idle", cli.connections).await?;
+    // Logged in, in no realm: no arrival notices, nothing to read.
+    let conns = login_all(cli, "idle", cli.connections, false).await?;
     println!("connections: {} logged in after {:.1} s", conns.len(), started.elapsed().as_secs_f64());
     println!("result idle {}", conns.len());
     tokio::time::sleep(Duration::from_secs(cli.duration)).await;
@@ -335,7 +340,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async {
         match cli.mode {
             Mode::Chatnet => {
-                let conns = login_all(&cli, "load", cli.connections).await?;
+                let conns = login_all(&cli, "load", cli.connections, true).await?;
                 let line = cli.line.clone().unwrap_or_else(|| "SEND:CMD:?uptime".to_owned());
                 closed_loop(&cli, conns, line).await
             }
