@@ -111,3 +111,14 @@ async fn connections_past_the_limit_are_refused() {
     let mut extra = zone.connect().await;
     assert_eq!(extra.expect_closed().await, ["LOGINBAD:the zone is full; try again later"]);
 }
+
+#[tokio::test]
+async fn an_idle_player_gets_keepalive_noops() {
+    let mut config = common::test_config();
+    config.limits.keepalive_secs = 1;
+    let zone = TestZone::start_with(config, tempfile::tempdir().unwrap()).await;
+    let mut alice = zone.login("Alice").await;
+    // Nothing else is sent to an idle player: the next line is a NOOP.
+    assert_eq!(alice.recv_raw().await, "NOOP");
+    assert_eq!(alice.recv_raw().await, "NOOP");
+}

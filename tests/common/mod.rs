@@ -162,6 +162,15 @@ impl Client {
         }
     }
 
+    /// The next line, keepalive `NOOP`s included.
+    pub async fn recv_raw(&mut self) -> String {
+        tokio::time::timeout(PATIENCE, self.lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("{}: no line from the server", self.name))
+            .unwrap()
+            .unwrap_or_else(|| panic!("{}: the server closed the connection", self.name))
+    }
+
     /// The next line must be `line`.
     pub async fn expect(&mut self, line: &str) {
         let got = self.recv().await;

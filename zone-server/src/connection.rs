@@ -50,29 +50,32 @@ pub(crate) async fn serve(stream: TcpStream, zone: Arc<Zone>, shutdown: Cancella
     let limits = zone.config().limits.clone();
     let (read, mut write) = stream.into_split();
     let mut frames = FramedRead::with_capacity(read, LineCodec::new(limits.line_length), 512);
-    let (outbox, mut queue, kick) = Outbox::new(limits.outbound_queue);
+    // The kick token is a child of the shutdown token: one future covers both.
+    let (outbox, mut queue, kick) = Outbox::with_parent(limits.outbound_queue, &shutdown);
     let mut conn =
         Connection { zone: zone.clone(), outbox, session: None, flood: Flood::new(limits.lines_per_second) };
 
     let login_deadline = sleep(Duration::from_secs(limits.login_timeout_secs));
     tokio::pin!(login_deadline);
+    // Keepalive: a tick every `keepalive_secs`; a NOOP goes out at a tick
+    // that follows a whole period without output (so after one to two
+    // periods of silence), without reading the clock on every write.
     let keepalive = Duration::from_secs(limits.keepalive_secs);
-    let idle = sleep(keepalive);
-    tokio::pin!(idle);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut wrote = false;
     let mut batch = BytesMut::new();
-    // Made once, not on every turn of the loop: each registers with its token.
-    let shutting_down = shutdown.cancelled();
-    tokio::pin!(shutting_down);
+    // Made once, not on every turn of the loop.
     let kicked = kick.requested();
     tokio::pin!(kicked);
 
     let farewell: Option<bytes::Bytes> = loop {
         tokio::select! {
             biased;
-            () = &mut shutting_down => {
-                break Some(ServerLine::Arena("The zone is shutting down. Goodbye.").encode());
-            }
             () = &mut kicked => {
+                if shutdown.is_cancelled() {
+                    break Some(ServerLine::Arena("The zone is shutting down. Goodbye.").encode());
+                }
                 let reason = kick.reason().unwrap_or_else(|| "disconnected".to_owned());
                 debug!(%peer, %reason, "kicked");
                 queue.close();
@@ -92,10 +95,9 @@ pub(crate) async fn serve(stream: TcpStream, zone: Arc<Zone>, shutdown: Cancella
                 tokio::select! {
                     written = write.write_all(&batch) => if written.is_err() { break None },
                     () = &mut kicked => continue,
-                    () = &mut shutting_down => continue,
                 }
                 batch.clear();
-                idle.as_mut().reset(tokio::time::Instant::now() + keepalive);
+                wrote = true;
             }
             frame = frames.next() => match frame {
                 None | Some(Err(_)) => break None,
@@ -107,9 +109,10 @@ pub(crate) async fn serve(stream: TcpStream, zone: Arc<Zone>, shutdown: Cancella
             () = &mut login_deadline, if conn.session.is_none() => {
                 break Some(ServerLine::LoginBad("login timed out").encode());
             }
-            () = &mut idle => {
-                conn.outbox.line(ServerLine::Noop);
-                idle.as_mut().reset(tokio::time::Instant::now() + keepalive);
+            _ = ticks.tick() => {
+                if !std::mem::take(&mut wrote) {
+                    conn.outbox.line(ServerLine::Noop);
+                }
             }
         }
     };

@@ -45,8 +45,17 @@ impl Outbox {
     /// A queue of `capacity` lines: the outbox and the receiver the connection
     /// task drains.
     pub fn new(capacity: usize) -> (Outbox, mpsc::Receiver<Bytes>, Arc<Kick>) {
+        Outbox::with_parent(capacity, &CancellationToken::new())
+    }
+
+    /// As [`Outbox::new`], with the kick also fired when `parent` is
+    /// cancelled (the zone shutting down), so a connection waits on one token.
+    pub fn with_parent(
+        capacity: usize,
+        parent: &CancellationToken,
+    ) -> (Outbox, mpsc::Receiver<Bytes>, Arc<Kick>) {
         let (tx, rx) = mpsc::channel(capacity);
-        let kick = Arc::new(Kick::default());
+        let kick = Arc::new(Kick { token: parent.child_token(), reason: Mutex::new(None) });
         (Outbox { tx, kick: kick.clone() }, rx, kick)
     }
 
