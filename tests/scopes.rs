@@ -358,6 +358,10 @@ async fn attach_detach_lsmod_and_health_at_runtime() {
     );
     assert_eq!(ask(&mut alice, "SEND:CMD:?attach nope").await, "There is no component called 'nope'.");
     assert_eq!(
+        ask(&mut alice, "SEND:CMD:?detach Components").await,
+        "Detaching components from the zone would leave no ?attach until the zone restarts; change zone.ron instead."
+    );
+    assert_eq!(
         ask(&mut alice, "SEND:CMD:?attach tcp_final nowhere/x").await,
         "There is no realm or game 'nowhere/x'. Use realm or realm/game."
     );

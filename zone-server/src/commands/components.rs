@@ -41,6 +41,7 @@ fn cmd_attach(ctx: &mut Ctx<'_>, component: &str, scope: Option<&str>) -> Comman
     let zone = zone(ctx)?;
     let (scope, conflicts) =
         zone.attach(component, scope).map_err(|error| CommandError::failed(capitalised(&error)))?;
+    let component = ctx.registry().component(component).map_or(component, |found| found.name());
     let mut reply = ctx.reply();
     let _ = writeln!(reply, "Attached {component} to {}.", zone.describe(scope));
     for conflict in conflicts {
@@ -60,6 +61,14 @@ fn cmd_attach(ctx: &mut Ctx<'_>, component: &str, scope: Option<&str>) -> Comman
 fn cmd_detach(ctx: &mut Ctx<'_>, component: &str, scope: Option<&str>) -> CommandResult {
     let zone = zone(ctx)?;
     let scope = parse_scope(zone, scope)?;
+    // Canonical name, as ?lsmod shows it.
+    let component = ctx.registry().component(component).map_or(component, |found| found.name());
+    if scope == Scope::Zone && component == ctx.command().component() {
+        return Err(CommandError::failed(format!(
+            "Detaching {component} from the zone would leave no ?attach until the zone restarts; \
+             change zone.ron instead."
+        )));
+    }
     ctx.registry().detach(component, scope).map_err(|error| CommandError::failed(capitalised(&error)))?;
     ctx.reply().line(&format!("Detached {component} from {}.", zone.describe(scope)));
     Ok(())
