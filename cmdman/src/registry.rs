@@ -430,9 +430,10 @@ pub(crate) fn keys(def: &CommandDef) -> Vec<String> {
         .collect()
 }
 
-/// `name` in ASCII lower case, in `buf`; `None` if it does not fit (no command
-/// has such a long name).
-pub(crate) fn lowercase<'b>(name: &'b str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
+/// `name` in ASCII lower case without allocating: `name` itself when it has
+/// no capitals, else a copy in `buf`; `None` if it is longer than `buf` (no
+/// command or player name is).
+pub fn lowercase<'b>(name: &'b str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
     let bytes = name.as_bytes();
     if bytes.len() > buf.len() {
         return None;

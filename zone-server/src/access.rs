@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use cmdman::ladder::rule_name;
+use cmdman::registry::lowercase;
 use cmdman::{Command, Compiled, Decision, Effect, Policy, Registry, RuleKey, TargetForm};
 use config::{Config, ConfigError, DEFAULT_GROUP};
 use parking_lot::{Mutex, RwLock};
@@ -377,14 +378,4 @@ fn build(
         .map(|password| (password.group.clone(), password.hash.clone()))
         .collect();
     Snapshot { policy, compiled, members, passwords, origins, revoked }
-}
-
-/// `name` in ASCII lower case, in `buf`; `None` if it does not fit.
-fn lowercase<'b>(name: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
-    let bytes = name.as_bytes();
-    let out = buf.get_mut(..bytes.len())?;
-    for (o, b) in out.iter_mut().zip(bytes) {
-        *o = b.to_ascii_lowercase();
-    }
-    std::str::from_utf8(out).ok()
 }

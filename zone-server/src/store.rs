@@ -235,6 +235,23 @@ impl SqliteStore {
         Ok(SqliteStore { conn: Mutex::new(conn) })
     }
 
+    /// Runs `write` with the time now and adds `action` to the audit log, in
+    /// one transaction; returns the time.
+    fn write_edit(
+        &self,
+        by: &str,
+        action: &str,
+        write: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> rusqlite::Result<usize>,
+    ) -> Result<String, StoreError> {
+        let mut conn = self.conn.lock();
+        let transaction = conn.transaction()?;
+        let at = now(&transaction)?;
+        write(&transaction, &at)?;
+        insert_audit(&transaction, by, action)?;
+        transaction.commit()?;
+        Ok(at)
+    }
+
     fn hash_row(&self, key: &str) -> Result<Option<(Account, String)>, StoreError> {
         let conn = self.conn.lock();
         let row = conn
@@ -361,17 +378,13 @@ impl Store for SqliteStore {
         by: &str,
         action: &str,
     ) -> Result<String, StoreError> {
-        let mut conn = self.conn.lock();
-        let transaction = conn.transaction()?;
-        let at = now(&transaction)?;
-        transaction.execute(
-            "INSERT OR REPLACE INTO rule_edits (player_group, rule_key, effect, by_name, at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![group, key, effect, by, at],
-        )?;
-        insert_audit(&transaction, by, action)?;
-        transaction.commit()?;
-        Ok(at)
+        self.write_edit(by, action, |transaction, at| {
+            transaction.execute(
+                "INSERT OR REPLACE INTO rule_edits (player_group, rule_key, effect, by_name, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![group, key, effect, by, at],
+            )
+        })
     }
 
     fn memberships(&self) -> Result<Vec<MembershipEdit>, StoreError> {
@@ -399,17 +412,14 @@ impl Store for SqliteStore {
         by: &str,
         action: &str,
     ) -> Result<String, StoreError> {
-        let mut conn = self.conn.lock();
-        let transaction = conn.transaction()?;
-        let at = now(&transaction)?;
-        transaction.execute(
-            "INSERT OR REPLACE INTO memberships (name_key, name, realm, player_group, by_name, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![key(name), name, realm.map(str::to_ascii_lowercase).unwrap_or_default(), group, by, at],
-        )?;
-        insert_audit(&transaction, by, action)?;
-        transaction.commit()?;
-        Ok(at)
+        let realm = realm.map(str::to_ascii_lowercase).unwrap_or_default();
+        self.write_edit(by, action, |transaction, at| {
+            transaction.execute(
+                "INSERT OR REPLACE INTO memberships (name_key, name, realm, player_group, by_name, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![key(name), name, realm, group, by, at],
+            )
+        })
     }
 
     fn audit(&self, by: &str, action: &str) -> Result<(), StoreError> {

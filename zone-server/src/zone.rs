@@ -14,7 +14,7 @@ use cmdman::{
 use config::{ZoneConfig, zone::valid_realm_name};
 use parking_lot::RwLock;
 
-use crate::access::{AccessControl, ReloadError, Reloaded};
+use crate::access::{AccessControl, ReloadError, Reloaded, Snapshot};
 use crate::chatnet::ServerLine;
 use crate::outbox::Outbox;
 use crate::store::{Account, Store};
@@ -179,14 +179,8 @@ impl Zone {
     pub fn group_of(&self, id: PlayerId, realm: Option<RealmId>) -> Arc<str> {
         let state = self.state.read();
         let Some(player) = state.players.get(&id) else { return config::DEFAULT_GROUP.into() };
-        let snapshot = self.access.snapshot();
-        if let Some(group) =
-            player.session_group.as_ref().filter(|group| snapshot.policy().group(group).is_some())
-        {
-            return group.clone();
-        }
         let realm_name = realm.and_then(|realm| state.realms.get(&realm)).map(|realm| &*realm.name);
-        snapshot.member_group(&player.name, realm_name).into()
+        group_for(&self.access.snapshot(), player, realm_name).into()
     }
 
     /// The player group of online player `id` at one place: their session
@@ -196,13 +190,7 @@ impl Zone {
     pub fn group_at(&self, id: PlayerId, realm: Option<&str>) -> Arc<str> {
         let state = self.state.read();
         let Some(player) = state.players.get(&id) else { return config::DEFAULT_GROUP.into() };
-        let snapshot = self.access.snapshot();
-        if let Some(group) =
-            player.session_group.as_ref().filter(|group| snapshot.policy().group(group).is_some())
-        {
-            return group.clone();
-        }
-        snapshot.member_group(&player.name, realm).into()
+        group_for(&self.access.snapshot(), player, realm).into()
     }
 
     /// Wrong `?grplogin` passwords player `id` has sent this session.
@@ -651,6 +639,16 @@ impl Zone {
     }
 }
 
+/// The group that counts for `player` in `realm` (a realm name; `None` for
+/// zone-wide): their `?grplogin` group while the policy still has it, else
+/// their membership (DESIGN §5.1).
+fn group_for<'s>(snapshot: &'s Snapshot, player: &'s Online, realm: Option<&str>) -> &'s str {
+    match player.session_group.as_deref().filter(|group| snapshot.policy().group(group).is_some()) {
+        Some(group) => group,
+        None => snapshot.member_group(&player.name, realm),
+    }
+}
+
 fn broadcast(players: &HashMap<PlayerId, Online>, to: &[PlayerId], except: Option<PlayerId>, line: &Bytes) {
     for id in to {
         if Some(*id) == except {
@@ -672,19 +670,12 @@ impl World for Zone {
     ) -> bool {
         let state = self.state.read();
         let snapshot = self.access.snapshot();
-        // A session group a reload removed no longer counts.
-        let session = state
-            .players
-            .get(&sender.id)
-            .and_then(|player| player.session_group.clone())
-            .filter(|group| snapshot.policy().group(group).is_some());
-        match session {
-            Some(group) => snapshot.allows(&group, command, form),
-            None => {
-                let realm_name = realm.and_then(|realm| state.realms.get(&realm)).map(|realm| &*realm.name);
-                snapshot.allows(snapshot.member_group(sender.name, realm_name), command, form)
-            }
-        }
+        let realm_name = realm.and_then(|realm| state.realms.get(&realm)).map(|realm| &*realm.name);
+        let group = match state.players.get(&sender.id) {
+            Some(player) => group_for(&snapshot, player, realm_name),
+            None => snapshot.member_group(sender.name, realm_name),
+        };
+        snapshot.allows(group, command, form)
     }
 
     fn locate(&self, id: PlayerId) -> Option<(Location, Option<u16>)> {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use cmdman::{CommandError, CommandResult, Ctx, Scope, command};
 
-use super::zone;
+use super::{sentence, zone};
 use crate::zone::Zone;
 
 /// Lists every component compiled in, its commands, and where it is attached.
@@ -40,7 +40,7 @@ fn cmd_lsmod(ctx: &mut Ctx<'_>) -> CommandResult {
 fn cmd_attach(ctx: &mut Ctx<'_>, component: &str, scope: Option<&str>) -> CommandResult {
     let zone = zone(ctx)?;
     let (scope, conflicts) =
-        zone.attach(component, scope).map_err(|error| CommandError::failed(capitalised(&error)))?;
+        zone.attach(component, scope).map_err(|error| CommandError::failed(sentence(&error)))?;
     let component = ctx.registry().component(component).map_or(component, |found| found.name());
     let mut reply = ctx.reply();
     let _ = writeln!(reply, "Attached {component} to {}.", zone.describe(scope));
@@ -69,7 +69,7 @@ fn cmd_detach(ctx: &mut Ctx<'_>, component: &str, scope: Option<&str>) -> Comman
              change zone.ron instead."
         )));
     }
-    ctx.registry().detach(component, scope).map_err(|error| CommandError::failed(capitalised(&error)))?;
+    ctx.registry().detach(component, scope).map_err(|error| CommandError::failed(sentence(&error)))?;
     ctx.reply().line(&format!("Detached {component} from {}.", zone.describe(scope)));
     Ok(())
 }
@@ -119,16 +119,5 @@ fn parse_scope(zone: &Zone, text: Option<&str>) -> Result<Scope, CommandError> {
         Some(name) => zone.scope_named(name).ok_or_else(|| {
             CommandError::failed(format!("There is no realm or game '{name}'. Use realm or realm/game."))
         }),
-    }
-}
-
-/// The error as a sentence: capitalised, ending in one full stop.
-fn capitalised(error: &dyn std::fmt::Display) -> String {
-    let text = error.to_string();
-    let text = text.trim_end_matches('.');
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-        None => String::new(),
     }
 }

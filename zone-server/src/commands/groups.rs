@@ -10,7 +10,7 @@ use cmdman::{
     Command, CommandError, CommandResult, Ctx, Effect, OnlinePlayer, RuleKey, Step, TargetForm, command,
 };
 
-use super::{blocking, zone};
+use super::{blocking, sentence, zone};
 use crate::store::RuleEdit;
 use crate::zone::Zone;
 
@@ -128,9 +128,7 @@ async fn edit_rule(ctx: &mut Ctx<'_>, group: &str, rule: &str, effect: Option<Ef
         at,
     };
     zone.access().record_rule(edit, ctx.registry());
-    let mut first = action.chars();
-    let capitalised: String = first.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(first).collect();
-    ctx.reply().line(&format!("{capitalised}."));
+    ctx.reply().line(&sentence(&action));
     Ok(())
 }
 

@@ -43,6 +43,18 @@ pub(crate) async fn blocking<T: Send + 'static>(
     }
 }
 
+/// `text` as a sentence for a reply: first letter capitalised, one full stop
+/// at the end (`"granted go to default"` → `"Granted go to default."`).
+pub(crate) fn sentence(text: &dyn std::fmt::Display) -> String {
+    let text = text.to_string();
+    let text = text.trim_end_matches('.');
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
 /// Seconds as `h:mm:ss`, hours unbounded: `0:05:12`, `27:03:10`.
 pub(crate) fn hms(secs: u64) -> String {
     format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
@@ -50,6 +62,16 @@ pub(crate) fn hms(secs: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sentences_start_capitalised_and_end_in_one_full_stop() {
+        assert_eq!(super::sentence(&"granted go to default"), "Granted go to default.");
+        assert_eq!(
+            super::sentence(&"component 'x' is not attached there."),
+            "Component 'x' is not attached there."
+        );
+        assert_eq!(super::sentence(&""), "");
+    }
+
     #[test]
     fn hms_pads_minutes_and_seconds() {
         assert_eq!(super::hms(0), "0:00:00");

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use cmdman::{CommandError, CommandResult, Ctx, Scope, Target, command};
 
-use super::{blocking, zone};
+use super::{blocking, sentence, zone};
 use crate::store::MembershipEdit;
 use crate::zone::Zone;
 
@@ -146,9 +146,7 @@ async fn record(
         MembershipEdit { name: target.name.clone(), realm, group, by, at },
         ctx.registry(),
     );
-    let mut chars = action.chars();
-    let capitalised: String = chars.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(chars).collect();
-    ctx.reply().line(&format!("{capitalised}."));
+    ctx.reply().line(&sentence(&action));
     if let Some(id) = target.online {
         let group_now = zone.group_of(id, target.realm);
         let sender = ctx.sender().name.to_owned();
