@@ -205,8 +205,10 @@ pub struct Limits {
     /// # Default
     /// `1024`
     pub outbound_queue: usize,
-    /// Seconds of silence from the server after which it sends `NOOP`, so
-    /// clients and middleboxes see the connection is alive.
+    /// The keepalive period in seconds: at the end of a period in which the
+    /// server sent a player nothing, it sends `NOOP` (so after one to two
+    /// periods of silence), so clients and middleboxes see the connection is
+    /// alive.
     ///
     /// # Default
     /// `60`
