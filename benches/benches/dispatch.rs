@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use casbin::{CachedEnforcer, CoreApi, DefaultModel, MemoryAdapter, MgmtApi};
-use cmdman::{Addressee, Outcome, Request, TargetForm};
+use cmdman::{Outcome, TargetForm};
 use criterion::{Criterion, criterion_group, criterion_main};
 use zone_benches::{Fixture, NullSink, fixture, poll_once};
 
@@ -57,12 +57,7 @@ fn casbin_enforcer(fixture: &Fixture) -> CachedEnforcer {
 
 fn benches(c: &mut Criterion) {
     let fixture = fixture();
-    let request = Request {
-        sender: fixture.player,
-        addressee: Addressee::Pub,
-        line: &fixture.line,
-        world: &fixture.world,
-    };
+    let request = fixture.request();
     assert_eq!(poll_once(fixture.registry.dispatch(request, &mut NullSink)), Outcome::Ran);
 
     c.bench_function("dispatch/full_line", |b| {

@@ -13,9 +13,9 @@ use std::task::{Context, Poll, Waker};
 
 use cmdman::ladder::rule_name;
 use cmdman::{
-    Arg, Command, CommandDef, CommandResult, Compiled, Ctx, Effect, Forms, GroupSpec, Handler, Location,
-    Player, PlayerId, Policy, RealmId, Recipient, Registry, ReplySink, RuleKey, Scope, Settings, TargetForm,
-    World,
+    Addressee, Arg, Command, CommandDef, CommandResult, Compiled, Ctx, Effect, Forms, GroupSpec, Handler,
+    Location, Player, PlayerId, Policy, RealmId, Recipient, Registry, ReplySink, Request, RuleKey, Scope,
+    Settings, TargetForm, World,
 };
 
 /// Commands registered.
@@ -100,6 +100,13 @@ pub struct Fixture {
     pub names: Vec<&'static str>,
     /// The policy as casbin rules.
     pub casbin: CasbinPolicy,
+}
+
+impl Fixture {
+    /// The fixture's line from its player, in public.
+    pub fn request(&self) -> Request<'_> {
+        Request { sender: self.player, addressee: Addressee::Pub, line: &self.line, world: &self.world }
+    }
 }
 
 /// Builds the fixture.

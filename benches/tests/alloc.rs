@@ -4,7 +4,7 @@
 //! dhat's counting allocator shows it; the handler here writes no reply.
 #![allow(clippy::unwrap_used)]
 
-use cmdman::{Addressee, Outcome, Request};
+use cmdman::{Outcome, Request};
 use zone_benches::{NullSink, fixture, poll_once};
 
 #[global_allocator]
@@ -19,12 +19,7 @@ fn allocations() -> u64 {
 fn dispatching_a_known_command_in_public_allocates_nothing() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let fixture = fixture();
-    let request = Request {
-        sender: fixture.player,
-        addressee: Addressee::Pub,
-        line: &fixture.line,
-        world: &fixture.world,
-    };
+    let request = fixture.request();
     // Warm up: the first run may touch lazily built state.
     assert_eq!(poll_once(fixture.registry.dispatch(request, &mut NullSink)), Outcome::Ran);
 
