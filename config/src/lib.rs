@@ -19,5 +19,6 @@ pub use access::{GroupConfig, GroupPassword, GroupsConfig, Member, StaffConfig};
 pub use error::ConfigError;
 pub use load::{Config, DEFAULT_FILES, DEFAULT_GROUP, Source};
 pub use zone::{
-    AccountsConfig, BUILT_IN_COMPONENTS, GameConfig, Limits, PasswordHashing, RealmConfig, ZoneConfig,
+    AccountsConfig, BUILT_IN_COMPONENTS, GameConfig, Limits, LoginBackoff, PasswordHashing, RealmConfig,
+    ZoneConfig,
 };

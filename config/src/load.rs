@@ -390,6 +390,14 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
         ("realm_name_length", limits.realm_name_length as u64),
         ("realms", limits.realms as u64),
         ("multi_commands", limits.multi_commands as u64),
+        ("pre_login_connections", limits.pre_login_connections as u64),
+        ("pre_login_per_address", limits.pre_login_per_address as u64),
+        ("login_attempts_per_minute", u64::from(limits.login_attempts_per_minute)),
+        ("flood_disconnect_secs", u64::from(limits.flood_disconnect_secs)),
+        ("base_secs", limits.login_backoff.base_secs),
+        ("max_entries", limits.login_backoff.max_entries as u64),
+        ("audit_window_secs", limits.login_backoff.audit_window_secs),
+        ("forget_secs", limits.login_backoff.forget_secs),
     ];
     if let Some((field, _)) = positive.iter().find(|(_, value)| *value == 0) {
         return Err((vec![at(format!("{field}:"))], format!("limits.{field} must be at least 1")));
@@ -441,6 +449,18 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
             }
             check_component_list(&game.components)?;
         }
+    }
+    if limits.login_backoff.max_secs < limits.login_backoff.base_secs {
+        return Err((
+            vec![at("max_secs:")],
+            "limits.login_backoff.max_secs must be at least base_secs".into(),
+        ));
+    }
+    if zone.accounts.usage_checkpoint_secs == 0 {
+        return Err((
+            vec![at("usage_checkpoint_secs:")],
+            "accounts.usage_checkpoint_secs must be at least 1".into(),
+        ));
     }
     let hashing = &zone.accounts.password_hashing;
     // argon2's own bounds (RFC 9106 §3.1): at least 8 KiB of memory per lane.

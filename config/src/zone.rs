@@ -136,11 +136,22 @@ pub struct AccountsConfig {
     /// The argon2id cost of password hashes. Existing hashes keep the cost they
     /// were made with.
     pub password_hashing: PasswordHashing,
+    /// Seconds between saves of online players' connected time, so a crash
+    /// (`kill -9`, power loss) loses at most one period of it. A save that
+    /// fails is retried at the next one.
+    ///
+    /// # Default
+    /// `60`
+    pub usage_checkpoint_secs: u64,
 }
 
 impl Default for AccountsConfig {
     fn default() -> AccountsConfig {
-        AccountsConfig { allow_new: true, password_hashing: PasswordHashing::default() }
+        AccountsConfig {
+            allow_new: true,
+            password_hashing: PasswordHashing::default(),
+            usage_checkpoint_secs: 60,
+        }
     }
 }
 
@@ -188,12 +199,59 @@ pub struct Limits {
     /// # Default
     /// `50`
     pub lines_per_second: u32,
-    /// Connections open at once; one more is answered `LOGINBAD:the zone is
-    /// full` and closed.
+    /// Players logged in at once; one more login is answered `LOGINBAD:the
+    /// zone is full; try again later` and closed (logging in with the name of
+    /// a player online replaces them, and is never refused for this).
+    /// Connections that have not logged in yet count against
+    /// [`Limits::pre_login_connections`] instead.
     ///
     /// # Default
     /// `1024`
     pub connections: usize,
+    /// Connections that have not logged in yet, from all addresses together;
+    /// one more is answered `LOGINBAD:the zone is busy; try again in a
+    /// moment` and closed.
+    ///
+    /// # Default
+    /// `256`
+    pub pre_login_connections: usize,
+    /// Connections that have not logged in yet from one IP address; one more
+    /// is answered `LOGINBAD:too many connections from your address; try
+    /// again later` and closed.
+    ///
+    /// # Default
+    /// `8`
+    pub pre_login_per_address: usize,
+    /// `LOGIN` lines one IP address may send per minute, counted from its
+    /// first in a window of 60 s; past it, `LOGINBAD:too many login attempts
+    /// from your address; try again in N s`.
+    ///
+    /// # Default
+    /// `30`
+    pub login_attempts_per_minute: u32,
+    /// Password hashes (logins, `?grplogin`) computed at once, each on a
+    /// thread of its own with a memory block it keeps; `0` means one per CPU
+    /// core. Bounds the CPU and memory logins can take: memory is this times
+    /// `accounts.password_hashing.memory_kib`.
+    ///
+    /// # Default
+    /// `0` (the number of cores)
+    pub password_hashers: usize,
+    /// Password hashes waiting for a hasher; a login that finds the queue
+    /// full is answered `LOGINBAD:the zone is busy; try again in a moment`.
+    ///
+    /// # Default
+    /// `32`
+    pub password_queue: usize,
+    /// Back-off after wrong passwords, for logins and `?grplogin` alike.
+    pub login_backoff: LoginBackoff,
+    /// Lines a second past which a connection is flooding
+    /// ([`Limits::lines_per_second`]) for this many seconds in a row, and it
+    /// is disconnected (`Disconnected: you sent too many lines too fast.`).
+    ///
+    /// # Default
+    /// `10`
+    pub flood_disconnect_secs: u32,
     /// Seconds a connection may take to log in before it is closed.
     ///
     /// # Default
@@ -242,6 +300,13 @@ impl Default for Limits {
             line_length: 512,
             lines_per_second: 50,
             connections: 1024,
+            pre_login_connections: 256,
+            pre_login_per_address: 8,
+            login_attempts_per_minute: 30,
+            password_hashers: 0,
+            password_queue: 32,
+            login_backoff: LoginBackoff::default(),
+            flood_disconnect_secs: 10,
             login_timeout_secs: 30,
             outbound_queue: 1024,
             keepalive_secs: 60,
@@ -249,6 +314,62 @@ impl Default for Limits {
             realm_name_length: 15,
             realms: 100,
             multi_commands: 5,
+        }
+    }
+}
+
+/// Exponential back-off after wrong passwords (DESIGN §8). Failures are
+/// counted per account and per IP address, in memory, across reconnects:
+/// after `free_failures` failures in a row, each further one closes logins
+/// for `base_secs`, doubling with every failure up to `max_secs`. A correct
+/// password clears the account's count (not the address's); a count with no
+/// failure for `forget_secs` is forgotten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginBackoff {
+    /// Failures allowed before the back-off starts.
+    ///
+    /// # Default
+    /// `3`
+    pub free_failures: u32,
+    /// The first wait, in seconds.
+    ///
+    /// # Default
+    /// `5`
+    pub base_secs: u64,
+    /// The longest wait, in seconds.
+    ///
+    /// # Default
+    /// `900`
+    pub max_secs: u64,
+    /// Seconds without a failure after which a count is forgotten.
+    ///
+    /// # Default
+    /// `3600`
+    pub forget_secs: u64,
+    /// Accounts and addresses tracked at once; past it the stalest entry is
+    /// dropped, so the table's memory is bounded whatever a client does.
+    ///
+    /// # Default
+    /// `65536`
+    pub max_entries: usize,
+    /// Failed logins are written to the audit log as one row per account and
+    /// window of this many seconds, with a count, never one row per try.
+    ///
+    /// # Default
+    /// `3600`
+    pub audit_window_secs: u64,
+}
+
+impl Default for LoginBackoff {
+    fn default() -> LoginBackoff {
+        LoginBackoff {
+            free_failures: 3,
+            base_secs: 5,
+            max_secs: 900,
+            forget_secs: 3600,
+            max_entries: 65536,
+            audit_window_secs: 3600,
         }
     }
 }
