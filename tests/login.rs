@@ -103,12 +103,13 @@ async fn connection_that_never_logs_in_is_closed_after_the_timeout() {
 }
 
 #[tokio::test]
-async fn connections_past_the_limit_are_refused() {
+async fn logins_past_the_player_limit_are_refused() {
     let mut config = test_config();
     config.limits.connections = 1;
     let zone = TestZone::start_with(config, tempfile::tempdir().unwrap()).await;
     let _alice = zone.login("Alice").await;
     let mut extra = zone.connect().await;
+    extra.send("LOGIN:1;test:Bob:pw").await;
     assert_eq!(extra.expect_closed().await, ["LOGINBAD:the zone is full; try again later"]);
 }
 

@@ -2,7 +2,10 @@
 //! its own data directory, and a ChatNet client that reads exact lines.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
+use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use config::{Config, PasswordHashing, ZoneConfig};
@@ -11,6 +14,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use zone_server::store::{Account, AuditEntry, MembershipEdit, RuleEdit, SqliteStore, Store, StoreError};
 use zone_server::{ServerConfig, ServerError};
 
 /// How long a test waits for a line before failing. Generous: it only bounds
@@ -80,6 +84,19 @@ impl TestZone {
         TestZone { addr, stop: Some(stop), task: Some(task), data: Some(data) }
     }
 
+    /// A zone on `config` whose store is `store` (a [`FaultyStore`]).
+    pub async fn start_with_store(config: Config, store: Arc<dyn Store>) -> TestZone {
+        let data = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let config = ServerConfig { config, data_dir: data.path().to_owned() };
+        let task = tokio::spawn(zone_server::run_with_store(listener, config, store, async {
+            let _ = stopped.await;
+        }));
+        TestZone { addr, stop: Some(stop), task: Some(task), data: Some(data) }
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.data.as_ref().unwrap().path()
     }
@@ -89,6 +106,26 @@ impl TestZone {
         let stream = TcpStream::connect(self.addr).await.unwrap();
         let (read, write) = stream.into_split();
         Client { lines: BufReader::new(read).lines(), write, name: String::new() }
+    }
+
+    /// A raw connection from the loopback address `from` (`[127, 0, 0, n]`):
+    /// a client on another machine, as far as per-address limits go.
+    pub async fn connect_from(&self, from: [u8; 4]) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::from((from, 0))).unwrap();
+        let stream = socket.connect(self.addr).await.unwrap();
+        let (read, write) = stream.into_split();
+        Client { lines: BufReader::new(read).lines(), write, name: String::new() }
+    }
+
+    /// A logged-in client from the loopback address `from`.
+    pub async fn login_from(&self, name: &str, from: [u8; 4]) -> Client {
+        let mut client = self.connect_from(from).await;
+        client.send(&format!("LOGIN:1;test:{name}:pw")).await;
+        client.expect(&format!("LOGINOK:{name}")).await;
+        client.expect_prefix("MSG:ARENA:Welcome to ").await;
+        client.name = name.to_owned();
+        client
     }
 
     /// A logged-in client (password `pw`), past the welcome line.
@@ -145,6 +182,38 @@ impl Client {
     /// Sends bytes as they are.
     pub async fn send_raw(&mut self, bytes: &[u8]) {
         self.write.write_all(bytes).await.unwrap();
+    }
+
+    /// Sends bytes as they are; the error when the connection is gone.
+    pub async fn try_send_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.write.write_all(bytes).await
+    }
+
+    /// The lines that arrive until none has for 100 ms (`NOOP`s skipped);
+    /// stops at a close.
+    pub async fn drain(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        while let Ok(Ok(Some(line))) =
+            tokio::time::timeout(Duration::from_millis(100), self.lines.next_line()).await
+        {
+            if line != "NOOP" {
+                lines.push(line);
+            }
+        }
+        lines
+    }
+
+    /// Whether the zone serves this connection before login: a line gets
+    /// the "log in first" answer rather than a `LOGINBAD`.
+    pub async fn admitted(&mut self) -> bool {
+        if self.try_send_raw(b"SEND:PUB:x\n").await.is_err() {
+            return false;
+        }
+        match tokio::time::timeout(PATIENCE, self.lines.next_line()).await {
+            Ok(Ok(Some(line))) if line.starts_with("MSG:ARENA:error: log in first") => true,
+            Ok(Ok(Some(line))) if line.starts_with("LOGINBAD:") => false,
+            other => panic!("neither served nor refused: {other:?}"),
+        }
     }
 
     /// The next line, skipping keepalive `NOOP`s; fails the test after
@@ -232,5 +301,93 @@ impl Client {
         let mut lines = self.recv_until(|line| line == marker).await;
         lines.pop();
         lines
+    }
+}
+
+/// An SQLite store whose writes fail while `failing` is set, as on a full or
+/// read-only disk: reads still work.
+pub struct FaultyStore {
+    pub inner: SqliteStore,
+    pub failing: AtomicBool,
+}
+
+impl FaultyStore {
+    pub fn open(dir: &Path) -> Arc<FaultyStore> {
+        Arc::new(FaultyStore { inner: SqliteStore::open(dir).unwrap(), failing: AtomicBool::new(false) })
+    }
+
+    pub fn fail(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    fn write(&self) -> Result<(), StoreError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("database or disk is full".to_owned()));
+        }
+        Ok(())
+    }
+}
+
+impl Store for FaultyStore {
+    fn credentials(&self, name: &str) -> Result<Option<(Account, String)>, StoreError> {
+        self.inner.credentials(name)
+    }
+    fn create_account(&self, name: &str, hash: &str) -> Result<Option<Account>, StoreError> {
+        self.write()?;
+        self.inner.create_account(name, hash)
+    }
+    fn touch_login(&self, name: &str) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.touch_login(name)
+    }
+    fn add_usage(&self, usage: &[(String, Duration)]) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.add_usage(usage)
+    }
+    fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
+        self.inner.account(name)
+    }
+    fn rule_edits(&self) -> Result<Vec<RuleEdit>, StoreError> {
+        self.inner.rule_edits()
+    }
+    fn set_rule(
+        &self,
+        group: &str,
+        key: &str,
+        effect: Option<&str>,
+        by: &str,
+        action: &str,
+    ) -> Result<String, StoreError> {
+        self.write()?;
+        self.inner.set_rule(group, key, effect, by, action)
+    }
+    fn memberships(&self) -> Result<Vec<MembershipEdit>, StoreError> {
+        self.inner.memberships()
+    }
+    fn set_membership(
+        &self,
+        name: &str,
+        realm: Option<&str>,
+        group: Option<&str>,
+        by: &str,
+        action: &str,
+    ) -> Result<String, StoreError> {
+        self.write()?;
+        self.inner.set_membership(name, realm, group, by, action)
+    }
+    fn audit(&self, by: &str, action: &str) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.audit(by, action)
+    }
+    fn audit_repeated(&self, by: &str, action: &str, window: Duration) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.audit_repeated(by, action, window)
+    }
+    fn prune_audit(&self, keep: usize) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.prune_audit(keep)
+    }
+    fn audit_log(&self, count: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit_log(count)
     }
 }

@@ -2,29 +2,37 @@
 //! routing each ChatNet message (chat or command), draining the outbound queue
 //! to the socket, keepalives, limits, and saving session time at the end.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use cmdman::{Addressee, Player, PlayerId, Recipient, ReplySink, Request};
 use futures_util::StreamExt;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 use tokio::time::sleep;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
 use crate::chatnet::message::parse;
 use crate::chatnet::{ClientMessage, Frame, LineCodec, ServerLine};
-use crate::outbox::Outbox;
-use crate::store::{LoginPolicy, StoreError};
+use crate::outbox::{Disconnect, Outbox};
+use crate::password::PasswordError;
+use crate::throttle::{Kind, PreLoginSlot};
 use crate::zone::{MAX_FREQ, Zone};
 
-/// How long the last lines (a shutdown notice, a kick reason) may take to write.
-const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the last lines (a shutdown notice, a kick reason) may take to
+/// write: a slow reader who reads again within it still learns why.
+const FAREWELL_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long, after the last line, input is read and dropped before the socket
+/// closes, so the close is not a reset that makes the client discard it.
+const LINGER: Duration = Duration::from_secs(2);
+/// Input read and dropped while lingering, at most.
+const LINGER_BYTES: usize = 64 * 1024;
 /// Lines written to the socket in one batch at most.
 const WRITE_BATCH: usize = 64;
 
@@ -38,22 +46,35 @@ struct Session {
 /// What the read loop does next.
 enum Next {
     Continue,
-    /// Send this line (if any) and close.
-    Close(Option<bytes::Bytes>),
+    /// Send this line (if any) and close, logging the reason.
+    Close(Option<bytes::Bytes>, String),
 }
 
 /// Serves one connection until the peer leaves, it is kicked, or `shutdown`
-/// fires. Never panics on input.
-pub(crate) async fn serve(stream: TcpStream, zone: Arc<Zone>, shutdown: CancellationToken) {
-    let peer = stream.peer_addr().map(|addr| addr.to_string()).unwrap_or_default();
+/// fires. `slot` is its place in the pre-login budget, given back at login.
+/// Every close is logged at info level with its reason, and the client is
+/// told it when the socket can still take a line. Never panics on input.
+pub(crate) async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    slot: PreLoginSlot,
+    zone: Arc<Zone>,
+    shutdown: CancellationToken,
+) {
     let _ = stream.set_nodelay(true);
     let limits = zone.config().limits.clone();
     let (read, mut write) = stream.into_split();
     let mut frames = FramedRead::with_capacity(read, LineCodec::new(limits.line_length), 512);
     // The kick token is a child of the shutdown token: one future covers both.
     let (outbox, mut queue, kick) = Outbox::with_parent(limits.outbound_queue, &shutdown);
-    let mut conn =
-        Connection { zone: zone.clone(), outbox, session: None, flood: Flood::new(limits.lines_per_second) };
+    let mut conn = Connection {
+        zone: zone.clone(),
+        outbox,
+        peer,
+        slot: Some(slot),
+        session: None,
+        flood: Flood::new(limits.lines_per_second, limits.flood_disconnect_secs),
+    };
 
     let login_deadline = sleep(Duration::from_secs(limits.login_timeout_secs));
     tokio::pin!(login_deadline);
@@ -69,20 +90,22 @@ pub(crate) async fn serve(stream: TcpStream, zone: Arc<Zone>, shutdown: Cancella
     let kicked = kick.requested();
     tokio::pin!(kicked);
 
-    let farewell: Option<bytes::Bytes> = loop {
+    let (farewell, reason): (Option<bytes::Bytes>, String) = loop {
         tokio::select! {
             biased;
             () = &mut kicked => {
                 if shutdown.is_cancelled() {
-                    break Some(ServerLine::Arena("The zone is shutting down. Goodbye.").encode());
+                    let line = ServerLine::Arena("The zone is shutting down. Goodbye.").encode();
+                    break (Some(line), "shutdown".to_owned());
                 }
-                let reason = kick.reason().unwrap_or_else(|| "disconnected".to_owned());
-                debug!(%peer, %reason, "kicked");
+                let reason = kick.reason().unwrap_or(Disconnect::SlowReader);
+                // What was queued is dropped: a slow reader is behind already.
                 queue.close();
                 while queue.try_recv().is_ok() {}
-                break Some(ServerLine::Arena(&format!("Disconnected: {reason}.")).encode());
+                let line = ServerLine::Arena(&format!("Disconnected: {}.", reason.player_text())).encode();
+                break (Some(line), reason.log_text().to_owned());
             }
-            Some(line) = queue.recv() => {
+            Some(line) = queue.recv(), if batch.is_empty() => {
                 batch.extend_from_slice(&line);
                 for _ in 1..WRITE_BATCH {
                     match queue.try_recv() {
@@ -90,24 +113,27 @@ pub(crate) async fn serve(stream: TcpStream, zone: Arc<Zone>, shutdown: Cancella
                         Err(_) => break,
                     }
                 }
-                // A reader that stops reading blocks this write: a kick (its
-                // queue filled meanwhile) or shutdown must still get through.
-                tokio::select! {
-                    written = write.write_all(&batch) => if written.is_err() { break None },
-                    () = &mut kicked => continue,
-                }
-                batch.clear();
-                wrote = true;
             }
+            // A reader that stops reading blocks this write: a kick (its
+            // queue filled meanwhile) or shutdown must still get through, and
+            // what is left of the batch is finished before the farewell.
+            written = write.write(&batch), if !batch.is_empty() => match written {
+                Ok(0) | Err(_) => break (None, "write failed".to_owned()),
+                Ok(n) => {
+                    batch.advance(n);
+                    wrote = true;
+                }
+            },
             frame = frames.next() => match frame {
-                None | Some(Err(_)) => break None,
+                None => break (None, "closed by the client".to_owned()),
+                Some(Err(error)) => break (None, format!("read failed: {error}")),
                 Some(Ok(frame)) => match conn.frame(frame).await {
                     Next::Continue => {}
-                    Next::Close(line) => break line,
+                    Next::Close(line, reason) => break (line, reason),
                 },
             },
             () = &mut login_deadline, if conn.session.is_none() => {
-                break Some(ServerLine::LoginBad("login timed out").encode());
+                break (Some(ServerLine::LoginBad("login timed out").encode()), "login timeout".to_owned());
             }
             _ = ticks.tick() => {
                 if !std::mem::take(&mut wrote) {
@@ -117,76 +143,131 @@ pub(crate) async fn serve(stream: TcpStream, zone: Arc<Zone>, shutdown: Cancella
         }
     };
 
-    if let Some(session) = conn.session.take() {
-        zone.leave(session.id);
-        save_session(&zone, &session).await;
-        info!(%peer, name = %session.name, "logged out");
+    match conn.session.take() {
+        Some(session) => {
+            zone.leave(session.id);
+            info!(%peer, name = %session.name, online = ?session.start.elapsed(), reason, "logged out");
+            zone.save_usage(false).await;
+        }
+        None => info!(%peer, reason, "closed before login"),
     }
-    finish(&mut write, &mut queue, farewell).await;
+    finish(&mut write, frames.into_inner(), &mut queue, batch, farewell).await;
 }
 
-/// Writes what is still queued and the farewell line, within a time limit.
+/// Writes the rest of the batch, what is still queued and the farewell line
+/// within [`FAREWELL_TIMEOUT`], closes the sending side, then reads and drops
+/// input for up to [`LINGER`], so unread input does not turn the close into a
+/// reset that makes the client's system discard the last lines.
 async fn finish(
     write: &mut OwnedWriteHalf,
+    mut read: OwnedReadHalf,
     queue: &mut mpsc::Receiver<bytes::Bytes>,
+    mut rest: BytesMut,
     farewell: Option<bytes::Bytes>,
 ) {
-    let mut rest = BytesMut::new();
     while let Ok(line) = queue.try_recv() {
         rest.extend_from_slice(&line);
     }
     if let Some(line) = farewell {
         rest.extend_from_slice(&line);
     }
-    let _ = tokio::time::timeout(FAREWELL_TIMEOUT, async {
+    let sent = tokio::time::timeout(FAREWELL_TIMEOUT, async {
         write.write_all(&rest).await?;
         write.shutdown().await
     })
     .await;
-}
-
-async fn save_session(zone: &Arc<Zone>, session: &Session) {
-    let length = session.start.elapsed();
-    let store = zone.store().clone();
-    let name = session.name.clone();
-    let saved = tokio::task::spawn_blocking(move || store.add_session(&name, length)).await;
-    if !matches!(saved, Ok(Ok(()))) {
-        warn!(name = %session.name, ?length, "could not save session time: {saved:?}");
+    if !matches!(sent, Ok(Ok(()))) {
+        return;
     }
+    let _ = tokio::time::timeout(LINGER, async {
+        let mut sink = [0u8; 4096];
+        let mut drained = 0;
+        while drained < LINGER_BYTES {
+            match read.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
+    })
+    .await;
 }
 
 /// Input lines per second, counted in whole-second windows.
 struct Flood {
     limit: u32,
+    /// Windows in a row with lines dropped after which the connection closes.
+    disconnect_after: u32,
     window: Instant,
     count: u32,
     warned: bool,
+    /// Windows in a row, up to the last one that ended, with lines dropped.
+    streak: u32,
+}
+
+/// What to do with a line, as far as flooding goes.
+#[derive(Debug, PartialEq, Eq)]
+enum FloodCheck {
+    Handle,
+    /// Drop it; warn the first time in a window.
+    Drop {
+        warn: bool,
+    },
+    /// Close the connection: flooding for too long.
+    Disconnect,
 }
 
 impl Flood {
-    fn new(limit: u32) -> Flood {
-        Flood { limit, window: Instant::now(), count: 0, warned: false }
+    fn new(limit: u32, disconnect_after: u32) -> Flood {
+        Flood { limit, disconnect_after, window: Instant::now(), count: 0, warned: false, streak: 0 }
     }
 
-    /// `Ok` when the line may be handled; `Err(warn)` when it must be dropped,
-    /// `warn` being true the first time in a window.
-    fn check(&mut self) -> Result<(), bool> {
-        if self.window.elapsed() >= Duration::from_secs(1) {
-            self.window = Instant::now();
+    fn check(&mut self) -> FloodCheck {
+        self.check_at(Instant::now())
+    }
+
+    fn check_at(&mut self, now: Instant) -> FloodCheck {
+        let elapsed = now.saturating_duration_since(self.window);
+        if elapsed >= Duration::from_secs(1) {
+            // A streak goes on only through back-to-back flooded windows.
+            let flooded = self.count > self.limit;
+            self.streak = if flooded && elapsed < Duration::from_secs(2) { self.streak + 1 } else { 0 };
+            self.window = now;
             self.count = 0;
             self.warned = false;
         }
-        self.count += 1;
+        self.count = self.count.saturating_add(1);
         if self.count <= self.limit {
-            return Ok(());
+            return FloodCheck::Handle;
         }
-        Err(!std::mem::replace(&mut self.warned, true))
+        if self.streak + 1 >= self.disconnect_after {
+            return FloodCheck::Disconnect;
+        }
+        FloodCheck::Drop { warn: !std::mem::replace(&mut self.warned, true) }
     }
+}
+
+/// Whether `c` may not appear in a line: C0 and C1 control characters (and
+/// DEL), Unicode line and paragraph separators, and the bidirectional
+/// overrides and isolates that reorder what other players see.
+fn forbidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The first forbidden character of `line`, if any.
+fn first_forbidden(line: &str) -> Option<char> {
+    // Printable ASCII is by far the common case: one pass over the bytes.
+    if line.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return None;
+    }
+    line.chars().find(|&c| forbidden(c))
 }
 
 struct Connection {
     zone: Arc<Zone>,
     outbox: Outbox,
+    peer: SocketAddr,
+    /// The place in the pre-login budget, until login.
+    slot: Option<PreLoginSlot>,
     session: Option<Session>,
     flood: Flood,
 }
@@ -197,12 +278,20 @@ impl Connection {
     }
 
     async fn frame(&mut self, frame: Frame) -> Next {
-        if let Err(warn) = self.flood.check() {
-            if warn {
-                let limit = self.flood.limit;
-                self.error(&format!("more than {limit} lines a second; lines are being dropped"));
+        match self.flood.check() {
+            FloodCheck::Handle => {}
+            FloodCheck::Drop { warn } => {
+                if warn {
+                    let limit = self.flood.limit;
+                    self.error(&format!("more than {limit} lines a second; lines are being dropped"));
+                }
+                return Next::Continue;
             }
-            return Next::Continue;
+            FloodCheck::Disconnect => {
+                let reason = Disconnect::Flood;
+                let line = ServerLine::Arena(&format!("Disconnected: {}.", reason.player_text())).encode();
+                return Next::Close(Some(line), reason.log_text().to_owned());
+            }
         }
         match frame {
             Frame::TooLong => {
@@ -214,7 +303,14 @@ impl Connection {
                 self.error("line is not valid UTF-8; dropped");
                 Next::Continue
             }
-            Frame::Line(line) => self.line(&line).await,
+            Frame::Line(line) => match first_forbidden(&line) {
+                Some(c) => {
+                    let code = u32::from(c);
+                    self.error(&format!("line contains the control character U+{code:04X}; dropped"));
+                    Next::Continue
+                }
+                None => self.line(&line).await,
+            },
         }
     }
 
@@ -248,8 +344,16 @@ impl Connection {
     }
 
     async fn login(&mut self, version: &str, client: &str, name: &str, password: &str) -> Next {
-        let refuse = |reason: &str| Next::Close(Some(ServerLine::LoginBad(reason).encode()));
-        let config = self.zone.config();
+        let refuse = |reason: &str| {
+            Next::Close(Some(ServerLine::LoginBad(reason).encode()), format!("login refused: {reason}"))
+        };
+        let zone = self.zone.clone();
+        let config = zone.config();
+        let address = self.peer.ip();
+        if let Err(wait) = zone.attempts().attempt(address) {
+            let wait = wait.as_secs();
+            return refuse(&format!("too many login attempts from your address; try again in {wait} s"));
+        }
         if version != "1" {
             return refuse("unsupported protocol version; this zone speaks ChatNet 1");
         }
@@ -259,37 +363,100 @@ impl Connection {
         if password.is_empty() {
             return refuse("a password is required");
         }
-        let policy =
-            LoginPolicy { allow_new: config.accounts.allow_new, hashing: config.accounts.password_hashing };
-        let store = self.zone.store().clone();
-        let (owned_name, owned_password) = (name.to_owned(), password.to_owned());
-        let result =
-            tokio::task::spawn_blocking(move || store.login(&owned_name, &owned_password, policy)).await;
-        let account = match result {
-            Ok(Ok(account)) => account,
-            Ok(Err(StoreError::WrongPassword)) => return refuse("wrong password"),
-            Ok(Err(StoreError::UnknownName)) => {
-                return refuse("unknown name; this zone does not create new accounts");
-            }
-            Ok(Err(error)) => {
-                warn!(name, "login failed: {error}");
-                return refuse("the zone cannot log you in right now; try again later");
-            }
-            Err(error) => {
-                warn!(name, "login task failed: {error}");
-                return refuse("the zone cannot log you in right now; try again later");
-            }
+        if let Err(wait) = zone.backoff().check(Kind::Login, name, address) {
+            return refuse(&format!("too many attempts; try again in {} s", wait.as_secs()));
+        }
+        let account = match self.authenticate(name, password).await {
+            Ok(account) => account,
+            Err(reason) => return refuse(&reason),
         };
-        let id = self.zone.join(name, self.outbox.clone(), account);
-        info!(name, client, "logged in");
+        let id = match zone.join(name, address, self.outbox.clone(), account) {
+            Ok(id) => id,
+            Err(full) => return refuse(&full.to_string()),
+        };
+        // Logged in: the connection leaves the pre-login budget.
+        self.slot = None;
+        info!(peer = %self.peer, name, client, "logged in");
         self.session = Some(Session { id, name: name.into(), start: Instant::now() });
         self.outbox.line(ServerLine::LoginOk(name));
-        let cmd_char = self.zone.registry().default_cmd_char();
+        let cmd_char = zone.registry().default_cmd_char();
         self.outbox.arena(&format!(
             "Welcome to {}, {name}. Type {cmd_char}help for help, {cmd_char}commands for commands.",
             config.name
         ));
         Next::Continue
+    }
+
+    /// Checks the password of `name`, or creates the account. A wrong
+    /// password is counted (back-off, audit); a store that cannot be written
+    /// still lets existing accounts in.
+    ///
+    /// # Errors
+    /// The `LOGINBAD` reason.
+    async fn authenticate(&self, name: &str, password: &str) -> Result<crate::store::Account, String> {
+        const UNAVAILABLE: &str = "the zone cannot log you in right now; try again later";
+        let zone = &self.zone;
+        let address = self.peer.ip();
+        let store = zone.store().clone();
+        let owned = name.to_owned();
+        let found = match tokio::task::spawn_blocking(move || store.credentials(&owned)).await {
+            Ok(Ok(found)) => found,
+            Ok(Err(error)) => {
+                warn!(name, "login: the store failed: {error}");
+                return Err(UNAVAILABLE.to_owned());
+            }
+            Err(error) => {
+                warn!(name, "login task failed: {error}");
+                return Err(UNAVAILABLE.to_owned());
+            }
+        };
+        let busy = |error: PasswordError| match error {
+            PasswordError::Busy => "the zone is busy; try again in a moment".to_owned(),
+            error => {
+                warn!(name, "login: {error}");
+                UNAVAILABLE.to_owned()
+            }
+        };
+        match found {
+            Some((account, hash)) => {
+                if !zone.hashers().verify(password, &hash).await.map_err(busy)? {
+                    let wait = zone.backoff().failure(Kind::Login, Some(name), address);
+                    zone.audit_repeated(&account.name, "wrong password at login".to_owned()).await;
+                    info!(peer = %self.peer, name, ?wait, "wrong password");
+                    return Err("wrong password".to_owned());
+                }
+                zone.backoff().success(Kind::Login, name);
+                let (zone, owned) = (zone.clone(), name.to_owned());
+                tokio::spawn(async move {
+                    let store = zone.store().clone();
+                    let touched = tokio::task::spawn_blocking(move || store.touch_login(&owned)).await;
+                    if let Ok(Err(error)) = touched {
+                        zone.store_trouble("record a login time", &error);
+                    }
+                });
+                Ok(account)
+            }
+            None if !zone.config().accounts.allow_new => {
+                // Probing for names counts against the address.
+                zone.backoff().failure(Kind::Login, None, address);
+                Err("unknown name; this zone does not create new accounts".to_owned())
+            }
+            None => {
+                let cost = zone.config().accounts.password_hashing;
+                let hash = zone.hashers().hash(password, cost).await.map_err(busy)?;
+                let (store, owned) = (zone.store().clone(), name.to_owned());
+                match tokio::task::spawn_blocking(move || store.create_account(&owned, &hash)).await {
+                    Ok(Ok(Some(account))) => Ok(account),
+                    // Registered by another connection meanwhile.
+                    Ok(Ok(None)) => Err("that name was just taken; log in again".to_owned()),
+                    Ok(Err(error)) => {
+                        zone.store_trouble("create an account", &error);
+                        Err("the zone cannot create new accounts right now; try again later".to_owned())
+                    }
+                    Err(_) => Err(UNAVAILABLE.to_owned()),
+                }
+            }
+        }
     }
 
     async fn logged_in(&mut self, id: PlayerId, message: ClientMessage<'_>) {
@@ -434,10 +601,47 @@ mod tests {
 
     #[test]
     fn flood_warns_once_per_window() {
-        let mut flood = Flood::new(2);
-        assert_eq!(flood.check(), Ok(()));
-        assert_eq!(flood.check(), Ok(()));
-        assert_eq!(flood.check(), Err(true));
-        assert_eq!(flood.check(), Err(false));
+        let mut flood = Flood::new(2, 10);
+        assert_eq!(flood.check(), FloodCheck::Handle);
+        assert_eq!(flood.check(), FloodCheck::Handle);
+        assert_eq!(flood.check(), FloodCheck::Drop { warn: true });
+        assert_eq!(flood.check(), FloodCheck::Drop { warn: false });
+    }
+
+    #[test]
+    fn flooding_for_seconds_in_a_row_disconnects_and_a_pause_resets() {
+        let start = Instant::now();
+        let second = |n: u64| start + Duration::from_millis(n * 1000 + 10);
+        let mut flood = Flood::new(1, 3);
+        let flood_second = |flood: &mut Flood, n: u64| {
+            let _ = flood.check_at(second(n));
+            flood.check_at(second(n))
+        };
+        assert_eq!(flood_second(&mut flood, 0), FloodCheck::Drop { warn: true });
+        assert_eq!(flood_second(&mut flood, 1), FloodCheck::Drop { warn: true });
+        // A quiet second between: the streak starts again.
+        assert_eq!(flood_second(&mut flood, 3), FloodCheck::Drop { warn: true });
+        assert_eq!(flood_second(&mut flood, 4), FloodCheck::Drop { warn: true });
+        assert_eq!(flood_second(&mut flood, 5), FloodCheck::Disconnect);
+    }
+
+    #[test]
+    fn control_characters_and_separators_are_found() {
+        let bad = [
+            "a\0b",
+            "\x1b[2J",
+            "x\u{85}y",
+            "line\u{2028}sep",
+            "para\u{2029}",
+            "\u{202e}txet",
+            "tab\there",
+            "del\x7f",
+        ];
+        for line in bad {
+            assert!(first_forbidden(line).is_some(), "{line:?}");
+        }
+        for line in ["hello", "caf\u{e9} \u{2603} \u{4e2d}\u{6587}", "?usage", ""] {
+            assert_eq!(first_forbidden(line), None, "{line:?}");
+        }
     }
 }

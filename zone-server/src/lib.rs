@@ -10,6 +10,8 @@
 //! - [`zone`]: players, realms, teams and chat routing.
 //! - [`outbox`]: per-player bounded outbound queues.
 //! - [`store`]: accounts and usage in SQLite.
+//! - [`password`]: argon2id hashing on a bounded pool of threads.
+//! - [`throttle`]: pre-login budgets, login attempts and password back-off.
 //! - [`commands`]: the built-in commands, one file per family.
 
 pub mod access;
@@ -17,8 +19,10 @@ pub mod chatnet;
 pub mod commands;
 pub mod connection;
 pub mod outbox;
+pub mod password;
 pub mod server;
 pub mod store;
+pub mod throttle;
 pub mod zone;
 
-pub use server::{ServerConfig, ServerError, run};
+pub use server::{ServerConfig, ServerError, run, run_with_store};

@@ -183,19 +183,11 @@ fn staff(action: StaffAction, config: config::Config, data: &std::path::Path) ->
 /// `zone-server hash-password`: one line from standard input, hashed with the
 /// zone's argon2id cost.
 fn hash_password(config: &config::Config) -> anyhow::Result<()> {
-    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
     let mut password = String::new();
     std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
     let password = password.trim_end_matches(['\r', '\n']);
     anyhow::ensure!(!password.is_empty(), "the password is empty");
-    let cost = config.zone.accounts.password_hashing;
-    let params = argon2::Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
-        .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
-    let salt = SaltString::generate(&mut OsRng);
-    let hash = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hashing: {e}"))?
-        .to_string();
+    let hash = zone_server::password::hash(password, config.zone.accounts.password_hashing)?;
     println!("{hash}");
     Ok(())
 }

@@ -19,11 +19,43 @@ pub struct Outbox {
     kick: Arc<Kick>,
 }
 
-/// A request to close a connection, with the reason the player is shown.
+/// Why the zone closes a connection: what the player is told and what the
+/// info log says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disconnect {
+    /// The outbound queue filled up: the player does not read.
+    SlowReader,
+    /// The same name logged in on another connection.
+    Replaced,
+    /// Past `lines_per_second` for `flood_disconnect_secs` seconds in a row.
+    Flood,
+}
+
+impl Disconnect {
+    /// What the player is told, after `Disconnected: `.
+    pub fn player_text(&self) -> &'static str {
+        match self {
+            Disconnect::SlowReader => "you were not reading fast enough",
+            Disconnect::Replaced => "you logged in from another connection",
+            Disconnect::Flood => "you sent too many lines too fast",
+        }
+    }
+
+    /// The reason in the log.
+    pub fn log_text(&self) -> &'static str {
+        match self {
+            Disconnect::SlowReader => "slow reader",
+            Disconnect::Replaced => "replaced by a new login",
+            Disconnect::Flood => "flood",
+        }
+    }
+}
+
+/// A request to close a connection, with the reason.
 #[derive(Debug, Default)]
 pub struct Kick {
     token: CancellationToken,
-    reason: Mutex<Option<String>>,
+    reason: Mutex<Option<Disconnect>>,
 }
 
 impl Kick {
@@ -36,20 +68,15 @@ impl Kick {
     }
 
     /// The reason given by the first [`Outbox::kick`].
-    pub fn reason(&self) -> Option<String> {
+    pub fn reason(&self) -> Option<Disconnect> {
         self.reason.lock().clone()
     }
 }
 
 impl Outbox {
     /// A queue of `capacity` lines: the outbox and the receiver the connection
-    /// task drains.
-    pub fn new(capacity: usize) -> (Outbox, mpsc::Receiver<Bytes>, Arc<Kick>) {
-        Outbox::with_parent(capacity, &CancellationToken::new())
-    }
-
-    /// As [`Outbox::new`], with the kick also fired when `parent` is
-    /// cancelled (the zone shutting down), so a connection waits on one token.
+    /// task drains. The kick also fires when `parent` is cancelled (the zone
+    /// shutting down), so a connection waits on one token.
     pub fn with_parent(
         capacity: usize,
         parent: &CancellationToken,
@@ -63,7 +90,7 @@ impl Outbox {
     pub fn send(&self, line: Bytes) {
         match self.tx.try_send(line) {
             Ok(()) | Err(TrySendError::Closed(_)) => {}
-            Err(TrySendError::Full(_)) => self.kick("you were not reading fast enough"),
+            Err(TrySendError::Full(_)) => self.kick(Disconnect::SlowReader),
         }
     }
 
@@ -79,10 +106,10 @@ impl Outbox {
 
     /// Asks the connection to close, telling the player `reason`. The first
     /// reason given is kept.
-    pub fn kick(&self, reason: impl Into<String>) {
+    pub fn kick(&self, reason: Disconnect) {
         let mut slot = self.kick.reason.lock();
         if slot.is_none() {
-            *slot = Some(reason.into());
+            *slot = Some(reason);
         }
         drop(slot);
         self.kick.token.cancel();

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use cmdman::{Registry, RegistryError, Scope, Settings};
 use thiserror::Error;
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -18,7 +18,8 @@ use tracing::{error, info, warn};
 use crate::access::{AccessControl, check_against_registry};
 use crate::chatnet::ServerLine;
 use crate::connection::serve;
-use crate::store::{OpenError, SqliteStore};
+use crate::store::{OpenError, SqliteStore, Store};
+use crate::throttle::PreLogin;
 use crate::zone::Zone;
 
 /// What [`run`] needs besides the listener.
@@ -47,8 +48,12 @@ pub enum ServerError {
     Read(#[from] crate::store::StoreError),
     /// The listener has no local address.
     #[error("listener: {0}")]
-    Listener(#[from] std::io::Error),
+    Listener(#[source] std::io::Error),
 }
+
+/// Audit rows kept: older ones are deleted at each usage checkpoint, so the
+/// log cannot fill the disk.
+const AUDIT_ROWS_KEPT: usize = 1_000_000;
 
 /// Runs the zone on `listener` until `shutdown` resolves, then tells every
 /// online player, saves their session time, and returns once every connection
@@ -61,46 +66,54 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServerError> {
+    let store = SqliteStore::open(&config.data_dir)?;
+    run_with_store(listener, config, Arc::new(store), shutdown).await
+}
+
+/// [`run`] on a store of the caller's (`config.data_dir` is not opened):
+/// for tests that make the store fail, and for other backends.
+///
+/// # Errors
+/// [`ServerError`] when the zone cannot start; once serving, it returns `Ok`.
+pub async fn run_with_store(
+    listener: TcpListener,
+    config: ServerConfig,
+    store: Arc<dyn Store>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServerError> {
     let settings = Settings {
         cmd_chars: config.config.zone.cmd_chars.clone(),
         multi_limit: config.config.zone.limits.multi_commands,
     };
     let registry = Registry::linked(settings)?;
     check_against_registry(&config.config, &registry)?;
-    let store = SqliteStore::open(&config.data_dir)?;
-    let access = AccessControl::new(config.config.clone(), &store, &registry)?;
+    let access = AccessControl::new(config.config.clone(), &*store, &registry)?;
     let zone_config = config.config.zone;
-    let connection_limit = zone_config.limits.connections;
-    let zone = Arc::new(Zone::new(zone_config, registry, Arc::new(store), access));
+    let limits = zone_config.limits.clone();
+    let checkpoint = Duration::from_secs(zone_config.accounts.usage_checkpoint_secs);
+    let zone = Arc::new(Zone::new(zone_config, registry, store, access));
     attach_configured(&zone);
-    info!("listening on {}", listener.local_addr()?);
+    info!("{} password hashers", zone.hashers().workers());
+    info!("listening on {}", listener.local_addr().map_err(ServerError::Listener)?);
 
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
     if let Some(dir) = zone.access().config_dir() {
         tracker.spawn(watch_config(zone.clone(), dir, stop.clone()));
     }
-    let permits = Arc::new(Semaphore::new(connection_limit));
+    tracker.spawn(checkpoint_usage(zone.clone(), checkpoint, stop.clone()));
+    let pre_login = PreLogin::new(limits.pre_login_connections, limits.pre_login_per_address);
+    let lingering = Arc::new(Semaphore::new(REFUSALS_LINGERING));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => match permits.clone().try_acquire_owned() {
-                    Ok(permit) => {
-                        let (zone, stop) = (zone.clone(), stop.clone());
-                        tracker.spawn(async move {
-                            serve(stream, zone, stop).await;
-                            drop(permit);
-                        });
+                Ok((stream, peer)) => match pre_login.admit(peer.ip()) {
+                    Ok(slot) => {
+                        tracker.spawn(serve(stream, peer, slot, zone.clone(), stop.clone()));
                     }
-                    Err(_) => {
-                        tracker.spawn(async move {
-                            let mut stream = stream;
-                            let line = ServerLine::LoginBad("the zone is full; try again later").encode();
-                            let _ = stream.write_all(&line).await;
-                        });
-                    }
+                    Err(refused) => refuse(stream, &refused.to_string(), peer, &lingering),
                 },
                 Err(e) => {
                     // Out of file descriptors and the like: back off, keep serving.
@@ -114,8 +127,56 @@ pub async fn run(
     stop.cancel();
     tracker.close();
     tracker.wait().await;
+    zone.save_usage(true).await;
     info!("shut down");
     Ok(())
+}
+
+/// Refused connections that may linger at once (see [`refuse`]).
+const REFUSALS_LINGERING: usize = 64;
+
+/// Answers a connection the zone will not serve with `LOGINBAD:reason` and
+/// closes it. A new socket's send buffer is empty, so the line is written at
+/// once without waiting. Closing a socket with unread input resets it, and
+/// the client may lose the line: up to [`REFUSALS_LINGERING`] refused
+/// connections at once (a client that logs in and is refused) close their
+/// sending side and read for a second first; past that, they close at once.
+fn refuse(stream: TcpStream, reason: &str, peer: std::net::SocketAddr, lingering: &Arc<Semaphore>) {
+    let line = ServerLine::LoginBad(reason).encode();
+    let _ = stream.try_write(&line);
+    info!(%peer, reason, "connection refused");
+    let Ok(permit) = lingering.clone().try_acquire_owned() else { return };
+    tokio::spawn(async move {
+        let mut stream = stream;
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            stream.shutdown().await?;
+            let mut sink = [0u8; 1024];
+            while stream.read(&mut sink).await? > 0 {}
+            Ok::<(), std::io::Error>(())
+        })
+        .await;
+        drop(permit);
+    });
+}
+
+/// Counts online players' time and writes it every `period` (so `kill -9`
+/// loses at most one period of it), retrying what failed, and trims the audit
+/// log to its newest [`AUDIT_ROWS_KEPT`] rows.
+async fn checkpoint_usage(zone: Arc<Zone>, period: Duration, stop: CancellationToken) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = ticks.tick() => {}
+        }
+        zone.save_usage(true).await;
+        let store = zone.store().clone();
+        if let Ok(Err(error)) = tokio::task::spawn_blocking(move || store.prune_audit(AUDIT_ROWS_KEPT)).await
+        {
+            zone.store_trouble("trim the audit log", &error);
+        }
+    }
 }
 
 /// Attaches the components the config names: zone-wide, then each declared

@@ -4,15 +4,12 @@
 //! database can fill later; [`SqliteStore`] keeps it in `zone.db` in the data
 //! directory.
 //!
-//! Every method blocks (SQLite, argon2): call them from `spawn_blocking`.
+//! Every method blocks (SQLite): call them from `spawn_blocking`. Password
+//! hashing is not done here but on [`crate::password::HashPool`].
 
 use std::path::Path;
 use std::time::Duration;
 
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
-use config::PasswordHashing;
 use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 use thiserror::Error;
@@ -28,46 +25,46 @@ pub struct Account {
     pub total: Duration,
 }
 
-/// Why a login was refused, or the store failed.
+/// Why the store failed.
 #[derive(Debug, Error)]
 pub enum StoreError {
-    /// The password does not match the account's.
-    #[error("wrong password")]
-    WrongPassword,
-    /// No account has this name and new accounts are closed.
-    #[error("unknown name; this zone does not create new accounts")]
-    UnknownName,
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
-    /// Hashing failed (bad parameters, or a stored hash that cannot be read).
-    #[error("password hashing error: {0}")]
-    Hash(String),
-}
-
-/// What a login may do to the account table.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginPolicy {
-    /// Create an account for an unknown name.
-    pub allow_new: bool,
-    /// The cost of new hashes.
-    pub hashing: PasswordHashing,
+    /// The store cannot be reached or written (a disk or database that
+    /// refuses writes, a lost connection).
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// The server's own persistent state.
 pub trait Store: Send + Sync + 'static {
-    /// Checks `password` for `name` (compared case-insensitively), creating the
-    /// account when it does not exist and `policy` allows it.
-    ///
-    /// # Errors
-    /// [`StoreError::WrongPassword`], [`StoreError::UnknownName`], or a failure.
-    fn login(&self, name: &str, password: &str, policy: LoginPolicy) -> Result<Account, StoreError>;
-
-    /// Adds a finished session's length to the account's total.
+    /// The account of `name` (compared case-insensitively) and its password
+    /// hash (argon2 PHC), if it exists. Hashing is the caller's, off the
+    /// store (see [`crate::password`]).
     ///
     /// # Errors
     /// A database failure.
-    fn add_session(&self, name: &str, length: Duration) -> Result<(), StoreError>;
+    fn credentials(&self, name: &str) -> Result<Option<(Account, String)>, StoreError>;
+
+    /// Creates the account `name` with the password hash `hash`; `None` when
+    /// the name was taken meanwhile.
+    ///
+    /// # Errors
+    /// A database failure (a full or read-only disk): nothing is created.
+    fn create_account(&self, name: &str, hash: &str) -> Result<Option<Account>, StoreError>;
+
+    /// Records that `name` logged in now.
+    ///
+    /// # Errors
+    /// A database failure; the login itself stands.
+    fn touch_login(&self, name: &str) -> Result<(), StoreError>;
+
+    /// Adds connected time to each account's total, in one transaction.
+    ///
+    /// # Errors
+    /// A database failure; then nothing was added.
+    fn add_usage(&self, usage: &[(String, Duration)]) -> Result<(), StoreError>;
 
     /// The account of `name`, if any.
     ///
@@ -123,6 +120,20 @@ pub trait Store: Send + Sync + 'static {
     /// A database failure.
     fn audit(&self, by: &str, action: &str) -> Result<(), StoreError>;
 
+    /// Adds `action` by `by` to the audit log, or counts it on the row that
+    /// already has it from the last `window`: a repeated failure is one row
+    /// with a count, not one row per try.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn audit_repeated(&self, by: &str, action: &str, window: Duration) -> Result<(), StoreError>;
+
+    /// Deletes the oldest audit entries beyond the newest `keep`.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn prune_audit(&self, keep: usize) -> Result<(), StoreError>;
+
     /// The newest `count` audit entries, newest first.
     ///
     /// # Errors
@@ -169,6 +180,8 @@ pub struct AuditEntry {
     pub by: String,
     /// What, in words; never a password.
     pub action: String,
+    /// How many times it happened in its window (1 for an edit).
+    pub count: u32,
 }
 
 /// [`Store`] on an SQLite file.
@@ -178,7 +191,7 @@ pub struct SqliteStore {
 }
 
 /// The schema version this code writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 impl SqliteStore {
     /// Opens (creating if needed) `zone.db` in `data_dir`, which is created too.
@@ -228,10 +241,20 @@ impl SqliteStore {
                  id      INTEGER PRIMARY KEY AUTOINCREMENT,
                  at      TEXT NOT NULL,
                  by_name TEXT NOT NULL,
-                 action  TEXT NOT NULL
-             );
-             PRAGMA user_version = 2;",
+                 action  TEXT NOT NULL,
+                 count   INTEGER NOT NULL DEFAULT 1  -- times in its window
+             );",
         )?;
+        // Version 2 had no count.
+        let has_count: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info('audit') WHERE name = 'count'",
+            [],
+            |row| row.get(0),
+        )?;
+        if !has_count {
+            conn.execute_batch("ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;")?;
+        }
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         Ok(SqliteStore { conn: Mutex::new(conn) })
     }
 
@@ -303,49 +326,42 @@ fn key(name: &str) -> String {
 }
 
 impl Store for SqliteStore {
-    fn login(&self, name: &str, password: &str, policy: LoginPolicy) -> Result<Account, StoreError> {
-        let key = key(name);
-        if let Some((account, hash)) = self.hash_row(&key)? {
-            // Verify without holding the connection: hashing takes milliseconds.
-            let parsed = PasswordHash::new(&hash).map_err(|e| StoreError::Hash(e.to_string()))?;
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .map_err(|_| StoreError::WrongPassword)?;
-            self.conn.lock().execute(
-                "UPDATE accounts SET last_login = strftime('%Y-%m-%d %H:%M:%S', 'now') WHERE name_key = ?1",
-                params![key],
-            )?;
-            return Ok(account);
-        }
-        if !policy.allow_new {
-            return Err(StoreError::UnknownName);
-        }
-        let hashing = policy.hashing;
-        let params = Params::new(hashing.memory_kib, hashing.iterations, hashing.parallelism, None)
-            .map_err(|e| StoreError::Hash(e.to_string()))?;
-        let salt = SaltString::generate(&mut OsRng);
-        let hash = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| StoreError::Hash(e.to_string()))?
-            .to_string();
+    fn credentials(&self, name: &str) -> Result<Option<(Account, String)>, StoreError> {
+        self.hash_row(&key(name))
+    }
+
+    fn create_account(&self, name: &str, hash: &str) -> Result<Option<Account>, StoreError> {
         let inserted = self.conn.lock().execute(
             "INSERT OR IGNORE INTO accounts (name_key, name, password_hash, first_login, last_login)
              VALUES (?1, ?2, ?3, strftime('%Y-%m-%d %H:%M:%S', 'now'), strftime('%Y-%m-%d %H:%M:%S', 'now'))",
-            params![key, name, hash],
+            params![key(name), name, hash],
         )?;
         if inserted == 0 {
-            // Another connection registered the name meanwhile: check against theirs.
-            return self.login(name, password, LoginPolicy { allow_new: false, ..policy });
+            return Ok(None);
         }
-        self.account(name)?.ok_or(StoreError::Database(rusqlite::Error::QueryReturnedNoRows))
+        self.account(name)
     }
 
-    fn add_session(&self, name: &str, length: Duration) -> Result<(), StoreError> {
-        let ms = i64::try_from(length.as_millis()).unwrap_or(i64::MAX);
+    fn touch_login(&self, name: &str) -> Result<(), StoreError> {
         self.conn.lock().execute(
-            "UPDATE accounts SET total_ms = total_ms + ?2 WHERE name_key = ?1",
-            params![key(name), ms],
+            "UPDATE accounts SET last_login = strftime('%Y-%m-%d %H:%M:%S', 'now') WHERE name_key = ?1",
+            params![key(name)],
         )?;
+        Ok(())
+    }
+
+    fn add_usage(&self, usage: &[(String, Duration)]) -> Result<(), StoreError> {
+        let mut conn = self.conn.lock();
+        let transaction = conn.transaction()?;
+        {
+            let mut update = transaction
+                .prepare_cached("UPDATE accounts SET total_ms = total_ms + ?2 WHERE name_key = ?1")?;
+            for (name, length) in usage {
+                let ms = i64::try_from(length.as_millis()).unwrap_or(i64::MAX);
+                update.execute(params![key(name), ms])?;
+            }
+        }
+        transaction.commit()?;
         Ok(())
     }
 
@@ -426,12 +442,38 @@ impl Store for SqliteStore {
         insert_audit(&self.conn.lock(), by, action)
     }
 
+    fn audit_repeated(&self, by: &str, action: &str, window: Duration) -> Result<(), StoreError> {
+        let secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
+        let mut conn = self.conn.lock();
+        let transaction = conn.transaction()?;
+        let counted = transaction.execute(
+            "UPDATE audit SET count = count + 1 WHERE id = (
+                 SELECT id FROM audit WHERE by_name = ?1 AND action = ?2
+                     AND at >= strftime('%Y-%m-%d %H:%M:%S', 'now', '-' || ?3 || ' seconds')
+                 ORDER BY id DESC LIMIT 1)",
+            params![by, action, secs],
+        )?;
+        if counted == 0 {
+            insert_audit(&transaction, by, action)?;
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    fn prune_audit(&self, keep: usize) -> Result<(), StoreError> {
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        self.conn
+            .lock()
+            .execute("DELETE FROM audit WHERE id <= (SELECT max(id) FROM audit) - ?1", params![keep])?;
+        Ok(())
+    }
+
     fn audit_log(&self, count: usize) -> Result<Vec<AuditEntry>, StoreError> {
         let conn = self.conn.lock();
         let mut statement =
-            conn.prepare("SELECT at, by_name, action FROM audit ORDER BY id DESC LIMIT ?1")?;
+            conn.prepare("SELECT at, by_name, action, count FROM audit ORDER BY id DESC LIMIT ?1")?;
         let rows = statement.query_map(params![i64::try_from(count).unwrap_or(i64::MAX)], |row| {
-            Ok(AuditEntry { at: row.get(0)?, by: row.get(1)?, action: row.get(2)? })
+            Ok(AuditEntry { at: row.get(0)?, by: row.get(1)?, action: row.get(2)?, count: row.get(3)? })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -454,34 +496,28 @@ fn insert_audit(conn: &Connection, by: &str, action: &str) -> Result<(), StoreEr
 mod tests {
     use super::*;
 
-    fn cheap() -> LoginPolicy {
-        LoginPolicy {
-            allow_new: true,
-            hashing: PasswordHashing { memory_kib: 64, iterations: 1, parallelism: 1 },
-        }
-    }
-
     #[test]
-    fn new_name_registers_and_returning_login_checks_the_password() {
+    fn accounts_are_created_once_and_found_in_any_case() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path()).unwrap();
-        let account = store.login("Alice", "pw", cheap()).unwrap();
+        let account = store.create_account("Alice", "$argon2id$hash").unwrap().unwrap();
         assert_eq!(account.name, "Alice");
         assert_eq!(account.total, Duration::ZERO);
-        assert!(matches!(store.login("alice", "nope", cheap()), Err(StoreError::WrongPassword)));
-        assert_eq!(store.login("ALICE", "pw", cheap()).unwrap().name, "Alice");
-        let closed = LoginPolicy { allow_new: false, ..cheap() };
-        assert!(matches!(store.login("Bob", "pw", closed), Err(StoreError::UnknownName)));
+        assert!(store.create_account("ALICE", "other").unwrap().is_none(), "the name is taken");
+        let (found, hash) = store.credentials("aLiCe").unwrap().unwrap();
+        assert_eq!((found.name.as_str(), hash.as_str()), ("Alice", "$argon2id$hash"));
+        assert!(store.credentials("Bob").unwrap().is_none());
+        store.touch_login("alice").unwrap();
     }
 
     #[test]
-    fn session_time_adds_up_and_survives_reopening() {
+    fn usage_adds_up_and_survives_reopening() {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = SqliteStore::open(dir.path()).unwrap();
-            store.login("Alice", "pw", cheap()).unwrap();
-            store.add_session("alice", Duration::from_millis(30_500)).unwrap();
-            store.add_session("Alice", Duration::from_millis(11_500)).unwrap();
+            store.create_account("Alice", "h").unwrap();
+            store.add_usage(&[("alice".to_owned(), Duration::from_millis(30_500))]).unwrap();
+            store.add_usage(&[("Alice".to_owned(), Duration::from_millis(11_500))]).unwrap();
         }
         let store = SqliteStore::open(dir.path()).unwrap();
         let account = store.account("ALICE").unwrap().unwrap();
@@ -522,12 +558,39 @@ mod tests {
     }
 
     #[test]
-    fn the_stored_hash_is_argon2id_not_the_password() {
+    fn repeated_failures_are_one_audit_row_with_a_count() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path()).unwrap();
-        store.login("Alice", "secret", cheap()).unwrap();
-        let (_, hash) = store.hash_row("alice").unwrap().unwrap();
-        assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(!hash.contains("secret"));
+        let hour = Duration::from_secs(3600);
+        for _ in 0..50 {
+            store.audit_repeated("Mallory", "wrong password for a group", hour).unwrap();
+        }
+        store.audit_repeated("Eve", "wrong password for a group", hour).unwrap();
+        let log = store.audit_log(10).unwrap();
+        let rows: Vec<(&str, u32)> = log.iter().map(|entry| (entry.by.as_str(), entry.count)).collect();
+        assert_eq!(rows, [("Eve", 1), ("Mallory", 50)]);
+        store.audit("Dan", "reloaded the config").unwrap();
+        store.prune_audit(1).unwrap();
+        let log = store.audit_log(10).unwrap();
+        assert_eq!(log.len(), 1);
+        assert_eq!(log[0].action, "reloaded the config");
+    }
+
+    #[test]
+    fn a_version_2_database_gains_the_audit_count() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join("zone.db")).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,
+                     by_name TEXT NOT NULL, action TEXT NOT NULL);
+                 INSERT INTO audit (at, by_name, action) VALUES ('2026-11-01 10:00:00', 'Old', 'an old edit');
+                 PRAGMA user_version = 2;",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let log = store.audit_log(1).unwrap();
+        assert_eq!((log[0].action.as_str(), log[0].count), ("an old edit", 1));
     }
 }

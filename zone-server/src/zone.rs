@@ -3,21 +3,24 @@
 //! nothing awaits while holding it, and sending only queues.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use cmdman::{
     Command, GameId, Location, OnlinePlayer, Player, PlayerId, RealmId, Registry, Scope, TargetForm, World,
 };
 use config::{ZoneConfig, zone::valid_realm_name};
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 
 use crate::access::{AccessControl, ReloadError, Reloaded, Snapshot};
 use crate::chatnet::ServerLine;
-use crate::outbox::Outbox;
+use crate::outbox::{Disconnect, Outbox};
+use crate::password::HashPool;
 use crate::store::{Account, Store};
+use crate::throttle::{Attempts, Backoff};
 
 /// Chat clients are spectators (ChatNet 1.6).
 pub const SPEC_SHIP: u8 = 8;
@@ -33,7 +36,54 @@ pub struct Zone {
     started: Instant,
     next_player: AtomicU32,
     state: RwLock<State>,
+    hashers: HashPool,
+    backoff: Backoff,
+    attempts: Attempts,
+    /// Connected time not yet in the store, by lower-case name: taken from
+    /// online players at each checkpoint and at logout, kept here until a
+    /// write succeeds.
+    unsaved: Mutex<HashMap<String, Duration>>,
+    trouble: StoreTrouble,
+    decoy: tokio::sync::OnceCell<String>,
 }
+
+/// Accounts whose unsaved time is kept while the store refuses writes; past
+/// it, more is logged and dropped (memory stays bounded).
+const MAX_UNSAVED: usize = 100_000;
+
+/// Store failures in the background (usage, last login, audit rows): logged
+/// at most once a minute with how many there were, so a full disk does not
+/// flood the log either.
+#[derive(Debug, Default)]
+struct StoreTrouble {
+    state: Mutex<(Option<Instant>, u64)>,
+}
+
+impl StoreTrouble {
+    fn report(&self, what: &str, error: &dyn std::fmt::Display) {
+        let mut state = self.state.lock();
+        let (last, quiet) = &mut *state;
+        if last.is_some_and(|last| last.elapsed() < Duration::from_secs(60)) {
+            *quiet += 1;
+            return;
+        }
+        let more = std::mem::take(quiet);
+        *last = Some(Instant::now());
+        drop(state);
+        if more > 0 {
+            tracing::warn!(
+                "store: could not {what}: {error} ({more} more store failures in the last minute)"
+            );
+        } else {
+            tracing::warn!("store: could not {what}: {error}");
+        }
+    }
+}
+
+/// The zone holds [`config::Limits::connections`] players already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the zone is full; try again later")]
+pub struct ZoneFull;
 
 #[derive(Default)]
 struct State {
@@ -53,12 +103,13 @@ struct Online {
     game: Option<GameId>,
     /// The group `?grplogin` gave for this session, if any.
     session_group: Option<Arc<str>>,
-    /// Wrong `?grplogin` passwords this session.
-    grplogin_failures: u32,
     freq: u16,
     ship: u8,
     session_start: Instant,
+    /// Connected time up to here is in [`Zone::unsaved`] or the store.
+    counted_until: Instant,
     account: Account,
+    address: IpAddr,
 }
 
 struct Realm {
@@ -92,6 +143,8 @@ pub struct PlayerInfo {
     pub account: Account,
     /// The player's queue.
     pub outbox: Outbox,
+    /// The IP address the player connected from.
+    pub address: IpAddr,
 }
 
 /// A realm as `?arena` lists it.
@@ -147,7 +200,14 @@ impl Zone {
                     realm.games.iter().map(|game| game.name.to_ascii_lowercase().into()).collect();
             }
         }
+        let backoff = config.limits.login_backoff;
         Zone {
+            hashers: HashPool::for_zone(&config.limits, config.accounts.password_hashing),
+            backoff: Backoff::new(backoff),
+            attempts: Attempts::new(config.limits.login_attempts_per_minute, backoff.max_entries),
+            unsaved: Mutex::new(HashMap::new()),
+            trouble: StoreTrouble::default(),
+            decoy: tokio::sync::OnceCell::new(),
             config,
             registry,
             store,
@@ -193,16 +253,51 @@ impl Zone {
         group_for(&self.access.snapshot(), player, realm).into()
     }
 
-    /// Wrong `?grplogin` passwords player `id` has sent this session.
-    pub fn grplogin_failures(&self, id: PlayerId) -> u32 {
-        self.state.read().players.get(&id).map_or(0, |player| player.grplogin_failures)
+    /// The password hashers: every login and `?grplogin` hashes here.
+    pub fn hashers(&self) -> &HashPool {
+        &self.hashers
     }
 
-    /// Counts a wrong `?grplogin` password for player `id`.
-    pub fn note_grplogin_failure(&self, id: PlayerId) {
-        if let Some(player) = self.state.write().players.get_mut(&id) {
-            player.grplogin_failures += 1;
+    /// Wrong passwords per account and address, across reconnects.
+    pub fn backoff(&self) -> &Backoff {
+        &self.backoff
+    }
+
+    /// `LOGIN` lines per address and minute.
+    pub fn attempts(&self) -> &Attempts {
+        &self.attempts
+    }
+
+    /// Logs a background store failure, at most once a minute.
+    pub fn store_trouble(&self, what: &str, error: &dyn std::fmt::Display) {
+        self.trouble.report(what, error);
+    }
+
+    /// Records a repeated event (a wrong password) in the audit log: one row
+    /// per `by`, action and `login_backoff.audit_window_secs`, with a count.
+    /// A store failure is logged, not returned: the event happened anyway.
+    pub async fn audit_repeated(&self, by: &str, action: String) {
+        let (store, by) = (self.store.clone(), by.to_owned());
+        let window = Duration::from_secs(self.config.limits.login_backoff.audit_window_secs);
+        match tokio::task::spawn_blocking(move || store.audit_repeated(&by, &action, window)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => self.store_trouble("write the audit log", &error),
+            Err(error) => self.store_trouble("write the audit log", &error),
         }
+    }
+
+    /// A hash of nothing at the configured cost: `?grplogin` checks a group
+    /// without a password against it, so it takes as long as one with.
+    ///
+    /// # Errors
+    /// The hashers are busy (the player's answer).
+    pub async fn decoy_hash(&self) -> Result<String, cmdman::CommandError> {
+        let cost = self.config.accounts.password_hashing;
+        self.decoy
+            .get_or_try_init(|| self.hashers.hash("", cost))
+            .await
+            .cloned()
+            .map_err(|_| cmdman::CommandError::failed("The zone is busy; try again in a moment."))
     }
 
     /// Gives player `id` the group `group` for the rest of the session.
@@ -262,14 +357,28 @@ impl Zone {
 
     /// Adds a logged-in player. When the name is online already, that session
     /// is closed with a notice and removed first: the newest login wins.
-    pub fn join(&self, name: &str, outbox: Outbox, account: Account) -> PlayerId {
-        let id = PlayerId(self.next_player.fetch_add(1, Ordering::Relaxed));
+    ///
+    /// # Errors
+    /// [`ZoneFull`] when `limits.connections` players are online and the
+    /// name is not one of them.
+    pub fn join(
+        &self,
+        name: &str,
+        address: IpAddr,
+        outbox: Outbox,
+        account: Account,
+    ) -> Result<PlayerId, ZoneFull> {
         let key = name.to_lowercase();
         let mut state = self.state.write();
+        if state.players.len() >= self.config.limits.connections && !state.names.contains_key(&key) {
+            return Err(ZoneFull);
+        }
+        let id = PlayerId(self.next_player.fetch_add(1, Ordering::Relaxed));
         if let Some(old) = state.names.get(&key).copied() {
             let (online, closed) = state.remove_player(old);
             if let Some(online) = online {
-                online.outbox.kick("you logged in from another connection");
+                self.count_usage(&online, Instant::now());
+                online.outbox.kick(Disconnect::Replaced);
             }
             if let Some(closed) = closed {
                 self.registry.detach_scope(Scope::Realm(closed));
@@ -286,20 +395,88 @@ impl Zone {
                 ship: SPEC_SHIP,
                 game: None,
                 session_group: None,
-                grplogin_failures: 0,
                 session_start: Instant::now(),
+                counted_until: Instant::now(),
                 account,
+                address,
             },
         );
-        id
+        Ok(id)
     }
 
-    /// Removes a player (disconnect), telling their realm. Nothing happens when
+    /// Removes a player (disconnect), telling their realm, and keeps their
+    /// connected time for the next [`Zone::save_usage`]. Nothing happens when
     /// the session was already replaced by a newer login.
     pub fn leave(&self, id: PlayerId) {
-        let closed = self.state.write().remove_player(id).1;
+        let (online, closed) = self.state.write().remove_player(id);
+        if let Some(online) = online {
+            self.count_usage(&online, Instant::now());
+        }
         if let Some(closed) = closed {
             self.registry.detach_scope(Scope::Realm(closed));
+        }
+    }
+
+    /// Moves `player`'s time since the last count into [`Zone::unsaved`].
+    fn count_usage(&self, player: &Online, now: Instant) {
+        let length = now.saturating_duration_since(player.counted_until);
+        let mut unsaved = self.unsaved.lock();
+        let key = player.name.to_lowercase();
+        if unsaved.len() >= MAX_UNSAVED && !unsaved.contains_key(&key) {
+            drop(unsaved);
+            self.store_trouble("keep more unsaved usage", &format!("{length:?} of {} dropped", player.name));
+            return;
+        }
+        *unsaved.entry(key).or_default() += length;
+    }
+
+    /// Connected time of `name` not yet in the store: kept after a failed
+    /// write, and since the last checkpoint if online.
+    pub fn unsaved_usage(&self, name: &str) -> Duration {
+        let key = name.to_lowercase();
+        let kept = self.unsaved.lock().get(&key).copied().unwrap_or_default();
+        let state = self.state.read();
+        let online = state
+            .names
+            .get(&key)
+            .and_then(|id| state.players.get(id))
+            .map(|player| player.counted_until.elapsed())
+            .unwrap_or_default();
+        kept + online
+    }
+
+    /// Counts every online player's time up to now and writes all unsaved
+    /// time to the store in one transaction (the usage checkpoint, and the
+    /// save at logout and shutdown). What cannot be written is kept for the
+    /// next call, and the failure logged at most once a minute.
+    pub async fn save_usage(&self, checkpoint: bool) {
+        if checkpoint {
+            let now = Instant::now();
+            let mut state = self.state.write();
+            for player in state.players.values_mut() {
+                self.count_usage(player, now);
+                player.counted_until = now;
+            }
+        }
+        let batch: Vec<(String, Duration)> = std::mem::take(&mut *self.unsaved.lock()).into_iter().collect();
+        if batch.is_empty() {
+            return;
+        }
+        let store = self.store.clone();
+        let written = tokio::task::spawn_blocking(move || match store.add_usage(&batch) {
+            Ok(()) => Ok(()),
+            Err(error) => Err((batch, error.to_string())),
+        })
+        .await;
+        let (batch, error) = match written {
+            Ok(Ok(())) => return,
+            Ok(Err(failed)) => failed,
+            Err(error) => (Vec::new(), error.to_string()),
+        };
+        self.store_trouble("save connected time (kept for the next try)", &error);
+        let mut unsaved = self.unsaved.lock();
+        for (key, length) in batch {
+            *unsaved.entry(key).or_default() += length;
         }
     }
 
@@ -770,6 +947,7 @@ impl State {
             session_start: player.session_start,
             account: player.account.clone(),
             outbox: player.outbox.clone(),
+            address: player.address,
         })
     }
 }

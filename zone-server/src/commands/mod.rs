@@ -37,7 +37,9 @@ pub(crate) async fn blocking<T: Send + 'static>(
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => {
             tracing::warn!("store: {error}");
-            Err(CommandError::failed("The zone's database failed; nothing was changed. Try again."))
+            Err(CommandError::failed(
+                "The zone could not store this (its database failed), so nothing was changed. Try again later.",
+            ))
         }
         Err(_) => Err(CommandError::failed("That failed inside the zone; nothing was changed.")),
     }

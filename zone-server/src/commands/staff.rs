@@ -5,11 +5,12 @@
 
 use std::fmt::Write as _;
 
-use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use cmdman::{CommandError, CommandResult, Ctx, Scope, Target, command};
 
 use super::{blocking, sentence, zone};
+use crate::password::PasswordError;
 use crate::store::MembershipEdit;
+use crate::throttle::Kind;
 use crate::zone::Zone;
 
 /// The player a command is aimed at, by name, with their realm if online.
@@ -220,44 +221,54 @@ fn cmd_listmod(ctx: &mut Ctx<'_>) -> CommandResult {
     Ok(())
 }
 
-/// Wrong `?grplogin` passwords a session may try.
-const GRPLOGIN_TRIES: u32 = 5;
-
 /// Puts you in a player group for this session, with the group's password.
 ///
 /// The password is checked against its hash in staff.ron and never logged.
-/// After five wrong passwords, it is closed until you log in again.
+/// A wrong password, a group without one and a group that does not exist all
+/// get the same answer. Wrong passwords are counted for your account and
+/// your address, across reconnects: after a few, ?grplogin closes for a
+/// while, twice as long each time (limits.login_backoff).
 #[command(target_pub, group = "default", args = "<group> <password>")]
 async fn cmd_grplogin(ctx: &mut Ctx<'_>, group: &str, password: &str) -> CommandResult {
     let zone = zone(ctx)?;
-    if zone.grplogin_failures(ctx.sender().id) >= GRPLOGIN_TRIES {
-        return Err(CommandError::failed(format!(
-            "{GRPLOGIN_TRIES} wrong passwords: ?grplogin is closed until you log in again."
-        )));
+    let sender = ctx.sender();
+    let (name, id) = (sender.name.to_owned(), sender.id);
+    let Some(address) = zone.player(id).map(|player| player.address) else { return Ok(()) };
+    if let Err(wait) = zone.backoff().check(Kind::GroupLogin, &name, address) {
+        return Err(CommandError::failed(format!("Too many attempts; try again in {} s.", wait.as_secs())));
     }
     let snapshot = zone.access().snapshot();
-    let Some(hash) = snapshot.password_hash(group).map(str::to_owned) else {
-        return Err(CommandError::failed(format!("Group '{group}' has no password.")));
+    // The same work whether or not the group has a password, so the time
+    // taken does not tell either.
+    let (hash, real) = match snapshot.password_hash(group) {
+        Some(hash) => (hash.to_owned(), true),
+        None => (zone.decoy_hash().await?, false),
     };
-    let password = password.to_owned();
-    let matches = blocking(move || {
-        let parsed = PasswordHash::new(&hash).map_err(|e| crate::store::StoreError::Hash(e.to_string()))?;
-        Ok(argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await?;
-    let sender = ctx.sender();
-    let (by, store) = (sender.name.to_owned(), zone.store().clone());
-    let action = if matches {
-        format!("logged in to group {group}")
-    } else {
-        format!("failed to log in to group {group}")
+    let matches = match zone.hashers().verify(password, &hash).await {
+        Ok(matches) => matches && real,
+        Err(PasswordError::Busy) => {
+            return Err(CommandError::failed("The zone is busy; try again in a moment."));
+        }
+        Err(error) => {
+            tracing::warn!(group, "?grplogin: the group's hash cannot be used: {error}");
+            false
+        }
     };
-    let _ = blocking(move || store.audit(&by, &action)).await;
     if !matches {
-        zone.note_grplogin_failure(sender.id);
-        return Err(CommandError::failed(format!("Wrong password for group {group}.")));
+        let wait = zone.backoff().failure(Kind::GroupLogin, Some(&name), address);
+        // No group name: one row per account and window, whatever is tried.
+        zone.audit_repeated(&name, "wrong group or password at ?grplogin".to_owned()).await;
+        if wait.is_zero() {
+            return Err(CommandError::failed("Wrong group or password."));
+        }
+        return Err(CommandError::failed(format!(
+            "Wrong group or password. Too many attempts; try again in {} s.",
+            wait.as_secs()
+        )));
     }
-    zone.set_session_group(sender.id, group);
+    zone.backoff().success(Kind::GroupLogin, &name);
+    zone.audit_repeated(&name, format!("logged in to group {group}")).await;
+    zone.set_session_group(id, group);
     ctx.reply().line(&format!("You are in group {group} until you log out."));
     Ok(())
 }
@@ -275,7 +286,11 @@ async fn cmd_auditlog(ctx: &mut Ctx<'_>, count: Option<u8>) -> CommandResult {
         let _ = writeln!(reply, "The audit log is empty.");
     }
     for entry in entries {
-        let _ = writeln!(reply, "{} {}: {}", entry.at, entry.by, entry.action);
+        match entry.count {
+            1 => writeln!(reply, "{} {}: {}", entry.at, entry.by, entry.action),
+            n => writeln!(reply, "{} {}: {} ({n} times since)", entry.at, entry.by, entry.action),
+        }
+        .ok();
     }
     Ok(())
 }

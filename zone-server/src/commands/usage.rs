@@ -21,7 +21,8 @@ async fn cmd_usage(ctx: &mut Ctx<'_>) -> CommandResult {
         return Err(CommandError::failed("that player is no longer online"));
     };
     let session = player.session_start.elapsed();
-    // Earlier sessions may have been saved since this one began: read the store.
+    // The store has earlier sessions and this one up to its last checkpoint;
+    // the zone has the rest.
     let store = zone.store().clone();
     let name = player.name.clone();
     let stored = tokio::task::spawn_blocking(move || store.account(&name)).await;
@@ -34,7 +35,7 @@ async fn cmd_usage(ctx: &mut Ctx<'_>) -> CommandResult {
         "{}: session {}, total {}, first login {} UTC",
         player.name,
         hms(session.as_secs()),
-        hms((account.total + session).as_secs()),
+        hms((account.total + zone.unsaved_usage(&player.name)).as_secs()),
         account.first_login,
     );
     Ok(())
