@@ -13,6 +13,15 @@
 //!   ahead of the slowest receiver.
 //! - `idle`: N connections log in (entering no realm) and stay until
 //!   `--duration` ends; for the server's memory per connection.
+//! - `wrong-logins` (issue 9): `--attempts` logins with a wrong password for
+//!   `--name`, `-n` at a time, each on a new connection; counts the answers.
+//! - `idle-raw` (issue 9): N connections that never log in, held until
+//!   `--duration` ends; counts those the server kept and those it refused.
+//! - `probe` (issue 9): one player logs in as `--name` and runs `?uptime`;
+//!   reports how long each took (for a login under attack).
+//!
+//! `--from` binds connections to a source address (127.0.0.x), so one run can
+//! stand for another machine as far as per-address limits go.
 //!
 //! Every mode prints a progress line each second (to stderr) and a report
 //! whose last line is machine-readable: `result <mode> <number>`.
@@ -25,7 +34,7 @@ use anyhow::{Context as _, bail};
 use clap::{Parser, ValueEnum};
 use hdrhistogram::Histogram;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::Semaphore;
 
@@ -63,6 +72,15 @@ struct Cli {
     /// Logins at once while connecting.
     #[arg(long, default_value_t = 64)]
     login_concurrency: usize,
+    /// The source address of every connection (default: the system's choice).
+    #[arg(long)]
+    from: Option<std::net::IpAddr>,
+    /// Logins to try (wrong-logins).
+    #[arg(long, default_value_t = 2000)]
+    attempts: usize,
+    /// The account (wrong-logins, probe).
+    #[arg(long, default_value = "victim")]
+    name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,6 +89,9 @@ enum Mode {
     Raw,
     Fanout,
     Idle,
+    WrongLogins,
+    IdleRaw,
+    Probe,
 }
 
 /// One connection, line by line.
@@ -82,7 +103,20 @@ struct Conn {
 
 impl Conn {
     async fn connect(addr: &str) -> anyhow::Result<Conn> {
-        let stream = TcpStream::connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
+        Conn::connect_from(addr, None).await
+    }
+
+    async fn connect_from(addr: &str, from: Option<std::net::IpAddr>) -> anyhow::Result<Conn> {
+        let stream = match from {
+            None => TcpStream::connect(addr).await,
+            Some(from) => {
+                let target: std::net::SocketAddr = addr.parse().context("--from needs --addr as IP:port")?;
+                let socket = if from.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+                socket.bind(std::net::SocketAddr::new(from, 0))?;
+                socket.connect(target).await
+            }
+        }
+        .with_context(|| format!("connecting to {addr}"))?;
         stream.set_nodelay(true)?;
         let (read, write) = stream.into_split();
         Ok(Conn { reader: BufReader::new(read), writer: write, line: String::new() })
@@ -334,6 +368,135 @@ async fn idle(cli: &Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `--attempts` wrong-password logins, `-n` at a time, each on a new
+/// connection; counts the first line of each answer.
+async fn wrong_logins(cli: &Cli) -> anyhow::Result<()> {
+    let next = Arc::new(AtomicU64::new(0));
+    let answers = Arc::new(counts::Counts::default());
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..cli.connections {
+        let (next, answers) = (next.clone(), answers.clone());
+        let (addr, from, name, attempts) = (cli.addr.clone(), cli.from, cli.name.clone(), cli.attempts as u64);
+        tasks.push(tokio::spawn(async move {
+            while next.fetch_add(1, Ordering::Relaxed) < attempts {
+                let answer = match Conn::connect_from(&addr, from).await {
+                    Ok(mut conn) => match conn.send(&format!("LOGIN:1;zone-loadgen:{name}:wrong")).await {
+                        Ok(()) => match tokio::time::timeout(Duration::from_secs(30), conn.recv()).await {
+                            Ok(Ok(line)) => classify(line),
+                            Ok(Err(_)) => "closed without a line",
+                            Err(_) => "no answer in 30 s",
+                        },
+                        Err(_) => "write failed",
+                    },
+                    Err(_) => "connect failed",
+                };
+                answers.add(answer);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!("attempts: {} from {} connections at a time in {elapsed:.1} s", cli.attempts, cli.connections);
+    let counts = answers.take();
+    for (answer, count) in &counts {
+        println!("  {count:>6}  {answer}");
+    }
+    let answered: u64 = counts.iter().filter(|(answer, _)| answer.starts_with("LOGINBAD")).map(|(_, n)| n).sum();
+    println!("result wrong-logins {answered}");
+    Ok(())
+}
+
+/// An answer without the part that varies (the seconds to wait).
+fn classify(line: &str) -> &'static str {
+    match line {
+        "LOGINBAD:wrong password" => "LOGINBAD:wrong password",
+        "LOGINBAD:the zone is busy; try again in a moment" => "LOGINBAD:the zone is busy; try again in a moment",
+        line if line.starts_with("LOGINBAD:too many attempts") => "LOGINBAD:too many attempts; try again in N s",
+        line if line.starts_with("LOGINBAD:too many login attempts from your address") => {
+            "LOGINBAD:too many login attempts from your address; try again in N s"
+        }
+        line if line.starts_with("LOGINBAD:too many connections from your address") => {
+            "LOGINBAD:too many connections from your address; try again later"
+        }
+        line if line.starts_with("LOGINOK:") => "LOGINOK (the password was right)",
+        line if line.starts_with("LOGINBAD:") => "LOGINBAD (other)",
+        _ => "another line",
+    }
+}
+
+/// Counts by answer, shared between tasks.
+mod counts {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    pub(crate) struct Counts(Mutex<BTreeMap<&'static str, u64>>);
+
+    impl Counts {
+        pub(crate) fn add(&self, answer: &'static str) {
+            if let Ok(mut counts) = self.0.lock() {
+                *counts.entry(answer).or_default() += 1;
+            }
+        }
+
+        pub(crate) fn take(&self) -> Vec<(&'static str, u64)> {
+            self.0.lock().map(|counts| counts.iter().map(|(a, n)| (*a, *n)).collect()).unwrap_or_default()
+        }
+    }
+}
+
+/// N connections that never log in, held for `--duration` seconds.
+async fn idle_raw(cli: &Cli) -> anyhow::Result<()> {
+    let mut held = Vec::new();
+    let mut refused = 0u64;
+    let mut failed = 0u64;
+    for _ in 0..cli.connections {
+        match Conn::connect_from(&cli.addr, cli.from).await {
+            Ok(conn) => held.push(conn),
+            Err(_) => failed += 1,
+        }
+    }
+    // A refused connection has its LOGINBAD line by now.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut open = Vec::new();
+    for mut conn in held {
+        match tokio::time::timeout(Duration::from_millis(1), conn.recv()).await {
+            Ok(Ok(line)) if line.starts_with("LOGINBAD:") => refused += 1,
+            Ok(_) => refused += 1,
+            Err(_) => open.push(conn),
+        }
+    }
+    println!("idle sockets: {} kept open by the server, {refused} refused, {failed} could not connect", open.len());
+    println!("result idle-raw {}", open.len());
+    tokio::time::sleep(Duration::from_secs(cli.duration)).await;
+    drop(open);
+    Ok(())
+}
+
+/// One player logs in and runs `?uptime`: how long each takes.
+async fn probe(cli: &Cli) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut conn = Conn::connect_from(&cli.addr, cli.from).await?;
+    conn.send(&format!("LOGIN:1;zone-loadgen:{}:loadgen", cli.name)).await?;
+    let answer = conn.recv().await?.to_owned();
+    let logged_in = started.elapsed();
+    if !answer.starts_with("LOGINOK:") {
+        bail!("login refused: {answer}");
+    }
+    conn.recv().await?;
+    let asked = Instant::now();
+    conn.send("SEND:CMD:?uptime").await?;
+    let reply = conn.recv().await?.to_owned();
+    let answered = asked.elapsed();
+    println!("login: {:.1} ms ({answer})", logged_in.as_secs_f64() * 1e3);
+    println!("?uptime: {:.1} ms ({reply})", answered.as_secs_f64() * 1e3);
+    println!("result probe {:.1}", (logged_in + answered).as_secs_f64() * 1e3);
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new()?;
@@ -354,6 +517,9 @@ fn main() -> anyhow::Result<()> {
             }
             Mode::Fanout => fanout(&cli).await,
             Mode::Idle => idle(&cli).await,
+            Mode::WrongLogins => wrong_logins(&cli).await,
+            Mode::IdleRaw => idle_raw(&cli).await,
+            Mode::Probe => probe(&cli).await,
         }
     })
 }

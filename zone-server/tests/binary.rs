@@ -235,3 +235,63 @@ fn staff_set_and_runtime_edits_survive_kill_dash_nine() {
     assert!(listed.contains("Helper: mod zone-wide (set by Root at "), "{listed}");
     assert!(listed.contains("Mod: mod zone-wide (set by console at "), "{listed}");
 }
+
+/// Issue 9: online time is checkpointed, so `kill -9` loses at most one
+/// period of it; every close is in the info log with its reason.
+#[test]
+fn usage_survives_kill_dash_nine_and_closes_are_logged_with_reasons() {
+    let config = tempfile::tempdir().unwrap();
+    std::fs::write(
+        config.path().join("zone.ron"),
+        "(accounts: (usage_checkpoint_secs: 1), limits: (login_timeout_secs: 1))\n",
+    )
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let args = [
+        "--config",
+        config.path().to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+        data.path().to_str().unwrap(),
+    ];
+    let (mut child, addr, mut stderr) = start(&args);
+    let mut first = Client::login(&addr, "Alice");
+    // A checkpoint reaches the database while Alice stays online.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let store = zone_server::store::SqliteStore::open(data.path()).unwrap();
+        let total = zone_server::store::Store::account(&store, "Alice").unwrap().unwrap().total;
+        if total >= Duration::from_secs(1) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no checkpoint was written");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Two closes with their reasons: a login that times out, a session
+    // replaced by a new login.
+    let mut idle = Client::connect(&addr);
+    assert_eq!(idle.recv().as_deref(), Some("LOGINBAD:login timed out"));
+    let mut second = Client::login(&addr, "Alice");
+    assert_eq!(first.recv().as_deref(), Some("MSG:ARENA:Disconnected: you logged in from another connection."));
+    assert_eq!(first.recv(), None);
+    let mut wanted = vec!["login timeout", "replaced by a new login"];
+    let mut line = String::new();
+    while !wanted.is_empty() {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "the log ended; still missing {wanted:?}");
+        wanted.retain(|reason| !(line.contains(" INFO ") && line.contains(reason)));
+    }
+
+    // SIGKILL with Alice online: her time up to the last checkpoint is kept.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(second);
+    let (mut child, addr, _stderr) = start(&args);
+    let mut alice = Client::login(&addr, "Alice");
+    let usage = alice.command("Alice", "SEND:CMD:?usage");
+    let total = usage[0].split(", ").nth(1).unwrap();
+    assert!(total != "total 0:00:00", "{usage:?}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
