@@ -34,6 +34,8 @@ async fn logins_past_the_hashing_queue_are_told_the_zone_is_busy() {
     config.limits.password_hashers = 1;
     config.limits.password_queue = 0;
     config.limits.pre_login_per_address = 100;
+    // Logins from one address run at once only up to the free failures.
+    config.limits.login_backoff.free_failures = 100;
     config.accounts.password_hashing =
         PasswordHashing { memory_kib: 16 * 1024, iterations: 8, parallelism: 1 };
     let zone = TestZone::start_with(config, tempfile::tempdir().unwrap()).await;

@@ -34,8 +34,8 @@ use anyhow::{Context as _, bail};
 use clap::{Parser, ValueEnum};
 use hdrhistogram::Histogram;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpSocket, TcpStream};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::Semaphore;
 
 /// Load for zone-server (ChatNet) and, for comparison, redis-server.
@@ -377,7 +377,8 @@ async fn wrong_logins(cli: &Cli) -> anyhow::Result<()> {
     let mut tasks = Vec::new();
     for _ in 0..cli.connections {
         let (next, answers) = (next.clone(), answers.clone());
-        let (addr, from, name, attempts) = (cli.addr.clone(), cli.from, cli.name.clone(), cli.attempts as u64);
+        let (addr, from, name, attempts) =
+            (cli.addr.clone(), cli.from, cli.name.clone(), cli.attempts as u64);
         tasks.push(tokio::spawn(async move {
             while next.fetch_add(1, Ordering::Relaxed) < attempts {
                 let answer = match Conn::connect_from(&addr, from).await {
@@ -404,7 +405,8 @@ async fn wrong_logins(cli: &Cli) -> anyhow::Result<()> {
     for (answer, count) in &counts {
         println!("  {count:>6}  {answer}");
     }
-    let answered: u64 = counts.iter().filter(|(answer, _)| answer.starts_with("LOGINBAD")).map(|(_, n)| n).sum();
+    let answered: u64 =
+        counts.iter().filter(|(answer, _)| answer.starts_with("LOGINBAD")).map(|(_, n)| n).sum();
     println!("result wrong-logins {answered}");
     Ok(())
 }
@@ -413,8 +415,12 @@ async fn wrong_logins(cli: &Cli) -> anyhow::Result<()> {
 fn classify(line: &str) -> &'static str {
     match line {
         "LOGINBAD:wrong password" => "LOGINBAD:wrong password",
-        "LOGINBAD:the zone is busy; try again in a moment" => "LOGINBAD:the zone is busy; try again in a moment",
-        line if line.starts_with("LOGINBAD:too many attempts") => "LOGINBAD:too many attempts; try again in N s",
+        "LOGINBAD:the zone is busy; try again in a moment" => {
+            "LOGINBAD:the zone is busy; try again in a moment"
+        }
+        line if line.starts_with("LOGINBAD:too many attempts") => {
+            "LOGINBAD:too many attempts; try again in N s"
+        }
         line if line.starts_with("LOGINBAD:too many login attempts from your address") => {
             "LOGINBAD:too many login attempts from your address; try again in N s"
         }
@@ -469,7 +475,10 @@ async fn idle_raw(cli: &Cli) -> anyhow::Result<()> {
             Err(_) => open.push(conn),
         }
     }
-    println!("idle sockets: {} kept open by the server, {refused} refused, {failed} could not connect", open.len());
+    println!(
+        "idle sockets: {} kept open by the server, {refused} refused, {failed} could not connect",
+        open.len()
+    );
     println!("result idle-raw {}", open.len());
     tokio::time::sleep(Duration::from_secs(cli.duration)).await;
     drop(open);

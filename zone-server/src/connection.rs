@@ -22,7 +22,7 @@ use crate::chatnet::message::parse;
 use crate::chatnet::{ClientMessage, Frame, LineCodec, ServerLine};
 use crate::outbox::{Disconnect, Outbox};
 use crate::password::PasswordError;
-use crate::throttle::{Kind, PreLoginSlot};
+use crate::throttle::{Attempt, Kind, PreLoginSlot};
 use crate::zone::{MAX_FREQ, Zone};
 
 /// How long the last lines (a shutdown notice, a kick reason) may take to
@@ -363,10 +363,11 @@ impl Connection {
         if password.is_empty() {
             return refuse("a password is required");
         }
-        if let Err(wait) = zone.backoff().check(Kind::Login, name, address) {
-            return refuse(&format!("too many attempts; try again in {} s", wait.as_secs()));
-        }
-        let account = match self.authenticate(name, password).await {
+        let attempt = match zone.backoff().begin(Kind::Login, name, address) {
+            Ok(attempt) => attempt,
+            Err(wait) => return refuse(&format!("too many attempts; try again in {} s", wait.as_secs())),
+        };
+        let account = match self.authenticate(name, password, attempt).await {
             Ok(account) => account,
             Err(reason) => return refuse(&reason),
         };
@@ -393,10 +394,14 @@ impl Connection {
     ///
     /// # Errors
     /// The `LOGINBAD` reason.
-    async fn authenticate(&self, name: &str, password: &str) -> Result<crate::store::Account, String> {
+    async fn authenticate(
+        &self,
+        name: &str,
+        password: &str,
+        attempt: Attempt<'_>,
+    ) -> Result<crate::store::Account, String> {
         const UNAVAILABLE: &str = "the zone cannot log you in right now; try again later";
         let zone = &self.zone;
-        let address = self.peer.ip();
         let store = zone.store().clone();
         let owned = name.to_owned();
         let found = match tokio::task::spawn_blocking(move || store.credentials(&owned)).await {
@@ -420,12 +425,12 @@ impl Connection {
         match found {
             Some((account, hash)) => {
                 if !zone.hashers().verify(password, &hash).await.map_err(busy)? {
-                    let wait = zone.backoff().failure(Kind::Login, Some(name), address);
+                    let wait = attempt.failed(true);
                     zone.audit_repeated(&account.name, "wrong password at login".to_owned()).await;
                     info!(peer = %self.peer, name, ?wait, "wrong password");
                     return Err("wrong password".to_owned());
                 }
-                zone.backoff().success(Kind::Login, name);
+                attempt.succeeded();
                 let (zone, owned) = (zone.clone(), name.to_owned());
                 tokio::spawn(async move {
                     let store = zone.store().clone();
@@ -438,7 +443,7 @@ impl Connection {
             }
             None if !zone.config().accounts.allow_new => {
                 // Probing for names counts against the address.
-                zone.backoff().failure(Kind::Login, None, address);
+                attempt.failed(false);
                 Err("unknown name; this zone does not create new accounts".to_owned())
             }
             None => {

@@ -41,15 +41,32 @@ enum Key {
 #[derive(Debug, Clone, Copy)]
 struct Failures {
     count: u32,
+    /// Attempts checked and not yet decided.
+    in_flight: u32,
     last: Instant,
     closed_until: Instant,
 }
 
 /// Wrong passwords per account and per address, with exponential back-off.
+///
+/// An attempt is begun ([`Backoff::begin`]) before the password is checked
+/// and decided after: attempts past the free ones run one at a time per
+/// account and per address, so many connections guessing at once get no more
+/// guesses than one.
 #[derive(Debug)]
 pub struct Backoff {
     policy: LoginBackoff,
     entries: Mutex<HashMap<Key, Failures>>,
+}
+
+/// One password check under way; dropping it without a verdict (the
+/// connection went) counts nothing.
+#[derive(Debug)]
+#[must_use = "an attempt is decided with failed() or succeeded()"]
+pub struct Attempt<'a> {
+    backoff: &'a Backoff,
+    account: Key,
+    address: Key,
 }
 
 impl Backoff {
@@ -58,51 +75,70 @@ impl Backoff {
         Backoff { policy, entries: Mutex::new(HashMap::new()) }
     }
 
-    /// `Err(wait)` while `account` or `address` is closed for `kind`: the
-    /// time until it opens, rounded up to whole seconds.
+    /// Begins a password check for `account` from `address`.
     ///
     /// # Errors
-    /// The wait, when closed.
-    pub fn check(&self, kind: Kind, account: &str, address: IpAddr) -> Result<(), Duration> {
-        self.check_at(kind, account, address, Instant::now())
+    /// The wait, rounded up to whole seconds, while either is closed after
+    /// failures, or has as many checks under way as it has free failures left
+    /// (then 1 s).
+    pub fn begin(&self, kind: Kind, account: &str, address: IpAddr) -> Result<Attempt<'_>, Duration> {
+        self.begin_at(kind, account, address, Instant::now())
     }
 
-    fn check_at(&self, kind: Kind, account: &str, address: IpAddr, now: Instant) -> Result<(), Duration> {
-        let entries = self.entries.lock();
-        let wait = [Key::Account(kind, account.to_lowercase()), Key::Address(kind, address)]
-            .iter()
-            .filter_map(|key| entries.get(key))
-            .map(|failures| failures.closed_until.saturating_duration_since(now))
-            .max()
-            .unwrap_or_default();
-        if wait.is_zero() { Ok(()) } else { Err(round_up(wait)) }
+    fn begin_at(
+        &self,
+        kind: Kind,
+        account: &str,
+        address: IpAddr,
+        now: Instant,
+    ) -> Result<Attempt<'_>, Duration> {
+        let forget = Duration::from_secs(self.policy.forget_secs);
+        let (account, address) = (Key::Account(kind, account.to_lowercase()), Key::Address(kind, address));
+        let mut entries = self.entries.lock();
+        let mut wait = Duration::ZERO;
+        for key in [&account, &address] {
+            let Some(failures) = entries.get(key) else { continue };
+            let count = if now.duration_since(failures.last) >= forget { 0 } else { failures.count };
+            let closed = failures.closed_until.saturating_duration_since(now);
+            if !closed.is_zero() {
+                wait = wait.max(closed);
+            } else if failures.in_flight > 0 && count + failures.in_flight >= self.policy.free_failures {
+                wait = wait.max(Duration::from_secs(1));
+            }
+        }
+        if !wait.is_zero() {
+            return Err(round_up(wait));
+        }
+        for key in [&account, &address] {
+            if !entries.contains_key(key) {
+                make_room(&mut entries, self.policy.max_entries, |f| stale(f, now, forget), |f| f.last);
+            }
+            let failures = entries.entry(key.clone()).or_insert(Failures {
+                count: 0,
+                in_flight: 0,
+                last: now,
+                closed_until: now,
+            });
+            failures.in_flight += 1;
+        }
+        Ok(Attempt { backoff: self, account, address })
     }
 
-    /// Counts a wrong password for `account` (if any: an unknown name counts
-    /// against the address only) and `address`. Returns the wait before the
-    /// next attempt, zero while failures are still free.
-    pub fn failure(&self, kind: Kind, account: Option<&str>, address: IpAddr) -> Duration {
-        self.failure_at(kind, account, address, Instant::now())
-    }
-
-    fn failure_at(&self, kind: Kind, account: Option<&str>, address: IpAddr, now: Instant) -> Duration {
+    /// Counts a failure against `keys`; returns the longest wait it set.
+    fn fail(&self, keys: &[&Key], now: Instant) -> Duration {
         let forget = Duration::from_secs(self.policy.forget_secs);
         let mut entries = self.entries.lock();
-        let keys = account
-            .map(|name| Key::Account(kind, name.to_lowercase()))
-            .into_iter()
-            .chain(std::iter::once(Key::Address(kind, address)));
         let mut wait = Duration::ZERO;
-        for key in keys {
-            if !entries.contains_key(&key) {
-                make_room(
-                    &mut entries,
-                    self.policy.max_entries,
-                    |f| now.duration_since(f.last) >= forget,
-                    |f| f.last,
-                );
+        for &key in keys {
+            if !entries.contains_key(key) {
+                make_room(&mut entries, self.policy.max_entries, |f| stale(f, now, forget), |f| f.last);
             }
-            let failures = entries.entry(key).or_insert(Failures { count: 0, last: now, closed_until: now });
+            let failures = entries.entry(key.clone()).or_insert(Failures {
+                count: 0,
+                in_flight: 0,
+                last: now,
+                closed_until: now,
+            });
             if now.duration_since(failures.last) >= forget {
                 failures.count = 0;
             }
@@ -115,17 +151,22 @@ impl Backoff {
         wait
     }
 
+    /// Ends a check on `key`: an entry with nothing to remember goes.
+    fn release(&self, key: &Key) {
+        let mut entries = self.entries.lock();
+        if let Some(failures) = entries.get_mut(key) {
+            failures.in_flight = failures.in_flight.saturating_sub(1);
+            if failures.in_flight == 0 && failures.count == 0 {
+                entries.remove(key);
+            }
+        }
+    }
+
     /// How long the `count`th failure in a row closes logins.
     fn closed_for(&self, count: u32) -> Duration {
         let Some(past) = count.checked_sub(self.policy.free_failures + 1) else { return Duration::ZERO };
         let factor = 1u64.checked_shl(past.min(63)).unwrap_or(u64::MAX);
         Duration::from_secs(self.policy.base_secs.saturating_mul(factor).min(self.policy.max_secs))
-    }
-
-    /// A correct password: the account's count is cleared. The address's is
-    /// not, so one's own account cannot be used to reset a guessing address.
-    pub fn success(&self, kind: Kind, account: &str) {
-        self.entries.lock().remove(&Key::Account(kind, account.to_lowercase()));
     }
 
     /// Entries held now.
@@ -136,6 +177,41 @@ impl Backoff {
     /// Whether no entry is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// An entry whose failures are forgotten and that no check is using.
+fn stale(failures: &Failures, now: Instant, forget: Duration) -> bool {
+    failures.in_flight == 0 && now.duration_since(failures.last) >= forget
+}
+
+impl Attempt<'_> {
+    /// A wrong password: counted against the account (when `known`: an
+    /// unknown name counts against the address only) and the address.
+    /// Returns the wait before the next attempt, zero while failures are free.
+    pub fn failed(self, known: bool) -> Duration {
+        self.failed_at(known, Instant::now())
+    }
+
+    fn failed_at(self, known: bool, now: Instant) -> Duration {
+        if known {
+            self.backoff.fail(&[&self.account, &self.address], now)
+        } else {
+            self.backoff.fail(&[&self.address], now)
+        }
+    }
+
+    /// The right password: the account's count is cleared. The address's is
+    /// not, so one's own account cannot be used to reset a guessing address.
+    pub fn succeeded(self) {
+        self.backoff.entries.lock().remove(&self.account);
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        self.backoff.release(&self.account);
+        self.backoff.release(&self.address);
     }
 }
 
@@ -291,24 +367,62 @@ mod tests {
         LoginBackoff { free_failures: 3, base_secs: 5, max_secs: 60, ..LoginBackoff::default() }
     }
 
+    /// Begins and fails an attempt at `now`; the wait it sets.
+    fn fail(backoff: &Backoff, account: &str, address: IpAddr, now: Instant) -> Duration {
+        backoff.begin_at(Kind::Login, account, address, now).unwrap().failed_at(true, now)
+    }
+
+    fn open(
+        backoff: &Backoff,
+        kind: Kind,
+        account: &str,
+        address: IpAddr,
+        now: Instant,
+    ) -> Result<(), Duration> {
+        backoff.begin_at(kind, account, address, now).map(drop)
+    }
+
     #[test]
     fn failures_past_the_free_ones_close_for_doubling_times() {
         let backoff = Backoff::new(policy());
         let now = Instant::now();
-        let waits: Vec<u64> = (0..8)
-            .map(|i| {
-                backoff.failure_at(Kind::Login, Some("Alice"), A, now + Duration::from_secs(i)).as_secs()
-            })
-            .collect();
+        let mut waits = Vec::new();
+        let mut at = now;
+        for _ in 0..8 {
+            let wait = fail(&backoff, "Alice", A, at);
+            waits.push(wait.as_secs());
+            at += wait;
+        }
         assert_eq!(waits, [0, 0, 0, 5, 10, 20, 40, 60]);
-        let later = now + Duration::from_secs(8);
-        assert_eq!(backoff.check_at(Kind::Login, "ALICE", B, later), Err(Duration::from_secs(59)));
+        let later = at - Duration::from_secs(1);
+        assert_eq!(open(&backoff, Kind::Login, "ALICE", B, later), Err(Duration::from_secs(1)));
         // Another account from the same address is closed too (the address is).
-        assert!(backoff.check_at(Kind::Login, "Bob", A, later).is_err());
+        assert!(open(&backoff, Kind::Login, "Bob", A, later).is_err());
         // Another account from another address is not.
-        assert!(backoff.check_at(Kind::Login, "Bob", B, later).is_ok());
+        assert!(open(&backoff, Kind::Login, "Bob", B, later).is_ok());
         // Group logins are counted apart.
-        assert!(backoff.check_at(Kind::GroupLogin, "Alice", A, later).is_ok());
+        assert!(open(&backoff, Kind::GroupLogin, "Alice", A, later).is_ok());
+    }
+
+    #[test]
+    fn checks_past_the_free_failures_run_one_at_a_time() {
+        let backoff = Backoff::new(policy());
+        let now = Instant::now();
+        // Three free failures' worth may run at once from one address...
+        let running: Vec<Attempt<'_>> =
+            ["a", "b", "c"].iter().map(|name| backoff.begin_at(Kind::Login, name, A, now).unwrap()).collect();
+        // ...a fourth waits, whatever the account.
+        assert_eq!(open(&backoff, Kind::Login, "d", A, now), Err(Duration::from_secs(1)));
+        for attempt in running {
+            assert_eq!(attempt.failed_at(true, now), Duration::ZERO);
+        }
+        // Three failures: one more may run, and no second beside it.
+        let fourth = backoff.begin_at(Kind::Login, "d", A, now).unwrap();
+        assert!(open(&backoff, Kind::Login, "e", A, now).is_err());
+        assert_eq!(fourth.failed_at(true, now), Duration::from_secs(5));
+        // A check that ends without a verdict counts nothing.
+        drop(backoff.begin_at(Kind::Login, "f", B, now).unwrap());
+        assert!(backoff.entries.lock().keys().all(|key| *key != Key::Address(Kind::Login, B)));
     }
 
     #[test]
@@ -316,22 +430,27 @@ mod tests {
         let backoff = Backoff::new(policy());
         let now = Instant::now();
         for _ in 0..4 {
-            backoff.failure_at(Kind::Login, Some("Alice"), A, now);
+            fail(&backoff, "Alice", A, now);
         }
-        backoff.success(Kind::Login, "alice");
-        assert!(backoff.check_at(Kind::Login, "Alice", B, now).is_ok());
-        assert!(backoff.check_at(Kind::Login, "Alice", A, now).is_err());
+        let later = now + Duration::from_secs(5);
+        backoff.begin_at(Kind::Login, "alice", A, later).unwrap().succeeded();
+        assert!(open(&backoff, Kind::Login, "Alice", B, later).is_ok());
+        assert_eq!(
+            backoff.entries.lock().get(&Key::Address(Kind::Login, A)).map(|failures| failures.count),
+            Some(4)
+        );
     }
 
     #[test]
     fn counts_are_forgotten_after_a_quiet_period() {
         let backoff = Backoff::new(LoginBackoff { forget_secs: 100, ..policy() });
         let now = Instant::now();
+        let mut at = now;
         for _ in 0..5 {
-            backoff.failure_at(Kind::Login, Some("Alice"), A, now);
+            at += fail(&backoff, "Alice", A, at);
         }
-        let later = now + Duration::from_secs(100);
-        assert_eq!(backoff.failure_at(Kind::Login, Some("Alice"), A, later), Duration::ZERO);
+        let later = at + Duration::from_secs(100);
+        assert_eq!(fail(&backoff, "Alice", A, later), Duration::ZERO);
     }
 
     #[test]
@@ -340,17 +459,35 @@ mod tests {
         let now = Instant::now();
         for i in 0..1000u32 {
             let address = IpAddr::from(i.to_be_bytes());
-            backoff.failure_at(
-                Kind::Login,
-                Some(&format!("name{i}")),
-                address,
-                now + Duration::from_millis(i.into()),
-            );
+            fail(&backoff, &format!("name{i}"), address, now + Duration::from_millis(i.into()));
             assert!(backoff.len() <= 50);
         }
         // The newest are the ones kept.
         let newest = IpAddr::from(999u32.to_be_bytes());
         assert!(backoff.entries.lock().contains_key(&Key::Address(Kind::Login, newest)));
+    }
+
+    /// Issue 9's bound: an attacker who reconnects freely and guesses as
+    /// soon as the zone lets them gets at most 20 guesses in the first minute
+    /// under the default policy, and fewer each minute after (here: 7, then
+    /// 1, 1, 0, 0, 1, 0, …).
+    #[test]
+    fn a_persistent_guesser_gets_fewer_guesses_each_minute() {
+        let backoff = Backoff::new(LoginBackoff::default());
+        let start = Instant::now();
+        let mut per_minute = [0u32; 10];
+        for tenth in 0..6000u64 {
+            let now = start + Duration::from_millis(tenth * 100);
+            if let Ok(attempt) = backoff.begin_at(Kind::GroupLogin, "Mallory", A, now) {
+                attempt.failed_at(true, now);
+                per_minute[(tenth / 600) as usize] += 1;
+            }
+        }
+        assert!(per_minute[0] <= 20, "{per_minute:?}");
+        // From the second minute on the waits are over a minute long: at
+        // most one guess a minute, and none in most of them.
+        assert!(per_minute[1..].iter().all(|&n| n <= 1 && n < per_minute[0]), "{per_minute:?}");
+        assert!(per_minute[5..].iter().sum::<u32>() <= 1, "{per_minute:?}");
     }
 
     #[test]

@@ -272,8 +272,11 @@ fn usage_survives_kill_dash_nine_and_closes_are_logged_with_reasons() {
     // replaced by a new login.
     let mut idle = Client::connect(&addr);
     assert_eq!(idle.recv().as_deref(), Some("LOGINBAD:login timed out"));
-    let mut second = Client::login(&addr, "Alice");
-    assert_eq!(first.recv().as_deref(), Some("MSG:ARENA:Disconnected: you logged in from another connection."));
+    let second = Client::login(&addr, "Alice");
+    assert_eq!(
+        first.recv().as_deref(),
+        Some("MSG:ARENA:Disconnected: you logged in from another connection.")
+    );
     assert_eq!(first.recv(), None);
     let mut wanted = vec!["login timeout", "replaced by a new login"];
     let mut line = String::new();

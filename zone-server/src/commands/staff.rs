@@ -234,9 +234,9 @@ async fn cmd_grplogin(ctx: &mut Ctx<'_>, group: &str, password: &str) -> Command
     let sender = ctx.sender();
     let (name, id) = (sender.name.to_owned(), sender.id);
     let Some(address) = zone.player(id).map(|player| player.address) else { return Ok(()) };
-    if let Err(wait) = zone.backoff().check(Kind::GroupLogin, &name, address) {
-        return Err(CommandError::failed(format!("Too many attempts; try again in {} s.", wait.as_secs())));
-    }
+    let attempt = zone.backoff().begin(Kind::GroupLogin, &name, address).map_err(|wait| {
+        CommandError::failed(format!("Too many attempts; try again in {} s.", wait.as_secs()))
+    })?;
     let snapshot = zone.access().snapshot();
     // The same work whether or not the group has a password, so the time
     // taken does not tell either.
@@ -255,7 +255,7 @@ async fn cmd_grplogin(ctx: &mut Ctx<'_>, group: &str, password: &str) -> Command
         }
     };
     if !matches {
-        let wait = zone.backoff().failure(Kind::GroupLogin, Some(&name), address);
+        let wait = attempt.failed(true);
         // No group name: one row per account and window, whatever is tried.
         zone.audit_repeated(&name, "wrong group or password at ?grplogin".to_owned()).await;
         if wait.is_zero() {
@@ -266,7 +266,7 @@ async fn cmd_grplogin(ctx: &mut Ctx<'_>, group: &str, password: &str) -> Command
             wait.as_secs()
         )));
     }
-    zone.backoff().success(Kind::GroupLogin, &name);
+    attempt.succeeded();
     zone.audit_repeated(&name, format!("logged in to group {group}")).await;
     zone.set_session_group(id, group);
     ctx.reply().line(&format!("You are in group {group} until you log out."));
