@@ -391,6 +391,8 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
         ("realms", limits.realms as u64),
         ("multi_commands", limits.multi_commands as u64),
         ("pre_login_connections", limits.pre_login_connections as u64),
+        ("players_per_address", limits.players_per_address as u64),
+        ("password_queue", limits.password_queue as u64),
         ("pre_login_per_address", limits.pre_login_per_address as u64),
         ("login_attempts_per_minute", u64::from(limits.login_attempts_per_minute)),
         ("flood_disconnect_secs", u64::from(limits.flood_disconnect_secs)),
@@ -450,10 +452,14 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
             check_component_list(&game.components)?;
         }
     }
-    if limits.login_backoff.max_secs < limits.login_backoff.base_secs {
+    let backoff = &limits.login_backoff;
+    if backoff.max_secs < backoff.base_secs
+        || backoff.max_secs > backoff.forget_secs
+        || backoff.max_secs > 30 * 86_400
+    {
         return Err((
             vec![at("max_secs:")],
-            "limits.login_backoff.max_secs must be at least base_secs".into(),
+            "limits.login_backoff.max_secs must be from base_secs to forget_secs, and at most 30 days".into(),
         ));
     }
     if zone.accounts.usage_checkpoint_secs == 0 {

@@ -208,6 +208,13 @@ pub struct Limits {
     /// # Default
     /// `1024`
     pub connections: usize,
+    /// Players logged in at once from one IPv4 address or IPv6 /64; one more
+    /// login is answered `LOGINBAD:too many players from your address; try
+    /// again later`.
+    ///
+    /// # Default
+    /// `64`
+    pub players_per_address: usize,
     /// Connections that have not logged in yet, from all addresses together;
     /// one more is answered `LOGINBAD:the zone is busy; try again in a
     /// moment` and closed.
@@ -215,7 +222,8 @@ pub struct Limits {
     /// # Default
     /// `256`
     pub pre_login_connections: usize,
-    /// Connections that have not logged in yet from one IP address; one more
+    /// Connections that have not logged in yet from one IPv4 address or IPv6
+    /// /64; one more
     /// is answered `LOGINBAD:too many connections from your address; try
     /// again later` and closed.
     ///
@@ -300,6 +308,7 @@ impl Default for Limits {
             line_length: 512,
             lines_per_second: 50,
             connections: 1024,
+            players_per_address: 64,
             pre_login_connections: 256,
             pre_login_per_address: 8,
             login_attempts_per_minute: 30,
@@ -337,7 +346,8 @@ pub struct LoginBackoff {
     /// # Default
     /// `5`
     pub base_secs: u64,
-    /// The longest wait, in seconds.
+    /// The longest wait, in seconds; at most 30 days and at most
+    /// `forget_secs`.
     ///
     /// # Default
     /// `900`

@@ -143,15 +143,23 @@ pub(crate) async fn serve(
         }
     };
 
-    match conn.session.take() {
+    let session = conn.session.take();
+    match &session {
         Some(session) => {
             zone.leave(session.id);
             info!(%peer, name = %session.name, online = ?session.start.elapsed(), reason, "logged out");
-            zone.save_usage(false).await;
         }
-        None => info!(%peer, reason, "closed before login"),
+        None => {
+            if let Some(left_out) = zone.connection_log().take() {
+                info!(%peer, reason, left_out, "closed before login");
+            }
+        }
     }
+    // Goodbye first: a slow store must not hold up the last line.
     finish(&mut write, frames.into_inner(), &mut queue, batch, farewell).await;
+    if session.is_some() {
+        zone.save_usage(false).await;
+    }
 }
 
 /// Writes the rest of the batch, what is still queued and the farewell line
@@ -363,7 +371,11 @@ impl Connection {
         if password.is_empty() {
             return refuse("a password is required");
         }
-        let attempt = match zone.backoff().begin(Kind::Login, name, address) {
+        // A full zone refuses before a password hash or a new account.
+        if let Err(full) = zone.admits(name, address) {
+            return refuse(&full.to_string());
+        }
+        let attempt = match zone.backoff().begin(Kind::Login, name, None, address) {
             Ok(attempt) => attempt,
             Err(wait) => return refuse(&format!("too many attempts; try again in {} s", wait.as_secs())),
         };
@@ -427,8 +439,10 @@ impl Connection {
                 if !zone.hashers().verify(password, &hash).await.map_err(busy)? {
                     let wait = attempt.failed(true);
                     zone.audit_repeated(&account.name, "wrong password at login".to_owned()).await;
-                    info!(peer = %self.peer, name, ?wait, "wrong password");
-                    return Err("wrong password".to_owned());
+                    if wait.is_zero() {
+                        return Err("wrong password".to_owned());
+                    }
+                    return Err(format!("wrong password; try again in {} s", wait.as_secs()));
                 }
                 attempt.succeeded();
                 let (zone, owned) = (zone.clone(), name.to_owned());

@@ -113,7 +113,7 @@ pub async fn run_with_store(
                     Ok(slot) => {
                         tracker.spawn(serve(stream, peer, slot, zone.clone(), stop.clone()));
                     }
-                    Err(refused) => refuse(stream, &refused.to_string(), peer, &lingering),
+                    Err(refused) => refuse(&zone, stream, &refused.to_string(), peer, &lingering),
                 },
                 Err(e) => {
                     // Out of file descriptors and the like: back off, keep serving.
@@ -141,10 +141,18 @@ const REFUSALS_LINGERING: usize = 64;
 /// the client may lose the line: up to [`REFUSALS_LINGERING`] refused
 /// connections at once (a client that logs in and is refused) close their
 /// sending side and read for a second first; past that, they close at once.
-fn refuse(stream: TcpStream, reason: &str, peer: std::net::SocketAddr, lingering: &Arc<Semaphore>) {
+fn refuse(
+    zone: &Zone,
+    stream: TcpStream,
+    reason: &str,
+    peer: std::net::SocketAddr,
+    lingering: &Arc<Semaphore>,
+) {
     let line = ServerLine::LoginBad(reason).encode();
     let _ = stream.try_write(&line);
-    info!(%peer, reason, "connection refused");
+    if let Some(left_out) = zone.connection_log().take() {
+        info!(%peer, reason, left_out, "connection refused");
+    }
     let Ok(permit) = lingering.clone().try_acquire_owned() else { return };
     tokio::spawn(async move {
         let mut stream = stream;

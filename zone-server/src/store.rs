@@ -243,7 +243,9 @@ impl SqliteStore {
                  by_name TEXT NOT NULL,
                  action  TEXT NOT NULL,
                  count   INTEGER NOT NULL DEFAULT 1  -- times in its window
-             );",
+             );
+             -- audit_repeated looks up the newest row of one actor and action.
+             CREATE INDEX IF NOT EXISTS audit_by_action ON audit (by_name, action, id);",
         )?;
         // Version 2 had no count.
         let has_count: bool = conn.query_row(

@@ -34,8 +34,23 @@ pub enum Kind {
 enum Key {
     /// An account, by its lower-case name.
     Account(Kind, String),
-    /// An IP address.
+    /// A player group, by its name as tried (`?grplogin`): guessing one
+    /// group's password from many accounts and addresses is slowed too.
+    Group(String),
+    /// An address ([`network`]).
     Address(Kind, IpAddr),
+}
+
+/// The unit per-address limits count: an IPv4 address, or an IPv6 /64 (one
+/// customer's network; a host there has 2⁶⁴ addresses to choose from).
+pub fn network(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        v4 => v4,
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -47,12 +62,20 @@ struct Failures {
     closed_until: Instant,
 }
 
-/// Wrong passwords per account and per address, with exponential back-off.
+impl Failures {
+    fn new(now: Instant) -> Failures {
+        Failures { count: 0, in_flight: 0, last: now, closed_until: now }
+    }
+}
+
+/// Wrong passwords per account, per group tried and per address, with
+/// exponential back-off.
 ///
 /// An attempt is begun ([`Backoff::begin`]) before the password is checked
-/// and decided after: attempts past the free ones run one at a time per
-/// account and per address, so many connections guessing at once get no more
-/// guesses than one.
+/// and decided after. Checks on one account (or group) past its free
+/// failures run one at a time, so many connections guessing at once get no
+/// more guesses than one; an address has no such rule, so players behind one
+/// NAT log in at once.
 #[derive(Debug)]
 pub struct Backoff {
     policy: LoginBackoff,
@@ -65,8 +88,7 @@ pub struct Backoff {
 #[must_use = "an attempt is decided with failed() or succeeded()"]
 pub struct Attempt<'a> {
     backoff: &'a Backoff,
-    account: Key,
-    address: Key,
+    keys: Vec<Key>,
 }
 
 impl Backoff {
@@ -75,77 +97,89 @@ impl Backoff {
         Backoff { policy, entries: Mutex::new(HashMap::new()) }
     }
 
-    /// Begins a password check for `account` from `address`.
+    /// Begins a password check for `account` (and, for `?grplogin`, the
+    /// group tried) from `address`.
     ///
     /// # Errors
-    /// The wait, rounded up to whole seconds, while either is closed after
-    /// failures, or has as many checks under way as it has free failures left
-    /// (then 1 s).
-    pub fn begin(&self, kind: Kind, account: &str, address: IpAddr) -> Result<Attempt<'_>, Duration> {
-        self.begin_at(kind, account, address, Instant::now())
+    /// The wait, rounded up to whole seconds: while any of them is closed
+    /// after failures; 1 s while the account or group has as many checks
+    /// under way as it has free failures left, or the table is full of
+    /// entries it may not forget.
+    pub fn begin(
+        &self,
+        kind: Kind,
+        account: &str,
+        group: Option<&str>,
+        address: IpAddr,
+    ) -> Result<Attempt<'_>, Duration> {
+        self.begin_at(kind, account, group, address, Instant::now())
     }
 
     fn begin_at(
         &self,
         kind: Kind,
         account: &str,
+        group: Option<&str>,
         address: IpAddr,
         now: Instant,
     ) -> Result<Attempt<'_>, Duration> {
         let forget = Duration::from_secs(self.policy.forget_secs);
-        let (account, address) = (Key::Account(kind, account.to_lowercase()), Key::Address(kind, address));
+        let mut keys = vec![Key::Account(kind, account.to_lowercase()), Key::Address(kind, network(address))];
+        if let Some(group) = group {
+            keys.push(Key::Group(group.chars().take(32).collect::<String>().to_lowercase()));
+        }
         let mut entries = self.entries.lock();
         let mut wait = Duration::ZERO;
-        for key in [&account, &address] {
+        for key in &keys {
             let Some(failures) = entries.get(key) else { continue };
             let count = if now.duration_since(failures.last) >= forget { 0 } else { failures.count };
             let closed = failures.closed_until.saturating_duration_since(now);
+            let serial = !matches!(key, Key::Address(..));
             if !closed.is_zero() {
                 wait = wait.max(closed);
-            } else if failures.in_flight > 0 && count + failures.in_flight >= self.policy.free_failures {
+            } else if serial
+                && failures.in_flight > 0
+                && count + failures.in_flight >= self.policy.free_failures
+            {
                 wait = wait.max(Duration::from_secs(1));
             }
         }
         if !wait.is_zero() {
             return Err(round_up(wait));
         }
-        for key in [&account, &address] {
-            if !entries.contains_key(key) {
-                make_room(&mut entries, self.policy.max_entries, |f| stale(f, now, forget), |f| f.last);
-            }
-            let failures = entries.entry(key.clone()).or_insert(Failures {
-                count: 0,
-                in_flight: 0,
-                last: now,
-                closed_until: now,
-            });
-            failures.in_flight += 1;
+        let missing = keys.iter().filter(|key| !entries.contains_key(key)).count();
+        if missing > 0
+            && !make_room(
+                &mut entries,
+                self.policy.max_entries,
+                missing,
+                |f| forgettable(f, now, forget),
+                |f| f.last,
+            )
+        {
+            return Err(Duration::from_secs(1));
         }
-        Ok(Attempt { backoff: self, account, address })
+        for key in &keys {
+            entries.entry(key.clone()).or_insert_with(|| Failures::new(now)).in_flight += 1;
+        }
+        Ok(Attempt { backoff: self, keys })
     }
 
-    /// Counts a failure against `keys`; returns the longest wait it set.
-    fn fail(&self, keys: &[&Key], now: Instant) -> Duration {
+    /// Counts a failure against `keys` (entries an attempt holds, so never
+    /// forgotten meanwhile); returns the longest wait it set.
+    fn fail<'k>(&self, keys: impl Iterator<Item = &'k Key>, now: Instant) -> Duration {
         let forget = Duration::from_secs(self.policy.forget_secs);
         let mut entries = self.entries.lock();
         let mut wait = Duration::ZERO;
-        for &key in keys {
-            if !entries.contains_key(key) {
-                make_room(&mut entries, self.policy.max_entries, |f| stale(f, now, forget), |f| f.last);
-            }
-            let failures = entries.entry(key.clone()).or_insert(Failures {
-                count: 0,
-                in_flight: 0,
-                last: now,
-                closed_until: now,
-            });
+        for key in keys {
+            let Some(failures) = entries.get_mut(key) else { continue };
             if now.duration_since(failures.last) >= forget {
                 failures.count = 0;
             }
             failures.count = failures.count.saturating_add(1);
             failures.last = now;
             let closed = self.closed_for(failures.count);
-            failures.closed_until = now + closed;
+            failures.closed_until = now.checked_add(closed).unwrap_or(now);
             wait = wait.max(closed);
         }
         wait
@@ -164,7 +198,9 @@ impl Backoff {
 
     /// How long the `count`th failure in a row closes logins.
     fn closed_for(&self, count: u32) -> Duration {
-        let Some(past) = count.checked_sub(self.policy.free_failures + 1) else { return Duration::ZERO };
+        let Some(past) = count.checked_sub(self.policy.free_failures.saturating_add(1)) else {
+            return Duration::ZERO;
+        };
         let factor = 1u64.checked_shl(past.min(63)).unwrap_or(u64::MAX);
         Duration::from_secs(self.policy.base_secs.saturating_mul(factor).min(self.policy.max_secs))
     }
@@ -180,42 +216,52 @@ impl Backoff {
     }
 }
 
-/// An entry whose failures are forgotten and that no check is using.
-fn stale(failures: &Failures, now: Instant, forget: Duration) -> bool {
-    failures.in_flight == 0 && now.duration_since(failures.last) >= forget
+/// An entry the table may drop when full: no check under way and not
+/// closed (its failures are either forgotten or still free).
+fn forgettable(failures: &Failures, now: Instant, forget: Duration) -> bool {
+    failures.in_flight == 0 && (failures.closed_until <= now || now.duration_since(failures.last) >= forget)
 }
 
 impl Attempt<'_> {
     /// A wrong password: counted against the account (when `known`: an
-    /// unknown name counts against the address only) and the address.
-    /// Returns the wait before the next attempt, zero while failures are free.
+    /// unknown name counts against the address only), the group tried and
+    /// the address. Returns the wait before the next attempt, zero while
+    /// failures are free.
     pub fn failed(self, known: bool) -> Duration {
         self.failed_at(known, Instant::now())
     }
 
     fn failed_at(self, known: bool, now: Instant) -> Duration {
-        if known {
-            self.backoff.fail(&[&self.account, &self.address], now)
-        } else {
-            self.backoff.fail(&[&self.address], now)
-        }
+        let keys = self.keys.iter().filter(|key| known || !matches!(key, Key::Account(..)));
+        self.backoff.fail(keys, now)
     }
 
-    /// The right password: the account's count is cleared. The address's is
-    /// not, so one's own account cannot be used to reset a guessing address.
+    /// The right password: the account's and the group's counts are cleared.
+    /// The address's is not, so one's own account cannot be used to reset a
+    /// guessing address.
     pub fn succeeded(self) {
-        self.backoff.entries.lock().remove(&self.account);
+        let mut entries = self.backoff.entries.lock();
+        for key in &self.keys {
+            if !matches!(key, Key::Address(..))
+                && let Some(failures) = entries.get_mut(key)
+            {
+                failures.count = 0;
+                failures.closed_until = failures.last;
+            }
+        }
     }
 }
 
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
-        self.backoff.release(&self.account);
-        self.backoff.release(&self.address);
+        for key in &self.keys {
+            self.backoff.release(key);
+        }
     }
 }
 
-/// `LOGIN` lines per IP address, in windows of one minute from the first.
+/// `LOGIN` lines per address ([`network`]), in windows of one minute from
+/// the first.
 #[derive(Debug)]
 pub struct Attempts {
     per_minute: u32,
@@ -236,18 +282,14 @@ impl Attempts {
     /// # Errors
     /// The wait until the address's window ends, once it is used up.
     pub fn attempt(&self, address: IpAddr) -> Result<(), Duration> {
-        self.attempt_at(address, Instant::now())
+        self.attempt_at(network(address), Instant::now())
     }
 
     fn attempt_at(&self, address: IpAddr, now: Instant) -> Result<(), Duration> {
         let mut windows = self.windows.lock();
         if !windows.contains_key(&address) {
-            make_room(
-                &mut windows,
-                self.max_entries,
-                |(start, _)| now.duration_since(*start) >= MINUTE,
-                |w| w.0,
-            );
+            // Windows are only counters: the stalest may always go.
+            make_room(&mut windows, self.max_entries, 1, |_| true, |w| w.0);
         }
         let (start, count) = windows.entry(address).or_insert((now, 0));
         if now.duration_since(*start) >= MINUTE {
@@ -261,23 +303,34 @@ impl Attempts {
     }
 }
 
-/// Makes room for one more entry: drops expired ones, then the stalest.
+/// Makes room for `needed` more entries in `map` (at most `max`): when full,
+/// drops the stalest `forgettable` entries down to nine tenths of `max`, so
+/// the scan is paid once per tenth of the table, not per insert. `false`
+/// when the table is full of entries it may not drop.
 fn make_room<K: Eq + Hash + Clone, V>(
     map: &mut HashMap<K, V>,
     max: usize,
-    expired: impl Fn(&V) -> bool,
+    needed: usize,
+    forgettable: impl Fn(&V) -> bool,
     age: impl Fn(&V) -> Instant,
-) {
-    if map.len() < max {
-        return;
+) -> bool {
+    if map.len() + needed <= max {
+        return true;
     }
-    map.retain(|_, value| !expired(value));
-    while map.len() >= max.max(1) {
-        let Some(stalest) = map.iter().min_by_key(|(_, value)| age(value)).map(|(key, _)| key.clone()) else {
-            return;
-        };
-        map.remove(&stalest);
+    let target = (max - max / 10).min(max.saturating_sub(needed));
+    let mut candidates: Vec<(Instant, K)> = map
+        .iter()
+        .filter(|(_, value)| forgettable(value))
+        .map(|(key, value)| (age(value), key.clone()))
+        .collect();
+    let excess = (map.len() + needed).saturating_sub(target.max(needed)).min(candidates.len());
+    if excess > 0 && excess < candidates.len() {
+        candidates.select_nth_unstable_by_key(excess - 1, |(age, _)| *age);
     }
+    for (_, key) in candidates.into_iter().take(excess) {
+        map.remove(&key);
+    }
+    map.len() + needed <= max
 }
 
 fn round_up(wait: Duration) -> Duration {
@@ -322,6 +375,7 @@ impl PreLogin {
     /// # Errors
     /// [`Refused`] when either budget is used up.
     pub fn admit(self: &Arc<PreLogin>, address: IpAddr) -> Result<PreLoginSlot, Refused> {
+        let address = network(address);
         let mut counts = self.counts.lock();
         let (total, per_address) = &mut *counts;
         if *total >= self.total {
@@ -356,6 +410,39 @@ impl Drop for PreLoginSlot {
     }
 }
 
+/// Log lines about what costs a client nothing (a refused connection, a
+/// close before login): at most `per_minute` a minute, so a connection flood
+/// cannot fill the disk through the log; the next line allowed says how many
+/// were left out.
+#[derive(Debug)]
+pub struct LogQuota {
+    per_minute: u32,
+    state: Mutex<(Instant, u32, u64)>,
+}
+
+impl LogQuota {
+    /// A quota of `per_minute` lines.
+    pub fn new(per_minute: u32) -> LogQuota {
+        LogQuota { per_minute, state: Mutex::new((Instant::now(), 0, 0)) }
+    }
+
+    /// `Some(left_out)` when a line may be logged now, with the number of
+    /// lines left out since the last one; `None` when it must be left out.
+    pub fn take(&self) -> Option<u64> {
+        let mut state = self.state.lock();
+        let (window, used, left_out) = &mut *state;
+        if window.elapsed() >= MINUTE {
+            (*window, *used) = (Instant::now(), 0);
+        }
+        if *used >= self.per_minute {
+            *left_out += 1;
+            return None;
+        }
+        *used += 1;
+        Some(std::mem::take(left_out))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,7 +456,7 @@ mod tests {
 
     /// Begins and fails an attempt at `now`; the wait it sets.
     fn fail(backoff: &Backoff, account: &str, address: IpAddr, now: Instant) -> Duration {
-        backoff.begin_at(Kind::Login, account, address, now).unwrap().failed_at(true, now)
+        backoff.begin_at(Kind::Login, account, None, address, now).unwrap().failed_at(true, now)
     }
 
     fn open(
@@ -379,7 +466,7 @@ mod tests {
         address: IpAddr,
         now: Instant,
     ) -> Result<(), Duration> {
-        backoff.begin_at(kind, account, address, now).map(drop)
+        backoff.begin_at(kind, account, None, address, now).map(drop)
     }
 
     #[test]
@@ -405,24 +492,75 @@ mod tests {
     }
 
     #[test]
-    fn checks_past_the_free_failures_run_one_at_a_time() {
+    fn checks_on_one_account_past_the_free_failures_run_one_at_a_time() {
         let backoff = Backoff::new(policy());
         let now = Instant::now();
-        // Three free failures' worth may run at once from one address...
+        let from = |n: u8| IpAddr::V4(std::net::Ipv4Addr::new(10, 1, 0, n));
+        // Three free failures' worth may run at once on one account...
         let running: Vec<Attempt<'_>> =
-            ["a", "b", "c"].iter().map(|name| backoff.begin_at(Kind::Login, name, A, now).unwrap()).collect();
-        // ...a fourth waits, whatever the account.
-        assert_eq!(open(&backoff, Kind::Login, "d", A, now), Err(Duration::from_secs(1)));
+            (1..=3).map(|n| backoff.begin_at(Kind::Login, "Alice", None, from(n), now).unwrap()).collect();
+        // ...a fourth waits, from wherever.
+        assert_eq!(open(&backoff, Kind::Login, "Alice", from(4), now), Err(Duration::from_secs(1)));
+        // Other accounts from one address (players behind one NAT) do not.
+        let nat: Vec<Attempt<'_>> =
+            (0..10).map(|n| backoff.begin_at(Kind::Login, &format!("p{n}"), None, A, now).unwrap()).collect();
+        drop(nat);
         for attempt in running {
             assert_eq!(attempt.failed_at(true, now), Duration::ZERO);
         }
         // Three failures: one more may run, and no second beside it.
-        let fourth = backoff.begin_at(Kind::Login, "d", A, now).unwrap();
-        assert!(open(&backoff, Kind::Login, "e", A, now).is_err());
+        let fourth = backoff.begin_at(Kind::Login, "Alice", None, from(4), now).unwrap();
+        assert!(open(&backoff, Kind::Login, "Alice", from(5), now).is_err());
         assert_eq!(fourth.failed_at(true, now), Duration::from_secs(5));
         // A check that ends without a verdict counts nothing.
-        drop(backoff.begin_at(Kind::Login, "f", B, now).unwrap());
-        assert!(backoff.entries.lock().keys().all(|key| *key != Key::Address(Kind::Login, B)));
+        drop(backoff.begin_at(Kind::Login, "Bob", None, B, now).unwrap());
+        assert!(!backoff.entries.lock().contains_key(&Key::Address(Kind::Login, B)));
+    }
+
+    #[test]
+    fn a_group_guessed_from_many_accounts_and_addresses_closes() {
+        let backoff = Backoff::new(policy());
+        let now = Instant::now();
+        for n in 0..4u8 {
+            let address = IpAddr::V4(std::net::Ipv4Addr::new(10, 2, 0, n));
+            let attempt =
+                backoff.begin_at(Kind::GroupLogin, &format!("m{n}"), Some("Sysop"), address, now).unwrap();
+            attempt.failed_at(true, now);
+        }
+        let fresh = IpAddr::V4(std::net::Ipv4Addr::new(10, 3, 0, 1));
+        let refused = backoff.begin_at(Kind::GroupLogin, "newcomer", Some("sysop"), fresh, now).map(drop);
+        assert_eq!(refused, Err(Duration::from_secs(5)));
+        assert!(backoff.begin_at(Kind::GroupLogin, "newcomer", Some("mod"), fresh, now).is_ok());
+    }
+
+    #[test]
+    fn closed_and_busy_entries_survive_a_full_table() {
+        let backoff = Backoff::new(LoginBackoff { max_entries: 40, ..policy() });
+        let now = Instant::now();
+        for _ in 0..4 {
+            fail(&backoff, "Victim", A, now);
+        }
+        let held = backoff.begin_at(Kind::Login, "Busy", None, B, now).unwrap();
+        for i in 0..1000u32 {
+            let address = IpAddr::from((i + 1000).to_be_bytes());
+            let at = now + Duration::from_millis(i.into());
+            let _ = backoff
+                .begin_at(Kind::Login, &format!("name{i}"), None, address, at)
+                .map(|a| a.failed_at(true, at));
+            assert!(backoff.len() <= 40);
+        }
+        assert!(open(&backoff, Kind::Login, "Victim", IpAddr::from([10, 9, 9, 9]), now).is_err());
+        assert!(backoff.entries.lock().contains_key(&Key::Account(Kind::Login, "busy".to_owned())));
+        drop(held);
+    }
+
+    #[test]
+    fn addresses_count_by_ipv4_address_and_ipv6_network() {
+        let v6 = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert_eq!(network(v6("2001:db8:1:2:aaaa::1")), network(v6("2001:db8:1:2:bbbb::2")));
+        assert_ne!(network(v6("2001:db8:1:2::1")), network(v6("2001:db8:1:3::1")));
+        assert_eq!(network(v6("::ffff:10.0.0.1")), A);
+        assert_ne!(network(A), network(B));
     }
 
     #[test]
@@ -432,8 +570,10 @@ mod tests {
         for _ in 0..4 {
             fail(&backoff, "Alice", A, now);
         }
-        let later = now + Duration::from_secs(5);
-        backoff.begin_at(Kind::Login, "alice", A, later).unwrap().succeeded();
+        assert!(open(&backoff, Kind::Login, "Alice", B, now).is_err());
+        // The account opens again after its wait; the right password clears it.
+        let later = now + Duration::from_secs(6);
+        backoff.begin_at(Kind::Login, "alice", None, B, later).unwrap().succeeded();
         assert!(open(&backoff, Kind::Login, "Alice", B, later).is_ok());
         assert_eq!(
             backoff.entries.lock().get(&Key::Address(Kind::Login, A)).map(|failures| failures.count),
@@ -478,7 +618,7 @@ mod tests {
         let mut per_minute = [0u32; 10];
         for tenth in 0..6000u64 {
             let now = start + Duration::from_millis(tenth * 100);
-            if let Ok(attempt) = backoff.begin_at(Kind::GroupLogin, "Mallory", A, now) {
+            if let Ok(attempt) = backoff.begin_at(Kind::GroupLogin, "Mallory", Some("sysop"), A, now) {
                 attempt.failed_at(true, now);
                 per_minute[(tenth / 600) as usize] += 1;
             }
@@ -500,6 +640,17 @@ mod tests {
         assert_eq!(attempts.attempt_at(A, now + Duration::from_secs(20)), Err(Duration::from_secs(40)));
         assert!(attempts.attempt_at(B, now).is_ok());
         assert!(attempts.attempt_at(A, now + MINUTE).is_ok());
+    }
+
+    #[test]
+    fn the_log_quota_leaves_lines_out_and_says_how_many() {
+        let quota = LogQuota::new(2);
+        assert_eq!(quota.take(), Some(0));
+        assert_eq!(quota.take(), Some(0));
+        assert_eq!(quota.take(), None);
+        assert_eq!(quota.take(), None);
+        quota.state.lock().0 -= MINUTE;
+        assert_eq!(quota.take(), Some(2));
     }
 
     #[test]

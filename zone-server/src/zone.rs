@@ -20,7 +20,7 @@ use crate::chatnet::ServerLine;
 use crate::outbox::{Disconnect, Outbox};
 use crate::password::HashPool;
 use crate::store::{Account, Store};
-use crate::throttle::{Attempts, Backoff};
+use crate::throttle::{Attempts, Backoff, LogQuota};
 
 /// Chat clients are spectators (ChatNet 1.6).
 pub const SPEC_SHIP: u8 = 8;
@@ -44,7 +44,7 @@ pub struct Zone {
     /// write succeeds.
     unsaved: Mutex<HashMap<String, Duration>>,
     trouble: StoreTrouble,
-    decoy: tokio::sync::OnceCell<String>,
+    connection_log: LogQuota,
 }
 
 /// Accounts whose unsaved time is kept while the store refuses writes; past
@@ -80,10 +80,17 @@ impl StoreTrouble {
     }
 }
 
-/// The zone holds [`config::Limits::connections`] players already.
+/// Why a player cannot join; the text is their `LOGINBAD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the zone is full; try again later")]
-pub struct ZoneFull;
+pub enum JoinError {
+    /// [`config::Limits::connections`] players are online.
+    #[error("the zone is full; try again later")]
+    Full,
+    /// [`config::Limits::players_per_address`] players are online from the
+    /// address ([`crate::throttle::network`]).
+    #[error("too many players from your address; try again later")]
+    AddressFull,
+}
 
 #[derive(Default)]
 struct State {
@@ -94,6 +101,8 @@ struct State {
     /// Lower-case name → id.
     realm_names: HashMap<String, RealmId>,
     next_realm: u32,
+    /// Players online per address ([`crate::throttle::network`]).
+    per_address: HashMap<IpAddr, usize>,
 }
 
 struct Online {
@@ -207,7 +216,7 @@ impl Zone {
             attempts: Attempts::new(config.limits.login_attempts_per_minute, backoff.max_entries),
             unsaved: Mutex::new(HashMap::new()),
             trouble: StoreTrouble::default(),
-            decoy: tokio::sync::OnceCell::new(),
+            connection_log: LogQuota::new(120),
             config,
             registry,
             store,
@@ -268,6 +277,12 @@ impl Zone {
         &self.attempts
     }
 
+    /// The quota of info lines about connections before login (refusals,
+    /// closes): 120 a minute.
+    pub fn connection_log(&self) -> &LogQuota {
+        &self.connection_log
+    }
+
     /// Logs a background store failure, at most once a minute.
     pub fn store_trouble(&self, what: &str, error: &dyn std::fmt::Display) {
         self.trouble.report(what, error);
@@ -284,20 +299,6 @@ impl Zone {
             Ok(Err(error)) => self.store_trouble("write the audit log", &error),
             Err(error) => self.store_trouble("write the audit log", &error),
         }
-    }
-
-    /// A hash of nothing at the configured cost: `?grplogin` checks a group
-    /// without a password against it, so it takes as long as one with.
-    ///
-    /// # Errors
-    /// The hashers are busy (the player's answer).
-    pub async fn decoy_hash(&self) -> Result<String, cmdman::CommandError> {
-        let cost = self.config.accounts.password_hashing;
-        self.decoy
-            .get_or_try_init(|| self.hashers.hash("", cost))
-            .await
-            .cloned()
-            .map_err(|_| cmdman::CommandError::failed("The zone is busy; try again in a moment."))
     }
 
     /// Gives player `id` the group `group` for the rest of the session.
@@ -359,20 +360,18 @@ impl Zone {
     /// is closed with a notice and removed first: the newest login wins.
     ///
     /// # Errors
-    /// [`ZoneFull`] when `limits.connections` players are online and the
-    /// name is not one of them.
+    /// [`JoinError`] when the zone, or the address's share of it, is full
+    /// and the name is not online already (then it replaces that session).
     pub fn join(
         &self,
         name: &str,
         address: IpAddr,
         outbox: Outbox,
         account: Account,
-    ) -> Result<PlayerId, ZoneFull> {
+    ) -> Result<PlayerId, JoinError> {
         let key = name.to_lowercase();
         let mut state = self.state.write();
-        if state.players.len() >= self.config.limits.connections && !state.names.contains_key(&key) {
-            return Err(ZoneFull);
-        }
+        self.admits_locked(&state, &key, address)?;
         let id = PlayerId(self.next_player.fetch_add(1, Ordering::Relaxed));
         if let Some(old) = state.names.get(&key).copied() {
             let (online, closed) = state.remove_player(old);
@@ -385,6 +384,7 @@ impl Zone {
             }
         }
         state.names.insert(key, id);
+        *state.per_address.entry(crate::throttle::network(address)).or_default() += 1;
         state.players.insert(
             id,
             Online {
@@ -402,6 +402,30 @@ impl Zone {
             },
         );
         Ok(id)
+    }
+
+    /// Whether `name` could join from `address` now: checked before a login
+    /// spends a password hash or creates an account.
+    ///
+    /// # Errors
+    /// [`JoinError`], as [`Zone::join`] would.
+    pub fn admits(&self, name: &str, address: IpAddr) -> Result<(), JoinError> {
+        self.admits_locked(&self.state.read(), &name.to_lowercase(), address)
+    }
+
+    fn admits_locked(&self, state: &State, key: &str, address: IpAddr) -> Result<(), JoinError> {
+        let limits = &self.config.limits;
+        let replaces = state.names.get(key).and_then(|id| state.players.get(id));
+        if replaces.is_none() && state.players.len() >= limits.connections {
+            return Err(JoinError::Full);
+        }
+        let network = crate::throttle::network(address);
+        let same_network = replaces.is_some_and(|old| crate::throttle::network(old.address) == network);
+        let from_there = state.per_address.get(&network).copied().unwrap_or(0);
+        if !same_network && from_there >= limits.players_per_address {
+            return Err(JoinError::AddressFull);
+        }
+        Ok(())
     }
 
     /// Removes a player (disconnect), telling their realm, and keeps their
@@ -924,6 +948,13 @@ impl State {
     fn remove_player(&mut self, id: PlayerId) -> (Option<Online>, Option<RealmId>) {
         let closed = self.leave_realm(id, None);
         let Some(online) = self.players.remove(&id) else { return (None, closed) };
+        let network = crate::throttle::network(online.address);
+        if let Some(count) = self.per_address.get_mut(&network) {
+            *count -= 1;
+            if *count == 0 {
+                self.per_address.remove(&network);
+            }
+        }
         let key = online.name.to_lowercase();
         if self.names.get(&key) == Some(&id) {
             self.names.remove(&key);

@@ -225,26 +225,32 @@ fn cmd_listmod(ctx: &mut Ctx<'_>) -> CommandResult {
 ///
 /// The password is checked against its hash in staff.ron and never logged.
 /// A wrong password, a group without one and a group that does not exist all
-/// get the same answer. Wrong passwords are counted for your account and
-/// your address, across reconnects: after a few, ?grplogin closes for a
-/// while, twice as long each time (limits.login_backoff).
+/// get the same answer, after the same work. Wrong passwords are counted for
+/// your account, your address and the group tried, across reconnects: after
+/// a few, ?grplogin closes for a while, twice as long each time
+/// (limits.login_backoff).
 #[command(target_pub, group = "default", args = "<group> <password>")]
 async fn cmd_grplogin(ctx: &mut Ctx<'_>, group: &str, password: &str) -> CommandResult {
     let zone = zone(ctx)?;
     let sender = ctx.sender();
     let (name, id) = (sender.name.to_owned(), sender.id);
     let Some(address) = zone.player(id).map(|player| player.address) else { return Ok(()) };
-    let attempt = zone.backoff().begin(Kind::GroupLogin, &name, address).map_err(|wait| {
+    let attempt = zone.backoff().begin(Kind::GroupLogin, &name, Some(group), address).map_err(|wait| {
         CommandError::failed(format!("Too many attempts; try again in {} s.", wait.as_secs()))
     })?;
     let snapshot = zone.access().snapshot();
     // The same work whether or not the group has a password, so the time
-    // taken does not tell either.
+    // taken does not tell: a group without one is checked against another
+    // group's hash (when no group has one, there is nothing to tell).
     let (hash, real) = match snapshot.password_hash(group) {
-        Some(hash) => (hash.to_owned(), true),
-        None => (zone.decoy_hash().await?, false),
+        Some(hash) => (Some(hash.to_owned()), true),
+        None => (snapshot.any_password_hash().map(str::to_owned), false),
     };
-    let matches = match zone.hashers().verify(password, &hash).await {
+    let checked = match hash {
+        Some(hash) => zone.hashers().verify(password, &hash).await,
+        None => Ok(false),
+    };
+    let matches = match checked {
         Ok(matches) => matches && real,
         Err(PasswordError::Busy) => {
             return Err(CommandError::failed("The zone is busy; try again in a moment."));
