@@ -415,6 +415,9 @@ async fn wrong_logins(cli: &Cli) -> anyhow::Result<()> {
 fn classify(line: &str) -> &'static str {
     match line {
         "LOGINBAD:wrong password" => "LOGINBAD:wrong password",
+        line if line.starts_with("LOGINBAD:wrong password; try again in") => {
+            "LOGINBAD:wrong password; try again in N s"
+        }
         "LOGINBAD:the zone is busy; try again in a moment" => {
             "LOGINBAD:the zone is busy; try again in a moment"
         }
