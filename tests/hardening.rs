@@ -26,6 +26,16 @@ fn wait_in(line: &str) -> u64 {
     rest.trim_end_matches(['.', 's', ' ']).parse().unwrap_or_else(|_| panic!("no wait in {line:?}"))
 }
 
+/// Waits until `name`'s total in the store is more than `above`; fails the
+/// test after [`PATIENCE`].
+async fn stored_total_passes(store: &FaultyStore, name: &str, above: Duration) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while store.inner.account(name).unwrap().unwrap().total <= above {
+        assert!(tokio::time::Instant::now() < deadline, "{name}'s time never passed {above:?} in the store");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn logins_past_the_hashing_queue_are_told_the_zone_is_busy() {
     let mut config = test_config();
@@ -293,11 +303,7 @@ async fn a_store_that_refuses_writes_degrades_without_locking_anyone_out() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let during = store.inner.account("Alice").unwrap().unwrap().total;
     store.fail(false);
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while store.inner.account("Alice").unwrap().unwrap().total <= during.max(before) {
-        assert!(tokio::time::Instant::now() < deadline, "Alice's time was never saved");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    stored_total_passes(&store, "Alice", during.max(before)).await;
     assert_eq!(root.command("SEND:CMD:?grant default lsmod").await, ["MSG:ARENA:Granted lsmod to default."]);
 }
 
@@ -311,11 +317,7 @@ async fn online_time_is_checkpointed_while_players_stay() {
     let mut alice = zone.login("Alice").await;
     // Without logging out, Alice's time reaches the store (a whole second of
     // it takes two checkpoints).
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while store.inner.account("Alice").unwrap().unwrap().total < Duration::from_secs(1) {
-        assert!(tokio::time::Instant::now() < deadline, "no checkpoint was written");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    stored_total_passes(&store, "Alice", Duration::from_millis(999)).await;
     // ?usage does not count the checkpointed time twice: Alice has had no
     // other session, so the total is the session, give or take a second.
     let usage = alice.command("SEND:CMD:?usage").await;
