@@ -130,7 +130,19 @@ async fn commands_lists_what_the_player_may_run_by_group_with_forms_and_summary(
     );
     // Only what the player may run: ?attach (sysop) and ?lsmod (mod) are not listed.
     assert!(!lines.iter().any(|line| line.contains("?attach") || line.contains("?lsmod")), "{lines:?}");
-    assert_eq!(lines.len(), 1 + 12, "{lines:?}");
+    // ?chat, ?info, ?seen and ?who are everyone's too.
+    for command in ["?chat", "?info", "?seen", "?who"] {
+        assert!(lines.iter().any(|line| line.starts_with(&format!("MSG:ARENA:  {command} "))), "{lines:?}");
+    }
+    assert_eq!(lines.len(), 1 + 16, "{lines:?}");
+    // A summary is the doc comment's first sentence, across wrapped lines.
+    assert!(
+        lines.contains(
+            &"MSG:ARENA:  ?commands [pub] - Lists the commands you may run here, by command group, each with its target forms and summary."
+                .to_owned()
+        ),
+        "{lines:?}"
+    );
 
     // With every command open, the staff groups are listed too.
     let open = TestZone::start_open(common::test_config()).await;

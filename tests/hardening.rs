@@ -3,6 +3,7 @@
 //! back-off that survives reconnects with aggregated audit rows, a store
 //! that refuses writes, a reason for every disconnect, and no control
 //! characters in anything other players see.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

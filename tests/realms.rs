@@ -6,18 +6,19 @@ mod common;
 use common::TestZone;
 
 #[tokio::test]
-async fn entering_lists_the_players_present_and_tells_them() {
+async fn entering_lists_the_other_players_present_and_tells_them() {
     let zone = TestZone::start().await;
     let mut alice = zone.login("Alice").await;
     alice.send("GO:").await;
     alice.expect("INARENA:lobby:8025").await;
-    alice.expect("PLAYER:Alice:8:8025").await;
+    // No PLAYER line for oneself (ASSS): clients add themselves on INARENA.
+    assert_eq!(alice.barrier().await, Vec::<String>::new());
 
     let mut bob = zone.login("Bob").await;
     bob.send("GO:lobby").await;
     bob.expect("INARENA:lobby:8025").await;
     bob.expect("PLAYER:Alice:8:8025").await;
-    bob.expect("PLAYER:Bob:8:8025").await;
+    assert_eq!(bob.barrier().await, Vec::<String>::new());
     alice.expect("ENTERING:Bob:8:8025").await;
 }
 
@@ -31,7 +32,6 @@ async fn leaving_by_go_or_disconnect_tells_the_realm() {
     // Realm names are case-insensitive and shown in lower case.
     bob.send("GO:Duel").await;
     bob.expect("INARENA:duel:8025").await;
-    bob.expect("PLAYER:Bob:8:8025").await;
     alice.expect("LEAVING:Bob").await;
 
     let mut carol = zone.enter("Carol", "duel").await;
@@ -52,7 +52,7 @@ async fn changefreq_is_announced_to_the_realm() {
     // A newcomer sees Bob on his freq.
     let mut carol = zone.login("Carol").await;
     let players = carol.go("lobby").await;
-    assert_eq!(players, ["PLAYER:Alice:8:8025", "PLAYER:Bob:8:2", "PLAYER:Carol:8:8025"]);
+    assert_eq!(players, ["PLAYER:Alice:8:8025", "PLAYER:Bob:8:2"]);
     bob.expect("ENTERING:Carol:8:8025").await;
 
     assert_eq!(
@@ -72,7 +72,7 @@ async fn go_command_moves_the_player_and_arena_lists_counts() {
     alice.expect("ENTERING:Bob:8:8025").await;
 
     let lines = bob.command("SEND:CMD:?go duel").await;
-    assert_eq!(lines, ["INARENA:duel:8025", "PLAYER:Bob:8:8025"]);
+    assert_eq!(lines, ["INARENA:duel:8025"]);
     alice.expect("LEAVING:Bob").await;
 
     assert_eq!(
@@ -90,7 +90,7 @@ async fn go_command_moves_the_player_and_arena_lists_counts() {
     // Re-entering the realm one is alone in keeps it.
     bob.go("solo").await;
     alice.expect("LEAVING:Bob").await;
-    assert_eq!(bob.go("solo").await, ["PLAYER:Bob:8:8025"]);
+    assert_eq!(bob.go("solo").await, Vec::<String>::new());
 
     assert_eq!(
         alice.command("SEND:CMD:?go bad!name").await,

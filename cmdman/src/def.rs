@@ -67,14 +67,36 @@ impl CommandDef {
         }
     }
 
-    /// The first line of the help text, or `""` when there is none.
-    pub fn summary(&self) -> &'static str {
-        self.help.lines().next().unwrap_or("").trim()
+    /// The first sentence of the help text's first paragraph, its lines
+    /// joined (`?commands` shows it), or `""` when there is none.
+    pub fn summary(&self) -> String {
+        summary(self.help)
     }
 
     /// The command group of `form`, if the command has one for it.
     pub fn group(&self, form: TargetForm) -> Option<&'static str> {
         self.groups[form.index()]
+    }
+}
+
+/// The first sentence of `help`'s first paragraph, its lines joined: a doc
+/// comment wraps lines anywhere, so its first line may end mid-sentence.
+fn summary(help: &str) -> String {
+    let paragraph: Vec<&str> = help
+        .lines()
+        .map(str::trim)
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| !line.is_empty())
+        .collect();
+    let text = paragraph.join(" ");
+    // A sentence ends at a full stop followed by a space (not "e.g. ").
+    let end = text.match_indices(". ").map(|(at, _)| at + 1).find(|&at| {
+        let before = &text[..at];
+        !before.ends_with("e.g.") && !before.ends_with("i.e.")
+    });
+    match end {
+        Some(end) => text[..end].to_owned(),
+        None => text,
     }
 }
 

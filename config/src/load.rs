@@ -396,6 +396,7 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
         ("pre_login_per_address", limits.pre_login_per_address as u64),
         ("login_attempts_per_minute", u64::from(limits.login_attempts_per_minute)),
         ("flood_disconnect_secs", u64::from(limits.flood_disconnect_secs)),
+        ("flood_mute_secs", limits.flood_mute_secs),
         ("base_secs", limits.login_backoff.base_secs),
         ("max_entries", limits.login_backoff.max_entries as u64),
         ("audit_window_secs", limits.login_backoff.audit_window_secs),

@@ -116,8 +116,22 @@ pub struct GameConfig {
 }
 
 /// The components compiled into zone-server, attached zone-wide by default.
-pub const BUILT_IN_COMPONENTS: &[&str] =
-    &["usage", "help", "find", "realm", "uptime", "game", "components", "stats", "groups", "staff"];
+pub const BUILT_IN_COMPONENTS: &[&str] = &[
+    "usage",
+    "help",
+    "find",
+    "realm",
+    "uptime",
+    "game",
+    "components",
+    "stats",
+    "groups",
+    "staff",
+    "moderation",
+    "staffchat",
+    "channels",
+    "info",
+];
 
 fn yes() -> bool {
     true
@@ -260,6 +274,13 @@ pub struct Limits {
     /// # Default
     /// `10`
     pub flood_disconnect_secs: u32,
+    /// A player who keeps flooding after the warning (a second flooded second
+    /// in a row) is muted for this many seconds, told so, and staff are
+    /// alerted (`MSG:SYSOP`); reconnecting does not lift it.
+    ///
+    /// # Default
+    /// `60`
+    pub flood_mute_secs: u64,
     /// Seconds a connection may take to log in before it is closed.
     ///
     /// # Default
@@ -316,6 +337,7 @@ impl Default for Limits {
             password_queue: 32,
             login_backoff: LoginBackoff::default(),
             flood_disconnect_secs: 10,
+            flood_mute_secs: 60,
             login_timeout_secs: 30,
             outbound_queue: 1024,
             keepalive_secs: 60,

@@ -146,8 +146,10 @@ impl Conn {
         }
     }
 
-    /// Logs in as `name` and, with a realm, enters it, reading until the own
-    /// PLAYER line.
+    /// Logs in as `name` and, with a realm, enters it. Relies only on what
+    /// ChatNet promises (`LOGINOK`, `INARENA`), then reads up to a private
+    /// message to oneself, so what the server sends besides (a welcome, a
+    /// `PLAYER` line per other player) is read whatever it is.
     async fn login(addr: &str, name: &str, realm: Option<&str>) -> anyhow::Result<Conn> {
         let mut conn = Conn::connect(addr).await?;
         conn.send(&format!("LOGIN:1;zone-loadgen:{name}:loadgen")).await?;
@@ -155,12 +157,13 @@ impl Conn {
         if !answer.starts_with("LOGINOK:") {
             bail!("{name}: {answer}");
         }
-        // The welcome line.
-        conn.recv().await?;
-        let Some(realm) = realm else { return Ok(conn) };
-        conn.send(&format!("GO:{realm}")).await?;
-        let me = format!("PLAYER:{name}:");
-        while !conn.recv().await?.starts_with(&me) {}
+        if let Some(realm) = realm {
+            conn.send(&format!("GO:{realm}")).await?;
+            while !conn.recv().await?.starts_with("INARENA:") {}
+        }
+        conn.send(&format!("SEND:PRIV:{name}:sync")).await?;
+        let marker = format!("MSG:PRIV:{name}:sync");
+        while conn.recv().await? != marker {}
         Ok(conn)
     }
 }

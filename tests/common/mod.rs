@@ -14,6 +14,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use zone_server::sanction::{Kind, Sanction, Warning};
 use zone_server::store::{Account, AuditEntry, MembershipEdit, RuleEdit, SqliteStore, Store, StoreError};
 use zone_server::{ServerConfig, ServerError};
 
@@ -278,12 +279,12 @@ impl Client {
         }
     }
 
-    /// `GO:realm`, reading `INARENA` and the `PLAYER` lines (returned).
+    /// `GO:realm`, reading `INARENA` and the `PLAYER` lines for the others
+    /// there (returned): every line up to a barrier.
     pub async fn go(&mut self, realm: &str) -> Vec<String> {
         self.send(&format!("GO:{realm}")).await;
         self.expect_prefix("INARENA:").await;
-        let me = format!("PLAYER:{}:", self.name);
-        self.recv_until(|line| line.starts_with(&me)).await
+        self.barrier().await
     }
 
     /// Sends `line` and returns every line that arrives before a barrier: a
@@ -389,5 +390,38 @@ impl Store for FaultyStore {
     }
     fn audit_log(&self, count: usize) -> Result<Vec<AuditEntry>, StoreError> {
         self.inner.audit_log(count)
+    }
+    fn touch_logout(&self, name: &str) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.touch_logout(name)
+    }
+    fn sanctions(&self) -> Result<Vec<Sanction>, StoreError> {
+        self.inner.sanctions()
+    }
+    fn set_sanction(&self, sanction: &Sanction, action: &str) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.set_sanction(sanction, action)
+    }
+    fn lift_sanction(&self, name: &str, kind: Kind, by: &str, action: &str) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.lift_sanction(name, kind, by, action)
+    }
+    fn purge_sanctions(&self, now: i64) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.purge_sanctions(now)
+    }
+    fn add_warning(&self, warning: &Warning, action: &str) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.add_warning(warning, action)
+    }
+    fn warnings(&self, name: &str) -> Result<Vec<Warning>, StoreError> {
+        self.inner.warnings(name)
+    }
+    fn channels(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        self.inner.channels(name)
+    }
+    fn set_channels(&self, name: &str, channels: &[String]) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.set_channels(name, channels)
     }
 }

@@ -22,8 +22,9 @@ use crate::chatnet::message::parse;
 use crate::chatnet::{ClientMessage, Frame, LineCodec, ServerLine};
 use crate::outbox::{Disconnect, Outbox};
 use crate::password::PasswordError;
+use crate::sanction::{Kind as SanctionKind, Sanction};
 use crate::throttle::{Attempt, Kind, PreLoginSlot};
-use crate::zone::{MAX_FREQ, Zone};
+use crate::zone::{Arrival, MAX_FREQ, Zone};
 
 /// How long the last lines (a shutdown notice, a kick reason) may take to
 /// write: a slow reader who reads again within it still learns why.
@@ -103,7 +104,7 @@ pub(crate) async fn serve(
                 queue.close();
                 while queue.try_recv().is_ok() {}
                 let line = ServerLine::Arena(&format!("Disconnected: {}.", reason.player_text())).encode();
-                break (Some(line), reason.log_text().to_owned());
+                break (Some(line), reason.log_text());
             }
             Some(line) = queue.recv(), if batch.is_empty() => {
                 batch.extend_from_slice(&line);
@@ -148,6 +149,9 @@ pub(crate) async fn serve(
         Some(session) => {
             zone.leave(session.id);
             info!(%peer, name = %session.name, online = ?session.start.elapsed(), reason, "logged out");
+            if reason == Disconnect::SlowReader.log_text() {
+                zone.alert_staff(&format!("{} was disconnected for not reading fast enough.", session.name));
+            }
         }
         None => {
             if let Some(left_out) = zone.connection_log().take() {
@@ -157,8 +161,9 @@ pub(crate) async fn serve(
     }
     // Goodbye first: a slow store must not hold up the last line.
     finish(&mut write, frames.into_inner(), &mut queue, batch, farewell).await;
-    if session.is_some() {
+    if let Some(session) = session {
         zone.save_usage(false).await;
+        zone.record_logout(&session.name).await;
     }
 }
 
@@ -210,6 +215,8 @@ struct Flood {
     warned: bool,
     /// Windows in a row, up to the last one that ended, with lines dropped.
     streak: u32,
+    /// Whether this streak has muted the player already.
+    muted: bool,
 }
 
 /// What to do with a line, as far as flooding goes.
@@ -220,13 +227,23 @@ enum FloodCheck {
     Drop {
         warn: bool,
     },
+    /// Drop it and mute the player: flooding on after the warning.
+    Mute,
     /// Close the connection: flooding for too long.
     Disconnect,
 }
 
 impl Flood {
     fn new(limit: u32, disconnect_after: u32) -> Flood {
-        Flood { limit, disconnect_after, window: Instant::now(), count: 0, warned: false, streak: 0 }
+        Flood {
+            limit,
+            disconnect_after,
+            window: Instant::now(),
+            count: 0,
+            warned: false,
+            streak: 0,
+            muted: false,
+        }
     }
 
     fn check(&mut self) -> FloodCheck {
@@ -239,6 +256,9 @@ impl Flood {
             // A streak goes on only through back-to-back flooded windows.
             let flooded = self.count > self.limit;
             self.streak = if flooded && elapsed < Duration::from_secs(2) { self.streak + 1 } else { 0 };
+            if self.streak == 0 {
+                self.muted = false;
+            }
             self.window = now;
             self.count = 0;
             self.warned = false;
@@ -249,6 +269,9 @@ impl Flood {
         }
         if self.streak + 1 >= self.disconnect_after {
             return FloodCheck::Disconnect;
+        }
+        if self.streak >= 1 && !std::mem::replace(&mut self.muted, true) {
+            return FloodCheck::Mute;
         }
         FloodCheck::Drop { warn: !std::mem::replace(&mut self.warned, true) }
     }
@@ -285,7 +308,36 @@ impl Connection {
         self.outbox.arena(&format!("error: {text}"));
     }
 
+    /// Mutes a player who floods on after the warning, for
+    /// `limits.flood_mute_secs`, and tells them and staff. Stored like a
+    /// moderator's mute, so reconnecting does not lift it; kept in force for
+    /// this run even if the store fails.
+    async fn flood_mute(&mut self) {
+        let Some(session) = &self.session else { return };
+        let zone = self.zone.clone();
+        let length = Duration::from_secs(zone.config().limits.flood_mute_secs);
+        let now = crate::sanction::now();
+        let mute = Sanction {
+            name: session.name.to_string(),
+            kind: SanctionKind::Mute,
+            until: Some(now + i64::try_from(length.as_secs()).unwrap_or(i64::MAX / 2)),
+            reason: "flooding".to_owned(),
+            by: "the zone".to_owned(),
+            at: now,
+        };
+        let span = crate::sanction::span(length);
+        let action = format!("muted {} for {span}: flooding (automatic)", session.name);
+        if let Err(error) = zone.impose(mute.clone(), action).await {
+            zone.store_trouble("store an automatic mute", &error);
+            zone.sanctions().set(mute);
+        }
+        zone.check_muted(session.id).ok();
+        self.outbox.arena(&format!("You are muted for {span} for flooding; commands still work."));
+        zone.alert_staff(&format!("{} was muted for {span} for flooding.", session.name));
+    }
+
     async fn frame(&mut self, frame: Frame) -> Next {
+        self.outbox.traffic().line_in();
         match self.flood.check() {
             FloodCheck::Handle => {}
             FloodCheck::Drop { warn } => {
@@ -295,10 +347,14 @@ impl Connection {
                 }
                 return Next::Continue;
             }
+            FloodCheck::Mute => {
+                self.flood_mute().await;
+                return Next::Continue;
+            }
             FloodCheck::Disconnect => {
                 let reason = Disconnect::Flood;
                 let line = ServerLine::Arena(&format!("Disconnected: {}.", reason.player_text())).encode();
-                return Next::Close(Some(line), reason.log_text().to_owned());
+                return Next::Close(Some(line), reason.log_text());
             }
         }
         match frame {
@@ -375,6 +431,10 @@ impl Connection {
         if let Err(full) = zone.admits(name, address) {
             return refuse(&full.to_string());
         }
+        // Banned or kicked for a while: said before any password is checked.
+        if let Some(barred) = zone.sanctions().barred(name) {
+            return refuse(&barred.describe());
+        }
         let attempt = match zone.backoff().begin(Kind::Login, name, None, address) {
             Ok(attempt) => attempt,
             Err(wait) => return refuse(&format!("too many attempts; try again in {} s", wait.as_secs())),
@@ -383,7 +443,17 @@ impl Connection {
             Ok(account) => account,
             Err(reason) => return refuse(&reason),
         };
-        let id = match zone.join(name, address, self.outbox.clone(), account) {
+        let (store, owned) = (zone.store().clone(), name.to_owned());
+        let channels = match tokio::task::spawn_blocking(move || store.channels(&owned)).await {
+            Ok(Ok(channels)) => channels,
+            Ok(Err(error)) => {
+                zone.store_trouble("read chat channels", &error);
+                Vec::new()
+            }
+            Err(_) => Vec::new(),
+        };
+        let arrival = Arrival { name, address, client, channels, outbox: self.outbox.clone(), account };
+        let id = match zone.join(arrival) {
             Ok(id) => id,
             Err(full) => return refuse(&full.to_string()),
         };
@@ -490,8 +560,6 @@ impl Connection {
                 self.command(id, text, Target::Pub).await;
                 Ok(())
             }
-            ClientMessage::Pub(text) => zone.chat_pub(id, text, false).map_err(str::to_owned),
-            ClientMessage::Pubm(text) => zone.chat_pub(id, text, true).map_err(str::to_owned),
             ClientMessage::Cmd(text) => {
                 self.command(id, text, Target::Pub).await;
                 Ok(())
@@ -500,25 +568,64 @@ impl Connection {
                 self.command(id, text, Target::Name(name)).await;
                 Ok(())
             }
-            ClientMessage::Priv { name, text } => zone.chat_priv(id, name, text),
             ClientMessage::PrivCmd { name, cmd } => {
                 self.command(id, cmd, Target::Name(name)).await;
                 Ok(())
             }
-            ClientMessage::Freq { freq, text } => match parse_freq(freq) {
-                Ok(freq) if registry.is_command(text) => {
+            ClientMessage::Freq { freq, text } if registry.is_command(text) => match parse_freq(freq) {
+                Ok(freq) => {
                     self.command(id, text, Target::Team(freq)).await;
                     Ok(())
                 }
-                Ok(freq) => zone.chat_freq(id, freq, text).map_err(str::to_owned),
                 Err(error) => Err(error),
             },
-            ClientMessage::Chat(_) => Err("chat channels are not supported by this zone yet".to_owned()),
-            ClientMessage::Mod(_) => Err("moderator chat is not supported by this zone yet".to_owned()),
+            // Staff chat is the modchat command: the ladder decides who may.
+            ClientMessage::Mod(text) => {
+                let line = format!("{}modchat {text}", registry.default_cmd_char());
+                self.command(id, &line, Target::Pub).await;
+                Ok(())
+            }
+            // Chat of every kind: not delivered from a muted player.
+            _ if !self.may_chat(id, &message) => Ok(()),
+            ClientMessage::Pub(text) => zone.chat_pub(id, text, false).map_err(str::to_owned),
+            ClientMessage::Pubm(text) => zone.chat_pub(id, text, true).map_err(str::to_owned),
+            ClientMessage::Priv { name, text } => zone.chat_priv(id, name, text),
+            ClientMessage::Freq { freq, text } => {
+                parse_freq(freq).and_then(|freq| zone.chat_freq(id, freq, text).map_err(str::to_owned))
+            }
+            ClientMessage::Chat(body) => match parse_channel(body) {
+                Ok((number, text)) => zone.chat_channel(id, number, text),
+                Err(error) => Err(error),
+            },
             ClientMessage::Login { .. } | ClientMessage::Noop => Ok(()),
         };
         if let Err(text) = result {
             self.error(&text);
+        }
+    }
+
+    /// Whether player `id` may send the chat `message`: not while muted
+    /// (told so at most once a minute). Other messages always may.
+    fn may_chat(&self, id: PlayerId, message: &ClientMessage<'_>) -> bool {
+        let chat = matches!(
+            message,
+            ClientMessage::Pub(_)
+                | ClientMessage::Pubm(_)
+                | ClientMessage::Priv { .. }
+                | ClientMessage::Freq { .. }
+                | ClientMessage::Chat(_)
+        );
+        if !chat {
+            return true;
+        }
+        match self.zone.check_muted(id) {
+            Ok(()) => true,
+            Err(notice) => {
+                if let Some(notice) = notice {
+                    self.outbox.arena(&notice);
+                }
+                false
+            }
         }
     }
 
@@ -573,6 +680,21 @@ impl ReplySink for ChatSink {
                 }
             }
         }
+    }
+}
+
+/// `SEND:CHAT`'s body: `n;message` for channel `n`, or `message` for
+/// channel 1. A `;` after something other than a number is part of the
+/// message.
+fn parse_channel(body: &str) -> Result<(usize, &str), String> {
+    match body.split_once(';') {
+        Some((number, text)) if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) => {
+            match number.parse::<usize>() {
+                Ok(n) if (1..=crate::zone::MAX_CHANNELS).contains(&n) => Ok((n, text)),
+                _ => Err(format!("'{number}' is not a channel: use 1 to {}", crate::zone::MAX_CHANNELS)),
+            }
+        }
+        _ => Ok((1, body)),
     }
 }
 
@@ -637,10 +759,11 @@ mod tests {
             flood.check_at(second(n))
         };
         assert_eq!(flood_second(&mut flood, 0), FloodCheck::Drop { warn: true });
-        assert_eq!(flood_second(&mut flood, 1), FloodCheck::Drop { warn: true });
+        // Flooding on after the warning mutes, once a streak.
+        assert_eq!(flood_second(&mut flood, 1), FloodCheck::Mute);
         // A quiet second between: the streak starts again.
         assert_eq!(flood_second(&mut flood, 3), FloodCheck::Drop { warn: true });
-        assert_eq!(flood_second(&mut flood, 4), FloodCheck::Drop { warn: true });
+        assert_eq!(flood_second(&mut flood, 4), FloodCheck::Mute);
         assert_eq!(flood_second(&mut flood, 5), FloodCheck::Disconnect);
     }
 

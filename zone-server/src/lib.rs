@@ -11,6 +11,7 @@
 //! - [`outbox`]: per-player bounded outbound queues.
 //! - [`store`]: accounts and usage in SQLite.
 //! - [`password`]: argon2id hashing on a bounded pool of threads.
+//! - [`sanction`]: bans, kicks, mutes and warnings; durations and times.
 //! - [`throttle`]: pre-login budgets, login attempts and password back-off.
 //! - [`commands`]: the built-in commands, one file per family.
 
@@ -20,6 +21,7 @@ pub mod commands;
 pub mod connection;
 pub mod outbox;
 pub mod password;
+pub mod sanction;
 pub mod server;
 pub mod store;
 pub mod throttle;

@@ -3,6 +3,8 @@
 //! too slow a reader and is disconnected, so they never slow the realm.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use parking_lot::Mutex;
@@ -17,6 +19,43 @@ use crate::chatnet::ServerLine;
 pub struct Outbox {
     tx: mpsc::Sender<Bytes>,
     kick: Arc<Kick>,
+    traffic: Arc<Traffic>,
+}
+
+/// Lines in and out of one connection, and when the player last sent one
+/// (`?info`).
+#[derive(Debug)]
+pub struct Traffic {
+    started: Instant,
+    lines_in: AtomicU64,
+    lines_out: AtomicU64,
+    /// Milliseconds after `started` of the last line in.
+    last_input_ms: AtomicU64,
+}
+
+impl Traffic {
+    /// Counts a line from the player.
+    pub fn line_in(&self) {
+        self.lines_in.fetch_add(1, Ordering::Relaxed);
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_input_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Lines received from the player.
+    pub fn lines_in(&self) -> u64 {
+        self.lines_in.load(Ordering::Relaxed)
+    }
+
+    /// Lines queued to the player.
+    pub fn lines_out(&self) -> u64 {
+        self.lines_out.load(Ordering::Relaxed)
+    }
+
+    /// How long since the player last sent a line (or connected).
+    pub fn idle(&self) -> Duration {
+        let last = Duration::from_millis(self.last_input_ms.load(Ordering::Relaxed));
+        self.started.elapsed().saturating_sub(last)
+    }
 }
 
 /// Why the zone closes a connection: what the player is told and what the
@@ -29,24 +68,33 @@ pub enum Disconnect {
     Replaced,
     /// Past `lines_per_second` for `flood_disconnect_secs` seconds in a row.
     Flood,
+    /// A moderator's `?kick` (or `?ban` of an online player).
+    Kicked {
+        /// What the player is told: `kicked by Mod: reason`.
+        text: String,
+        /// The moderator.
+        by: String,
+    },
 }
 
 impl Disconnect {
     /// What the player is told, after `Disconnected: `.
-    pub fn player_text(&self) -> &'static str {
+    pub fn player_text(&self) -> &str {
         match self {
             Disconnect::SlowReader => "you were not reading fast enough",
             Disconnect::Replaced => "you logged in from another connection",
             Disconnect::Flood => "you sent too many lines too fast",
+            Disconnect::Kicked { text, .. } => text,
         }
     }
 
     /// The reason in the log.
-    pub fn log_text(&self) -> &'static str {
+    pub fn log_text(&self) -> String {
         match self {
-            Disconnect::SlowReader => "slow reader",
-            Disconnect::Replaced => "replaced by a new login",
-            Disconnect::Flood => "flood",
+            Disconnect::SlowReader => "slow reader".to_owned(),
+            Disconnect::Replaced => "replaced by a new login".to_owned(),
+            Disconnect::Flood => "flood".to_owned(),
+            Disconnect::Kicked { by, .. } => format!("kicked by {by}"),
         }
     }
 }
@@ -83,13 +131,22 @@ impl Outbox {
     ) -> (Outbox, mpsc::Receiver<Bytes>, Arc<Kick>) {
         let (tx, rx) = mpsc::channel(capacity);
         let kick = Arc::new(Kick { token: parent.child_token(), reason: Mutex::new(None) });
-        (Outbox { tx, kick: kick.clone() }, rx, kick)
+        let traffic = Arc::new(Traffic {
+            started: Instant::now(),
+            lines_in: AtomicU64::new(0),
+            lines_out: AtomicU64::new(0),
+            last_input_ms: AtomicU64::new(0),
+        });
+        (Outbox { tx, kick: kick.clone(), traffic }, rx, kick)
     }
 
     /// Queues an encoded line. A full queue disconnects the player.
     pub fn send(&self, line: Bytes) {
         match self.tx.try_send(line) {
-            Ok(()) | Err(TrySendError::Closed(_)) => {}
+            Ok(()) => {
+                self.traffic.lines_out.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(TrySendError::Closed(_)) => {}
             Err(TrySendError::Full(_)) => self.kick(Disconnect::SlowReader),
         }
     }
@@ -102,6 +159,11 @@ impl Outbox {
     /// Queues a `MSG:ARENA:` line.
     pub fn arena(&self, text: &str) {
         self.line(ServerLine::Arena(text));
+    }
+
+    /// The connection's line counts.
+    pub fn traffic(&self) -> &Traffic {
+        &self.traffic
     }
 
     /// Asks the connection to close, telling the player `reason`. The first

@@ -18,6 +18,7 @@ use tracing::{error, info, warn};
 use crate::access::{AccessControl, check_against_registry};
 use crate::chatnet::ServerLine;
 use crate::connection::serve;
+use crate::sanction::Sanctions;
 use crate::store::{OpenError, SqliteStore, Store};
 use crate::throttle::PreLogin;
 use crate::zone::Zone;
@@ -91,7 +92,8 @@ pub async fn run_with_store(
     let zone_config = config.config.zone;
     let limits = zone_config.limits.clone();
     let checkpoint = Duration::from_secs(zone_config.accounts.usage_checkpoint_secs);
-    let zone = Arc::new(Zone::new(zone_config, registry, store, access));
+    let sanctions = Sanctions::new(store.sanctions()?);
+    let zone = Arc::new(Zone::new(zone_config, registry, store, access, sanctions));
     attach_configured(&zone);
     info!("{} password hashers", zone.hashers().workers());
     info!("listening on {}", listener.local_addr().map_err(ServerError::Listener)?);
@@ -168,8 +170,8 @@ fn refuse(
 }
 
 /// Counts online players' time and writes it every `period` (so `kill -9`
-/// loses at most one period of it), retrying what failed, and trims the audit
-/// log to its newest [`AUDIT_ROWS_KEPT`] rows.
+/// loses at most one period of it), retrying what failed, trims the audit
+/// log to its newest [`AUDIT_ROWS_KEPT`] rows, and forgets ended sanctions.
 async fn checkpoint_usage(zone: Arc<Zone>, period: Duration, stop: CancellationToken) {
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -179,10 +181,15 @@ async fn checkpoint_usage(zone: Arc<Zone>, period: Duration, stop: CancellationT
             _ = ticks.tick() => {}
         }
         zone.save_usage(true).await;
+        zone.sanctions().purge();
         let store = zone.store().clone();
-        if let Ok(Err(error)) = tokio::task::spawn_blocking(move || store.prune_audit(AUDIT_ROWS_KEPT)).await
-        {
-            zone.store_trouble("trim the audit log", &error);
+        let tidied = tokio::task::spawn_blocking(move || {
+            store.prune_audit(AUDIT_ROWS_KEPT)?;
+            store.purge_sanctions(crate::sanction::now())
+        })
+        .await;
+        if let Ok(Err(error)) = tidied {
+            zone.store_trouble("trim the audit log and ended sanctions", &error);
         }
     }
 }

@@ -14,6 +14,8 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 use thiserror::Error;
 
+use crate::sanction::{Kind as SanctionKind, Sanction, WARNINGS_KEPT, Warning};
+
 /// An account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -23,6 +25,10 @@ pub struct Account {
     pub first_login: String,
     /// Time connected over all finished sessions.
     pub total: Duration,
+    /// When the player was last seen: their last logout, or their last login
+    /// if that is later (a crash records no logout). UTC,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub last_seen: String,
 }
 
 /// Why the store failed.
@@ -128,6 +134,64 @@ pub trait Store: Send + Sync + 'static {
     /// A database failure.
     fn audit_repeated(&self, by: &str, action: &str, window: Duration) -> Result<(), StoreError>;
 
+    /// Records that `name` logged out now.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn touch_logout(&self, name: &str) -> Result<(), StoreError>;
+
+    /// Every ban, kick and mute stored (ended ones too, until purged).
+    ///
+    /// # Errors
+    /// A database failure.
+    fn sanctions(&self) -> Result<Vec<Sanction>, StoreError>;
+
+    /// Stores `sanction`, replacing the account's one of its kind, and
+    /// `action` in the audit log by its moderator, at once.
+    ///
+    /// # Errors
+    /// A database failure; nothing is written then.
+    fn set_sanction(&self, sanction: &Sanction, action: &str) -> Result<(), StoreError>;
+
+    /// Removes `name`'s sanction of `kind`, and adds `action` by `by` to the
+    /// audit log, at once.
+    ///
+    /// # Errors
+    /// A database failure; nothing is written then.
+    fn lift_sanction(&self, name: &str, kind: SanctionKind, by: &str, action: &str)
+    -> Result<(), StoreError>;
+
+    /// Deletes the sanctions that ended before `now` (Unix seconds).
+    ///
+    /// # Errors
+    /// A database failure.
+    fn purge_sanctions(&self, now: i64) -> Result<(), StoreError>;
+
+    /// Stores a warning and `action` in the audit log at once; keeps the
+    /// newest [`WARNINGS_KEPT`] per player.
+    ///
+    /// # Errors
+    /// A database failure; nothing is written then.
+    fn add_warning(&self, warning: &Warning, action: &str) -> Result<(), StoreError>;
+
+    /// `name`'s warnings, newest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn warnings(&self, name: &str) -> Result<Vec<Warning>, StoreError>;
+
+    /// `name`'s chat channels, in order (channel 1 first).
+    ///
+    /// # Errors
+    /// A database failure.
+    fn channels(&self, name: &str) -> Result<Vec<String>, StoreError>;
+
+    /// Sets `name`'s chat channels.
+    ///
+    /// # Errors
+    /// A database failure; nothing is written then.
+    fn set_channels(&self, name: &str, channels: &[String]) -> Result<(), StoreError>;
+
     /// Deletes the oldest audit entries beyond the newest `keep`.
     ///
     /// # Errors
@@ -191,7 +255,7 @@ pub struct SqliteStore {
 }
 
 /// The schema version this code writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 impl SqliteStore {
     /// Opens (creating if needed) `zone.db` in `data_dir`, which is created too.
@@ -245,8 +309,40 @@ impl SqliteStore {
                  count   INTEGER NOT NULL DEFAULT 1  -- times in its window
              );
              -- audit_repeated looks up the newest row of one actor and action.
-             CREATE INDEX IF NOT EXISTS audit_by_action ON audit (by_name, action, id);",
+             CREATE INDEX IF NOT EXISTS audit_by_action ON audit (by_name, action, id);
+             CREATE TABLE IF NOT EXISTS sanctions (
+                 name_key TEXT NOT NULL,
+                 name     TEXT NOT NULL,
+                 kind     TEXT NOT NULL,     -- ban, kick (a ?kick -t), mute
+                 until    INTEGER,           -- Unix seconds; NULL until lifted
+                 reason   TEXT NOT NULL,
+                 by_name  TEXT NOT NULL,
+                 at       INTEGER NOT NULL,  -- Unix seconds
+                 PRIMARY KEY (name_key, kind)
+             );
+             CREATE TABLE IF NOT EXISTS warnings (
+                 id       INTEGER PRIMARY KEY AUTOINCREMENT,
+                 name_key TEXT NOT NULL,
+                 name     TEXT NOT NULL,
+                 text     TEXT NOT NULL,
+                 by_name  TEXT NOT NULL,
+                 at       INTEGER NOT NULL   -- Unix seconds
+             );
+             CREATE INDEX IF NOT EXISTS warnings_by_name ON warnings (name_key, id);
+             CREATE TABLE IF NOT EXISTS channels (
+                 name_key TEXT PRIMARY KEY,
+                 list     TEXT NOT NULL      -- channel names, comma-separated, in order
+             );",
         )?;
+        // Version 3 had no logout time.
+        let has_logout: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info('accounts') WHERE name = 'last_logout'",
+            [],
+            |row| row.get(0),
+        )?;
+        if !has_logout {
+            conn.execute_batch("ALTER TABLE accounts ADD COLUMN last_logout TEXT;")?;
+        }
         // Version 2 had no count.
         let has_count: bool = conn.query_row(
             "SELECT count(*) > 0 FROM pragma_table_info('audit') WHERE name = 'count'",
@@ -281,7 +377,8 @@ impl SqliteStore {
         let conn = self.conn.lock();
         let row = conn
             .query_row(
-                "SELECT name, first_login, total_ms, password_hash FROM accounts WHERE name_key = ?1",
+                "SELECT name, first_login, total_ms, password_hash,
+                        max(last_login, coalesce(last_logout, '')) FROM accounts WHERE name_key = ?1",
                 params![key],
                 |row| {
                     Ok((
@@ -289,6 +386,7 @@ impl SqliteStore {
                             name: row.get(0)?,
                             first_login: row.get(1)?,
                             total: Duration::from_millis(row.get::<_, i64>(2)?.max(0) as u64),
+                            last_seen: row.get(4)?,
                         },
                         row.get(3)?,
                     ))
@@ -444,6 +542,147 @@ impl Store for SqliteStore {
         insert_audit(&self.conn.lock(), by, action)
     }
 
+    fn touch_logout(&self, name: &str) -> Result<(), StoreError> {
+        self.conn.lock().execute(
+            "UPDATE accounts SET last_logout = strftime('%Y-%m-%d %H:%M:%S', 'now') WHERE name_key = ?1",
+            params![key(name)],
+        )?;
+        Ok(())
+    }
+
+    fn sanctions(&self) -> Result<Vec<Sanction>, StoreError> {
+        let conn = self.conn.lock();
+        let mut statement =
+            conn.prepare("SELECT name, kind, until, reason, by_name, at FROM sanctions ORDER BY at, rowid")?;
+        let rows = statement.query_map([], |row| {
+            let kind: String = row.get(1)?;
+            Ok((
+                kind,
+                Sanction {
+                    name: row.get(0)?,
+                    kind: SanctionKind::Ban,
+                    until: row.get(2)?,
+                    reason: row.get(3)?,
+                    by: row.get(4)?,
+                    at: row.get(5)?,
+                },
+            ))
+        })?;
+        let mut sanctions = Vec::new();
+        for row in rows {
+            let (kind, mut sanction) = row?;
+            match SanctionKind::parse(&kind) {
+                Some(kind) => {
+                    sanction.kind = kind;
+                    sanctions.push(sanction);
+                }
+                None => tracing::warn!(
+                    name = sanction.name,
+                    "store: a sanction of unknown kind '{kind}' is ignored"
+                ),
+            }
+        }
+        Ok(sanctions)
+    }
+
+    fn set_sanction(&self, sanction: &Sanction, action: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.lock();
+        let transaction = conn.transaction()?;
+        transaction.execute(
+            "INSERT OR REPLACE INTO sanctions (name_key, name, kind, until, reason, by_name, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                key(&sanction.name),
+                sanction.name,
+                sanction.kind.as_str(),
+                sanction.until,
+                sanction.reason,
+                sanction.by,
+                sanction.at
+            ],
+        )?;
+        insert_audit(&transaction, &sanction.by, action)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    fn lift_sanction(
+        &self,
+        name: &str,
+        kind: SanctionKind,
+        by: &str,
+        action: &str,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn.lock();
+        let transaction = conn.transaction()?;
+        transaction.execute(
+            "DELETE FROM sanctions WHERE name_key = ?1 AND kind = ?2",
+            params![key(name), kind.as_str()],
+        )?;
+        insert_audit(&transaction, by, action)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    fn purge_sanctions(&self, now: i64) -> Result<(), StoreError> {
+        self.conn
+            .lock()
+            .execute("DELETE FROM sanctions WHERE until IS NOT NULL AND until <= ?1", params![now])?;
+        Ok(())
+    }
+
+    fn add_warning(&self, warning: &Warning, action: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.lock();
+        let transaction = conn.transaction()?;
+        let name_key = key(&warning.name);
+        transaction.execute(
+            "INSERT INTO warnings (name_key, name, text, by_name, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![name_key, warning.name, warning.text, warning.by, warning.at],
+        )?;
+        transaction.execute(
+            "DELETE FROM warnings WHERE name_key = ?1 AND id NOT IN
+                 (SELECT id FROM warnings WHERE name_key = ?1 ORDER BY id DESC LIMIT ?2)",
+            params![name_key, WARNINGS_KEPT as i64],
+        )?;
+        insert_audit(&transaction, &warning.by, action)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    fn warnings(&self, name: &str) -> Result<Vec<Warning>, StoreError> {
+        let conn = self.conn.lock();
+        let mut statement = conn
+            .prepare("SELECT name, text, by_name, at FROM warnings WHERE name_key = ?1 ORDER BY id DESC")?;
+        let rows = statement.query_map(params![key(name)], |row| {
+            Ok(Warning { name: row.get(0)?, text: row.get(1)?, by: row.get(2)?, at: row.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn channels(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        let list: Option<String> = self
+            .conn
+            .lock()
+            .query_row("SELECT list FROM channels WHERE name_key = ?1", params![key(name)], |row| row.get(0))
+            .optional()?;
+        Ok(list
+            .map(|list| list.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default())
+    }
+
+    fn set_channels(&self, name: &str, channels: &[String]) -> Result<(), StoreError> {
+        let conn = self.conn.lock();
+        if channels.is_empty() {
+            conn.execute("DELETE FROM channels WHERE name_key = ?1", params![key(name)])?;
+        } else {
+            conn.execute(
+                "INSERT OR REPLACE INTO channels (name_key, list) VALUES (?1, ?2)",
+                params![key(name), channels.join(",")],
+            )?;
+        }
+        Ok(())
+    }
+
     fn audit_repeated(&self, by: &str, action: &str, window: Duration) -> Result<(), StoreError> {
         let secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
         let mut conn = self.conn.lock();
@@ -576,6 +815,41 @@ mod tests {
         let log = store.audit_log(10).unwrap();
         assert_eq!(log.len(), 1);
         assert_eq!(log[0].action, "reloaded the config");
+    }
+
+    #[test]
+    fn sanctions_warnings_and_channels_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let ban = Sanction {
+            name: "Bob".into(),
+            kind: SanctionKind::Ban,
+            until: None,
+            reason: "spamming".into(),
+            by: "Mod".into(),
+            at: 100,
+        };
+        {
+            let store = SqliteStore::open(dir.path()).unwrap();
+            store.set_sanction(&ban, "banned Bob for good: spamming").unwrap();
+            let mute = Sanction { kind: SanctionKind::Mute, until: Some(50), ..ban.clone() };
+            store.set_sanction(&mute, "muted Bob").unwrap();
+            for i in 0..(WARNINGS_KEPT + 5) {
+                let warning =
+                    Warning { name: "Bob".into(), text: format!("warning {i}"), by: "Mod".into(), at: 0 };
+                store.add_warning(&warning, "warned Bob").unwrap();
+            }
+            store.set_channels("bob", &["Alpha".to_owned(), "beta".to_owned()]).unwrap();
+            store.purge_sanctions(60).unwrap();
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(store.sanctions().unwrap(), std::slice::from_ref(&ban), "the ended mute was purged");
+        let warnings = store.warnings("BOB").unwrap();
+        assert_eq!(warnings.len(), WARNINGS_KEPT);
+        assert_eq!(warnings[0].text, format!("warning {}", WARNINGS_KEPT + 4));
+        assert_eq!(store.channels("Bob").unwrap(), ["Alpha", "beta"]);
+        store.lift_sanction("bob", SanctionKind::Ban, "Admin", "unbanned Bob").unwrap();
+        assert!(store.sanctions().unwrap().is_empty());
+        assert_eq!(store.audit_log(1).unwrap()[0].action, "unbanned Bob");
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::access::{AccessControl, ReloadError, Reloaded, Snapshot};
 use crate::chatnet::ServerLine;
 use crate::outbox::{Disconnect, Outbox};
 use crate::password::HashPool;
+use crate::sanction::{Sanction, Sanctions};
 use crate::store::{Account, Store};
 use crate::throttle::{Attempts, Backoff, LogQuota};
 
@@ -45,7 +46,36 @@ pub struct Zone {
     unsaved: Mutex<HashMap<String, Duration>>,
     trouble: StoreTrouble,
     connection_log: LogQuota,
+    sanctions: Sanctions,
+    /// Staff alerts (`MSG:SYSOP`) a minute, at most.
+    alerts: LogQuota,
 }
+
+/// A player logging in, as [`Zone::join`] takes them.
+#[derive(Debug)]
+pub struct Arrival<'a> {
+    /// The name as they typed it.
+    pub name: &'a str,
+    /// The address they connect from.
+    pub address: IpAddr,
+    /// The client's name from `LOGIN`.
+    pub client: &'a str,
+    /// Their chat channels, as stored.
+    pub channels: Vec<String>,
+    /// Their queue.
+    pub outbox: Outbox,
+    /// Their account.
+    pub account: Account,
+}
+
+/// A realm's name (`None`: players in no realm) and its players' names, as
+/// `?who` lists them.
+pub type RealmPlayers = (Option<Arc<str>>, Vec<Arc<str>>);
+
+/// Chat channels a player may be on (ASSS: 10).
+pub const MAX_CHANNELS: usize = 10;
+/// The longest chat channel name, in characters.
+pub const CHANNEL_NAME_LENGTH: usize = 20;
 
 /// Accounts whose unsaved time is kept while the store refuses writes; past
 /// it, more is logged and dropped (memory stays bounded).
@@ -119,6 +149,11 @@ struct Online {
     counted_until: Instant,
     account: Account,
     address: IpAddr,
+    client: Arc<str>,
+    /// Chat channels, channel 1 first.
+    channels: Vec<Arc<str>>,
+    /// When a muted player was last told so.
+    told_muted: Option<Instant>,
 }
 
 struct Realm {
@@ -154,6 +189,8 @@ pub struct PlayerInfo {
     pub outbox: Outbox,
     /// The IP address the player connected from.
     pub address: IpAddr,
+    /// The client's name from `LOGIN`.
+    pub client: Arc<str>,
 }
 
 /// A realm as `?arena` lists it.
@@ -200,7 +237,13 @@ pub enum GameError {
 
 impl Zone {
     /// A zone with the realms `config` declares and no players.
-    pub fn new(config: ZoneConfig, registry: Registry, store: Arc<dyn Store>, access: AccessControl) -> Zone {
+    pub fn new(
+        config: ZoneConfig,
+        registry: Registry,
+        store: Arc<dyn Store>,
+        access: AccessControl,
+        sanctions: Sanctions,
+    ) -> Zone {
         let mut state = State::default();
         for realm in &config.realms {
             let id = state.create_realm(&realm.name.to_ascii_lowercase(), true, realm.public);
@@ -217,6 +260,8 @@ impl Zone {
             unsaved: Mutex::new(HashMap::new()),
             trouble: StoreTrouble::default(),
             connection_log: LogQuota::new(120),
+            sanctions,
+            alerts: LogQuota::new(60),
             config,
             registry,
             store,
@@ -337,6 +382,7 @@ impl Zone {
             }
             Err(error) => {
                 tracing::warn!(by, "config reload refused: {error}");
+                self.alert_staff(&format!("A config reload by {by} was refused: {error}"));
                 format!("tried to reload the config: {error}")
             }
         };
@@ -362,13 +408,8 @@ impl Zone {
     /// # Errors
     /// [`JoinError`] when the zone, or the address's share of it, is full
     /// and the name is not online already (then it replaces that session).
-    pub fn join(
-        &self,
-        name: &str,
-        address: IpAddr,
-        outbox: Outbox,
-        account: Account,
-    ) -> Result<PlayerId, JoinError> {
+    pub fn join(&self, arrival: Arrival<'_>) -> Result<PlayerId, JoinError> {
+        let Arrival { name, address, client, channels, outbox, account } = arrival;
         let key = name.to_lowercase();
         let mut state = self.state.write();
         self.admits_locked(&state, &key, address)?;
@@ -399,6 +440,9 @@ impl Zone {
                 counted_until: Instant::now(),
                 account,
                 address,
+                client: client.into(),
+                channels: channels.iter().map(|channel| Arc::from(channel.as_str())).collect(),
+                told_muted: None,
             },
         );
         Ok(id)
@@ -505,7 +549,8 @@ impl Zone {
     }
 
     /// Moves a player into the realm `name` (`""`: the first public realm),
-    /// creating it if needed; sends them `INARENA` and the `PLAYER` list, and
+    /// creating it if needed; sends them `INARENA` and a `PLAYER` line for
+    /// each other player there, and
     /// the others `LEAVING`/`ENTERING`.
     ///
     /// # Errors
@@ -550,12 +595,12 @@ impl Zone {
         let (name, outbox) = (player.name.clone(), player.outbox.clone());
         outbox.line(ServerLine::InArena { realm: &realm.name, freq: spec_freq });
         let entering = ServerLine::Entering { name: &name, ship: SPEC_SHIP, freq: spec_freq }.encode();
-        for other in &realm.players {
+        // PLAYER lines for the others only: clients add themselves on
+        // INARENA (ASSS arenaman.c).
+        for other in realm.players.iter().filter(|other| **other != id) {
             let Some(present) = players.get(other) else { continue };
             outbox.line(ServerLine::Player { name: &present.name, ship: present.ship, freq: present.freq });
-            if *other != id {
-                present.outbox.send(entering.clone());
-            }
+            present.outbox.send(entering.clone());
         }
         Ok(())
     }
@@ -834,6 +879,178 @@ impl Zone {
         }
     }
 
+    /// The bans, kicks and mutes in force.
+    pub fn sanctions(&self) -> &Sanctions {
+        &self.sanctions
+    }
+
+    /// Whether online player `id` may chat: `Err` when muted, with the
+    /// notice to send them (`Some`) at most once a minute.
+    ///
+    /// # Errors
+    /// The player is muted.
+    pub fn check_muted(&self, id: PlayerId) -> Result<(), Option<String>> {
+        let name = match self.state.read().players.get(&id) {
+            Some(player) => player.name.clone(),
+            None => return Ok(()),
+        };
+        let Some(mute) = self.sanctions.mute(&name) else { return Ok(()) };
+        let mut state = self.state.write();
+        let Some(player) = state.players.get_mut(&id) else { return Err(None) };
+        if player.told_muted.is_some_and(|told| told.elapsed() < Duration::from_secs(60)) {
+            return Err(None);
+        }
+        player.told_muted = Some(Instant::now());
+        Err(Some(format!("You are {}. Your chat is not delivered; commands still work.", mute.describe())))
+    }
+
+    /// Forgets that a player was told they are muted (a new mute is told at
+    /// once).
+    pub fn reset_mute_notice(&self, name: &str) {
+        let mut state = self.state.write();
+        if let Some(id) = state.names.get(&name.to_lowercase()).copied()
+            && let Some(player) = state.players.get_mut(&id)
+        {
+            player.told_muted = None;
+        }
+    }
+
+    /// The queues of every online player the ladder lets run `modchat`
+    /// (staff: DESIGN §10, decided by rules, not a list), each judged in the
+    /// realm they are in.
+    pub fn staff(&self) -> Vec<Outbox> {
+        let Some(modchat) = self.registry.commands().iter().find(|command| command.def().name == "modchat")
+        else {
+            return Vec::new();
+        };
+        let state = self.state.read();
+        let snapshot = self.access.snapshot();
+        state
+            .players
+            .values()
+            .filter(|player| {
+                let realm = player.realm.and_then(|realm| state.realms.get(&realm)).map(|realm| &*realm.name);
+                snapshot.allows(group_for(&snapshot, player, realm), modchat, TargetForm::Pub)
+            })
+            .map(|player| player.outbox.clone())
+            .collect()
+    }
+
+    /// Tells staff `text` as `MSG:SYSOP:text` (a ban, an automatic mute, a
+    /// refused reload, a slow reader dropped), at most 60 a minute; it is
+    /// logged too.
+    pub fn alert_staff(&self, text: &str) {
+        tracing::info!("staff alert: {text}");
+        if self.alerts.take().is_none() {
+            return;
+        }
+        let line = ServerLine::Sysop(text).encode();
+        for outbox in self.staff() {
+            outbox.send(line.clone());
+        }
+    }
+
+    /// Staff chat: `MSG:MOD:name:text` to every member of staff.
+    pub fn mod_chat(&self, name: &str, text: &str) {
+        let line = ServerLine::Mod { name, text }.encode();
+        for outbox in self.staff() {
+            outbox.send(line.clone());
+        }
+    }
+
+    /// Player `id`'s chat channels, channel 1 first.
+    pub fn channels(&self, id: PlayerId) -> Vec<Arc<str>> {
+        self.state.read().players.get(&id).map(|player| player.channels.clone()).unwrap_or_default()
+    }
+
+    /// Sets player `id`'s chat channels (already checked).
+    pub fn set_channels(&self, id: PlayerId, channels: &[String]) {
+        if let Some(player) = self.state.write().players.get_mut(&id) {
+            player.channels = channels.iter().map(|channel| Arc::from(channel.as_str())).collect();
+        }
+    }
+
+    /// A chat channel message from player `id` on their channel `number`
+    /// (from 1): `MSG:CHAT:n:name> text` to every online member, sender
+    /// included, `n` being each receiver's own number for the channel.
+    ///
+    /// # Errors
+    /// The player's answer when they have no such channel.
+    pub fn chat_channel(&self, id: PlayerId, number: usize, text: &str) -> Result<(), String> {
+        let state = self.state.read();
+        let Some(sender) = state.players.get(&id) else { return Ok(()) };
+        if sender.channels.is_empty() {
+            return Err("you are on no chat channel; ?chat=name joins one".to_owned());
+        }
+        let Some(channel) = number.checked_sub(1).and_then(|index| sender.channels.get(index)) else {
+            return Err(format!(
+                "you have no channel {number}: yours are 1 to {}; ?chat lists them",
+                sender.channels.len()
+            ));
+        };
+        for player in state.players.values() {
+            let Some(index) = player.channels.iter().position(|own| own.eq_ignore_ascii_case(channel)) else {
+                continue;
+            };
+            player.outbox.line(ServerLine::Chat { channel: index + 1, name: &sender.name, text });
+        }
+        Ok(())
+    }
+
+    /// Who is online, by realm (in name order, players in order of entry);
+    /// players in no realm are listed under `None`.
+    pub fn who(&self) -> Vec<RealmPlayers> {
+        let state = self.state.read();
+        let mut realms: Vec<RealmPlayers> = state
+            .realms
+            .values()
+            .filter(|realm| !realm.players.is_empty())
+            .map(|realm| {
+                let names =
+                    realm.players.iter().filter_map(|id| state.players.get(id)).map(|p| p.name.clone());
+                (Some(realm.name.clone()), names.collect())
+            })
+            .collect();
+        realms.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut nowhere: Vec<Arc<str>> =
+            state.players.values().filter(|player| player.realm.is_none()).map(|p| p.name.clone()).collect();
+        if !nowhere.is_empty() {
+            nowhere.sort();
+            realms.push((None, nowhere));
+        }
+        realms
+    }
+
+    /// Records that `name` logged out (for `?seen`); a failure is logged.
+    pub async fn record_logout(&self, name: &str) {
+        let (store, owned) = (self.store.clone(), name.to_owned());
+        match tokio::task::spawn_blocking(move || store.touch_logout(&owned)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => self.store_trouble("record a logout time", &error),
+            Err(error) => self.store_trouble("record a logout time", &error),
+        }
+    }
+
+    /// A mute (or any sanction) as moderation commands store it: through
+    /// the store first, then in force.
+    ///
+    /// # Errors
+    /// The store failed: nothing changed.
+    pub async fn impose(&self, sanction: Sanction, action: String) -> Result<(), crate::store::StoreError> {
+        let store = self.store.clone();
+        let stored = sanction.clone();
+        match tokio::task::spawn_blocking(move || store.set_sanction(&stored, &action)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Err(error),
+            Err(error) => return Err(crate::store::StoreError::Unavailable(error.to_string())),
+        }
+        if sanction.kind == crate::sanction::Kind::Mute {
+            self.reset_mute_notice(&sanction.name);
+        }
+        self.sanctions.set(sanction);
+        Ok(())
+    }
+
     /// How many players are online.
     pub fn player_count(&self) -> usize {
         self.state.read().players.len()
@@ -979,6 +1196,7 @@ impl State {
             account: player.account.clone(),
             outbox: player.outbox.clone(),
             address: player.address,
+            client: player.client.clone(),
         })
     }
 }

@@ -167,7 +167,8 @@ pub enum ServerLine<'a> {
         /// The player's freq there.
         freq: u16,
     },
-    /// `PLAYER:name:ship:freq`, one per player present on entering.
+    /// `PLAYER:name:ship:freq`, one per *other* player present on entering
+    /// (ASSS `arenaman.c`; clients add themselves on `INARENA`).
     Player {
         /// The player.
         name: &'a str,
@@ -226,6 +227,25 @@ pub enum ServerLine<'a> {
         /// Text.
         text: &'a str,
     },
+    /// `MSG:CHAT:channel:name> msg`: a chat channel message, numbered as
+    /// the receiver numbers the channel (ASSS).
+    Chat {
+        /// The receiver's number for the channel, from 1.
+        channel: usize,
+        /// Sender.
+        name: &'a str,
+        /// Text.
+        text: &'a str,
+    },
+    /// `MSG:MOD:name:msg`: staff chat.
+    Mod {
+        /// Sender.
+        name: &'a str,
+        /// Text.
+        text: &'a str,
+    },
+    /// `MSG:SYSOP:msg`: a server alert to staff.
+    Sysop(&'a str),
     /// `NOOP`.
     Noop,
 }
@@ -254,6 +274,11 @@ impl ServerLine<'_> {
             ServerLine::Pubm { name, text } => out.text("MSG:PUBM:").text(name).text(":").text(text),
             ServerLine::Priv { name, text } => out.text("MSG:PRIV:").text(name).text(":").text(text),
             ServerLine::Freq { name, text } => out.text("MSG:FREQ:").text(name).text(":").text(text),
+            ServerLine::Chat { channel, name, text } => {
+                out.text("MSG:CHAT:").num_usize(channel).text(":").text(name).text("> ").text(text)
+            }
+            ServerLine::Mod { name, text } => out.text("MSG:MOD:").text(name).text(":").text(text),
+            ServerLine::Sysop(text) => out.text("MSG:SYSOP:").text(text),
             ServerLine::Noop => out.text("NOOP"),
         };
         out.0.put_u8(b'\n');
@@ -275,6 +300,11 @@ impl Out {
     }
 
     fn num(&mut self, n: u16) -> &mut Out {
+        let _ = write!(self.0, "{n}");
+        self
+    }
+
+    fn num_usize(&mut self, n: usize) -> &mut Out {
         let _ = write!(self.0, "{n}");
         self
     }

@@ -81,25 +81,28 @@ async fn edit_rule(ctx: &mut Ctx<'_>, group: &str, rule: &str, effect: Option<Ef
         }
     }
     // The edit reaches every group that inherits from this one: it may not
-    // change what another group of the editor's rank or above may run (their
-    // own group is theirs to lock themselves out of).
+    // change what a group of the editor's rank or above may run, the
+    // editor's own included (an smod's `?deny default grants` would take
+    // ?grants from every smod).
     if let Some(after) = snapshot.policy_with(group, &key, effect) {
-        let guarded =
-            snapshot.policy().groups().iter().filter(|other| other.rank >= own_rank && *other.name != *own);
-        for other in guarded {
-            for command in &named {
-                for form in forms(command).into_iter().filter(|form| command.def().forms.contains(*form)) {
-                    let def = command.def();
+        let mut changed: Vec<String> = Vec::new();
+        for other in snapshot.policy().groups().iter().filter(|other| other.rank >= own_rank) {
+            let differs = named.iter().any(|command| {
+                let def = command.def();
+                forms(command).into_iter().filter(|form| def.forms.contains(*form)).any(|form| {
                     let before = snapshot.decide(&other.name, command, form).allowed();
-                    let later = after.decide(&other.name, &key.command, def.group(form), form).allowed();
-                    if before != later {
-                        return Err(CommandError::failed(format!(
-                            "That would change what {} (rank {}) may run, through inheritance; only a higher rank may.",
-                            other.name, other.rank
-                        )));
-                    }
-                }
+                    before != after.decide(&other.name, &key.command, def.group(form), form).allowed()
+                })
+            });
+            if differs {
+                changed.push(format!("{} (rank {})", other.name, other.rank));
             }
+        }
+        if !changed.is_empty() {
+            return Err(CommandError::failed(format!(
+                "That would change, through inheritance, what {} may run; only a higher rank may.",
+                changed.join(", ")
+            )));
         }
     }
     if effect.is_none() && !spec.rules.iter().any(|(own_key, _)| *own_key == key) {

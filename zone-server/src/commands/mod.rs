@@ -6,13 +6,17 @@ use cmdman::{CommandError, Ctx};
 
 use crate::zone::Zone;
 
+pub mod channels;
 pub mod components;
 pub mod find;
 pub mod game;
 pub mod groups;
 pub mod help;
+pub mod info;
+pub mod moderation;
 pub mod realm;
 pub mod staff;
+pub mod staffchat;
 pub mod stats;
 pub mod uptime;
 pub mod usage;

@@ -1,0 +1,383 @@
+//! `?kick`, `?ban`, `?unban`, `?bans`, `?mute`, `?unmute`, `?warn` and
+//! `?warnings` (DESIGN §10; ASSS `auth_ban.c`, `chat.c`, `playercmd.c`).
+//! Every action is refused against a player whose group ranks at or above the
+//! moderator's, in the realm that counts (§5.1: the target's); is stored
+//! before it applies; and is in `?auditlog` with who, when, target, duration
+//! and reason.
+
+use std::fmt::Write as _;
+
+use cmdman::{CommandError, CommandResult, Ctx, Flag, Rest, Target, command};
+
+use super::{blocking, zone};
+use crate::outbox::Disconnect;
+use crate::sanction::{self, Kind, Sanction, Term, Warning};
+use crate::zone::{PlayerInfo, Zone};
+
+/// The player a moderation command is aimed at.
+struct Aim {
+    /// The name as the zone knows it (online) or as given.
+    name: String,
+    online: Option<PlayerInfo>,
+}
+
+/// The target of a private command: online, or a name not online
+/// (`external`), checked as a player name.
+fn aim(ctx: &Ctx<'_>, zone: &Zone) -> Result<Aim, CommandError> {
+    match ctx.target() {
+        Target::Player(player) => Ok(Aim { name: player.name.to_owned(), online: zone.player(player.id) }),
+        Target::External(name) => named(zone, name),
+        _ => Err(CommandError::failed("Send this privately to the player (/?command).")),
+    }
+}
+
+/// A player by name, online or not.
+fn named(zone: &Zone, name: &str) -> Result<Aim, CommandError> {
+    if let Some(online) = zone.find(name) {
+        return Ok(Aim { name: online.name.to_string(), online: Some(online) });
+    }
+    crate::connection::check_name(name, zone.config().limits.name_length)
+        .map_err(|reason| CommandError::failed(format!("'{name}' is not a player name: {reason}.")))?;
+    Ok(Aim { name: name.to_owned(), online: None })
+}
+
+/// Refuses unless the sender's group outranks the target's, both taken in
+/// the realm that counts: the target's realm when they are online, else
+/// zone-wide (§5.1, §5.3).
+fn check_rank(ctx: &Ctx<'_>, zone: &Zone, aim: &Aim, verb: &str) -> Result<(), CommandError> {
+    let snapshot = zone.access().snapshot();
+    let realm = aim.online.as_ref().and_then(|player| player.realm_name.clone());
+    let own = zone.group_at(ctx.sender().id, realm.as_deref());
+    let theirs = match &aim.online {
+        Some(player) => zone.group_of(player.id, player.location.realm),
+        None => snapshot.member_group(&aim.name, None).into(),
+    };
+    let (own_rank, their_rank) = (snapshot.rank(&own), snapshot.rank(&theirs));
+    if own_rank <= their_rank {
+        return Err(CommandError::failed(format!(
+            "You may not {verb} {}: their group {theirs} (rank {their_rank}) is not ranked below yours ({own}, rank {own_rank}).",
+            aim.name
+        )));
+    }
+    Ok(())
+}
+
+/// The first word of `text` (a `"quoted name"` keeps its spaces) and the
+/// rest, trimmed.
+fn split_word(text: &str) -> (&str, &str) {
+    let text = text.trim();
+    if let Some(quoted) = text.strip_prefix('"')
+        && let Some((word, rest)) = quoted.split_once('"')
+    {
+        return (word, rest.trim());
+    }
+    match text.split_once(' ') {
+        Some((word, rest)) => (word, rest.trim()),
+        None => (text, ""),
+    }
+}
+
+/// `-t duration` and a reason: the term (if `-t`) and the reason.
+fn timed_reason<'a>(timed: bool, rest: Option<Rest<'a>>) -> Result<(Option<Term>, &'a str), CommandError> {
+    let rest = rest.map_or("", |rest| rest.0);
+    if !timed {
+        return Ok((None, rest.trim()));
+    }
+    let (duration, reason) = split_word(rest);
+    if duration.is_empty() {
+        return Err(CommandError::usage("-t needs a duration: 30s, 10m, 2h, 7d."));
+    }
+    let term = duration.parse::<Term>().map_err(|error| CommandError::usage(format!("{error}.")))?;
+    Ok((Some(term), reason))
+}
+
+/// When a sanction of `term` from now ends: `None` for perm.
+fn until(term: Term) -> Option<i64> {
+    match term {
+        Term::Perm => None,
+        Term::For(length) => {
+            Some(sanction::now().saturating_add(i64::try_from(length.as_secs()).unwrap_or(i64::MAX)))
+        }
+    }
+}
+
+/// `: reason`, or nothing.
+fn because(reason: &str) -> String {
+    if reason.is_empty() { String::new() } else { format!(": {reason}") }
+}
+
+/// Stores `sanction` (with its audit row) and puts it in force.
+async fn impose(zone: &Zone, sanction: Sanction, action: String) -> Result<(), CommandError> {
+    zone.impose(sanction, action).await.map_err(|error| {
+        tracing::warn!("store: {error}");
+        CommandError::failed(
+            "The zone could not store this (its database failed), so nothing was changed. Try again later.",
+        )
+    })
+}
+
+/// Disconnects a player, telling them who and why; with `-t`, they may not
+/// log in again until the time is up.
+///
+/// Send it privately: `/?kick spamming`, `/?kick -t 10m spamming`. The
+/// player sees `Disconnected: kicked by NAME: reason.`, and a login before
+/// the time is up gets `LOGINBAD:kicked until 2026-12-01 20:00 UTC: reason`.
+/// Durations: 30s, 10m, 2h, 7d, or 1h30m. Only against players whose group
+/// ranks below yours.
+#[command(target_player, group = "mod", args = "[-t duration] [reason]")]
+async fn cmd_kick(ctx: &mut Ctx<'_>, timed: Flag<'t'>, rest: Option<Rest<'_>>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let aim = aim(ctx, zone)?;
+    check_rank(ctx, zone, &aim, "kick")?;
+    let (term, reason) = timed_reason(timed.0, rest)?;
+    let by = ctx.sender().name.to_owned();
+    let mut action = format!("kicked {}", aim.name);
+    match term {
+        Some(Term::Perm) => return Err(CommandError::usage("A kick is for a while; ?ban is for good.")),
+        Some(term @ Term::For(_)) => {
+            let _ = write!(action, " {term}{}", because(reason));
+            let kick = Sanction {
+                name: aim.name.clone(),
+                kind: Kind::Kick,
+                until: until(term),
+                reason: reason.to_owned(),
+                by: by.clone(),
+                at: sanction::now(),
+            };
+            impose(zone, kick, action.clone()).await?;
+        }
+        None => {
+            action.push_str(&because(reason));
+            let (store, log_by, log_action) = (zone.store().clone(), by.clone(), action.clone());
+            blocking(move || store.audit(&log_by, &log_action)).await?;
+        }
+    }
+    if let Some(player) = &aim.online {
+        player
+            .outbox
+            .kick(Disconnect::Kicked { text: format!("kicked by {by}{}", because(reason)), by: by.clone() });
+    }
+    ctx.reply().line(&format!("{}.", super::sentence(&action).trim_end_matches('.')));
+    Ok(())
+}
+
+/// Bans an account, online or not, for a time or for good, with a reason.
+///
+/// Privately: `/?ban 7d spamming` (the player may be offline). In public:
+/// `?ban Name 7d spamming` (quote a name with spaces: `?ban "Mr T" perm
+/// cheating`). An online player is disconnected; a login gets
+/// `LOGINBAD:banned until 2026-12-01 20:00 UTC: reason`, or `banned: reason`
+/// for perm. Durations: 30s, 10m, 2h, 7d, 1h30m, or perm. Staff are alerted.
+#[command(
+    target_pub,
+    target_player,
+    target_external,
+    target_in_scope = false,
+    group = "smod",
+    args = "[name] <duration|perm> <reason>"
+)]
+async fn cmd_ban(ctx: &mut Ctx<'_>, words: Rest<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let (aim, rest) = match ctx.target() {
+        Target::Player(_) | Target::External(_) => (aim(ctx, zone)?, words.0),
+        _ => {
+            let (name, rest) = split_word(words.0);
+            (named(zone, name)?, rest)
+        }
+    };
+    let (duration, reason) = split_word(rest);
+    if duration.is_empty() {
+        return Err(CommandError::usage("Say for how long (30s, 10m, 2h, 7d, perm) and why."));
+    }
+    let term = duration.parse::<Term>().map_err(|error| CommandError::usage(format!("{error}.")))?;
+    if reason.is_empty() {
+        return Err(CommandError::usage("Say why: the player is shown the reason."));
+    }
+    check_rank(ctx, zone, &aim, "ban")?;
+    let by = ctx.sender().name.to_owned();
+    let action = format!("banned {} {term}: {reason}", aim.name);
+    let ban = Sanction {
+        name: aim.name.clone(),
+        kind: Kind::Ban,
+        until: until(term),
+        reason: reason.to_owned(),
+        by: by.clone(),
+        at: sanction::now(),
+    };
+    let ends = ban.until.map(|until| format!(" until {}", sanction::utc(until))).unwrap_or_default();
+    impose(zone, ban, action.clone()).await?;
+    if let Some(player) = &aim.online {
+        let text = format!("banned by {by}{ends}{}", because(reason));
+        player.outbox.kick(Disconnect::Kicked { text, by: by.clone() });
+    }
+    zone.alert_staff(&format!("{by} {action}."));
+    ctx.reply().line(&super::sentence(&action));
+    Ok(())
+}
+
+/// Lifts a ban (or a kick with -t) on an account.
+#[command(target_pub, group = "smod", args = "<name>")]
+async fn cmd_unban(ctx: &mut Ctx<'_>, name: Rest<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let aim = named(zone, split_word(name.0).0)?;
+    check_rank(ctx, zone, &aim, "unban")?;
+    if zone.sanctions().barred(&aim.name).is_none() {
+        return Err(CommandError::failed(format!("{} is not banned.", aim.name)));
+    }
+    let by = ctx.sender().name.to_owned();
+    let action = format!("unbanned {}", aim.name);
+    let (store, target, log_by, log_action) =
+        (zone.store().clone(), aim.name.clone(), by.clone(), action.clone());
+    blocking(move || {
+        store.lift_sanction(&target, Kind::Kick, &log_by, &log_action)?;
+        store.lift_sanction(&target, Kind::Ban, &log_by, &log_action)
+    })
+    .await?;
+    zone.sanctions().lift(&aim.name, Kind::Ban);
+    zone.sanctions().lift(&aim.name, Kind::Kick);
+    ctx.reply().line(&super::sentence(&action));
+    Ok(())
+}
+
+/// Lists the bans and timed kicks in force, soonest to end first.
+#[command(target_pub, group = "smod")]
+fn cmd_bans(ctx: &mut Ctx<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let bans = zone.sanctions().list(&[Kind::Ban, Kind::Kick]);
+    let mut reply = ctx.reply();
+    if bans.is_empty() {
+        reply.line("Nobody is banned.");
+    }
+    for ban in bans {
+        reply.line(&format!(
+            "  {}: {} (by {} at {})",
+            ban.name,
+            ban.describe(),
+            ban.by,
+            sanction::utc(ban.at)
+        ));
+    }
+    Ok(())
+}
+
+/// Mutes a player: none of their chat (public, team, private, channels,
+/// staff) is delivered, and they are told so once a minute; commands still
+/// work. Reconnecting does not lift it.
+///
+/// Send it privately: `/?mute -t 10m spamming`; without -t, until
+/// ?unmute. Only against players whose group ranks below yours.
+#[command(
+    target_player,
+    target_external,
+    target_in_scope = false,
+    group = "mod",
+    args = "[-t duration] [reason]"
+)]
+async fn cmd_mute(ctx: &mut Ctx<'_>, timed: Flag<'t'>, rest: Option<Rest<'_>>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let aim = aim(ctx, zone)?;
+    check_rank(ctx, zone, &aim, "mute")?;
+    let (term, reason) = timed_reason(timed.0, rest)?;
+    let term = term.unwrap_or(Term::Perm);
+    let by = ctx.sender().name.to_owned();
+    let length = match term {
+        Term::Perm => "until unmuted".to_owned(),
+        term => term.to_string(),
+    };
+    let action = format!("muted {} {length}{}", aim.name, because(reason));
+    let mute = Sanction {
+        name: aim.name.clone(),
+        kind: Kind::Mute,
+        until: until(term),
+        reason: reason.to_owned(),
+        by: by.clone(),
+        at: sanction::now(),
+    };
+    impose(zone, mute, action.clone()).await?;
+    if let Some(player) = &aim.online {
+        player.outbox.arena(&format!(
+            "{by} muted you {length}{}: your chat is not delivered; commands still work.",
+            because(reason)
+        ));
+    }
+    ctx.reply().line(&super::sentence(&action));
+    Ok(())
+}
+
+/// Lifts a player's mute.
+#[command(target_player, target_external, target_in_scope = false, group = "mod")]
+async fn cmd_unmute(ctx: &mut Ctx<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let aim = aim(ctx, zone)?;
+    check_rank(ctx, zone, &aim, "unmute")?;
+    if zone.sanctions().mute(&aim.name).is_none() {
+        return Err(CommandError::failed(format!("{} is not muted.", aim.name)));
+    }
+    let by = ctx.sender().name.to_owned();
+    let action = format!("unmuted {}", aim.name);
+    let (store, target, log_by, log_action) =
+        (zone.store().clone(), aim.name.clone(), by.clone(), action.clone());
+    blocking(move || store.lift_sanction(&target, Kind::Mute, &log_by, &log_action)).await?;
+    zone.sanctions().lift(&aim.name, Kind::Mute);
+    if let Some(player) = &aim.online {
+        player.outbox.arena(&format!("{by} unmuted you."));
+    }
+    ctx.reply().line(&super::sentence(&action));
+    Ok(())
+}
+
+/// Warns a player: they see it as a staff warning, and it is kept against
+/// their name (?warnings).
+#[command(target_player, group = "mod", args = "<text>")]
+async fn cmd_warn(ctx: &mut Ctx<'_>, text: Rest<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let aim = aim(ctx, zone)?;
+    check_rank(ctx, zone, &aim, "warn")?;
+    let by = ctx.sender().name.to_owned();
+    let warning = Warning {
+        name: aim.name.clone(),
+        text: text.0.trim().to_owned(),
+        by: by.clone(),
+        at: sanction::now(),
+    };
+    let action = format!("warned {}: {}", aim.name, warning.text);
+    let (store, stored, log_action) = (zone.store().clone(), warning.clone(), action.clone());
+    blocking(move || store.add_warning(&stored, &log_action)).await?;
+    if let Some(player) = &aim.online {
+        player.outbox.arena(&format!("Staff warning from {by}: {}", warning.text));
+    }
+    ctx.reply().line(&super::sentence(&action));
+    Ok(())
+}
+
+/// Shows the warnings given to a player, newest first (up to 20).
+#[command(target_pub, group = "mod", args = "<name>")]
+async fn cmd_warnings(ctx: &mut Ctx<'_>, name: Rest<'_>) -> CommandResult {
+    let zone = zone(ctx)?;
+    let aim = named(zone, split_word(name.0).0)?;
+    let (store, target) = (zone.store().clone(), aim.name.clone());
+    let warnings = blocking(move || store.warnings(&target)).await?;
+    let mut reply = ctx.reply();
+    if warnings.is_empty() {
+        reply.line(&format!("{} has no warnings.", aim.name));
+    }
+    for warning in warnings.iter().take(20) {
+        reply.line(&format!("  {} by {}: {}", sanction::utc(warning.at), warning.by, warning.text));
+    }
+    if warnings.len() > 20 {
+        reply.line(&format!("  … and {} older.", warnings.len() - 20));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_with_quotes() {
+        assert_eq!(split_word("Bob 7d spam"), ("Bob", "7d spam"));
+        assert_eq!(split_word("\"Mr T\" perm cheating"), ("Mr T", "perm cheating"));
+        assert_eq!(split_word("  alone "), ("alone", ""));
+    }
+}
