@@ -178,7 +178,8 @@ impl Client {
 /// Issue 4's test: with the default config and `zone-server staff set Mod
 /// mod`, a default player is denied a private `?usage` on Mod while Mod's
 /// private `?usage` on them works; a membership and a rule set at runtime
-/// hold too; and all of it still holds after `kill -9` and a restart.
+/// hold too, and a ban; and all of it still holds after `kill -9` and a
+/// restart.
 #[test]
 fn staff_set_and_runtime_edits_survive_kill_dash_nine() {
     let data = tempfile::tempdir().unwrap();
@@ -217,6 +218,10 @@ fn staff_set_and_runtime_edits_survive_kill_dash_nine() {
         root.command("Root", "SEND:CMD:?deny default uptime"),
         ["MSG:ARENA:Denied uptime to default."]
     );
+    assert_eq!(
+        root.command("Root", "SEND:CMD:?ban Villain perm cheating"),
+        ["MSG:SYSOP:Root banned Villain for good: cheating.", "MSG:ARENA:Banned Villain for good: cheating."]
+    );
     // SIGKILL: no shutdown, no chance to save anything more.
     child.kill().unwrap();
     child.wait().unwrap();
@@ -227,6 +232,9 @@ fn staff_set_and_runtime_edits_survive_kill_dash_nine() {
     assert_eq!(helper.command("Helper", "SEND:CMD:?getgroup"), ["MSG:ARENA:You are in group mod."]);
     let mut pleb = Client::login(&addr, "Pleb2");
     assert_eq!(pleb.command("Pleb2", "SEND:CMD:?uptime"), ["MSG:ARENA:You may not use ?uptime."]);
+    let mut villain = Client::connect(&addr);
+    villain.send("LOGIN:1;test:Villain:pw");
+    assert_eq!(villain.recv().as_deref(), Some("LOGINBAD:banned: cheating"));
     child.kill().unwrap();
     child.wait().unwrap();
 
