@@ -87,12 +87,15 @@ async fn a_kick_disconnects_with_the_reason_and_a_timed_kick_keeps_the_player_ou
     let mut pleb = zone.enter("Pleb", "lobby").await;
     moderator.expect("ENTERING:Pleb:8:8025").await;
 
-    let answer = moderator.command("SEND:PRIVCMD:Pleb:?kick -t 2s flooding").await;
+    let answer = moderator.command("SEND:PRIVCMD:Pleb:?kick -t 4s flooding.").await;
     assert_eq!(
         without_leaving(&mut moderator, answer, "Pleb").await,
-        ["MSG:ARENA:Kicked Pleb for 2s: flooding."]
+        ["MSG:ARENA:Kicked Pleb for 4s: flooding."]
     );
-    assert_eq!(pleb.expect_closed().await, ["MSG:ARENA:Disconnected: kicked by Mod: flooding."]);
+    let farewell = pleb.expect_closed().await;
+    assert_eq!(farewell.len(), 1, "{farewell:?}");
+    assert!(farewell[0].starts_with("MSG:ARENA:Disconnected: kicked by Mod until "), "{farewell:?}");
+    assert!(farewell[0].ends_with(" UTC: flooding."), "one full stop: {farewell:?}");
     let (_, answer) = try_login(&zone, "Pleb").await;
     assert!(answer.starts_with("LOGINBAD:kicked until ") && answer.ends_with(" UTC: flooding"), "{answer}");
     // When the time is up, the player is let in.
@@ -107,7 +110,7 @@ async fn a_kick_disconnects_with_the_reason_and_a_timed_kick_keeps_the_player_ou
     );
     let mut root = zone.login("Root").await;
     let log = root.command("SEND:CMD:?auditlog 2").await;
-    assert!(log[0].ends_with(" Mod: kicked Pleb for 2s: flooding"), "{log:?}");
+    assert!(log[0].ends_with(" Mod: kicked Pleb for 4s: flooding"), "{log:?}");
     assert!(log[1].ends_with(" Mod: kicked Pleb: spamming"), "{log:?}");
 }
 
@@ -134,13 +137,24 @@ async fn bans_hold_across_a_restart_until_lifted_and_alert_staff() {
     assert!(farewell[0].ends_with(" UTC: cheating."), "{farewell:?}");
     let alert = mo.recv_until(|line| line.starts_with("MSG:SYSOP:")).await;
     assert_eq!(alert.last().unwrap(), "MSG:SYSOP:Sam banned Pleb for 1d: cheating.");
-    // Offline, in public, for good.
+    // Offline, in public, for good (an account that exists).
+    drop(zone.login("Ghost").await);
     assert_eq!(
         sam.command("SEND:CMD:?ban Ghost perm botting").await,
         ["MSG:SYSOP:Sam banned Ghost for good: botting.", "MSG:ARENA:Banned Ghost for good: botting."]
     );
     let refused = sam.command("SEND:CMD:?ban Ghost 5m").await;
     assert_eq!(refused[0], "MSG:ARENA:Say why: the player is shown the reason.");
+
+    // A name in any case bans the player online under it.
+    let mut cheater = zone.enter("Cheater", "lobby").await;
+    sam.barrier().await;
+    mo.barrier().await;
+    let answer = sam.command("SEND:CMD:?ban cheater 1h aimbot").await;
+    let answer = without_leaving(&mut sam, answer, "Cheater").await;
+    assert_eq!(answer.last().unwrap(), "MSG:ARENA:Banned Cheater for 1h: aimbot.");
+    let farewell = cheater.expect_closed().await;
+    assert!(farewell[0].starts_with("MSG:ARENA:Disconnected: banned by Sam until "), "{farewell:?}");
 
     // A restart keeps both.
     let data = zone.stop().await;
@@ -150,9 +164,10 @@ async fn bans_hold_across_a_restart_until_lifted_and_alert_staff() {
     assert_eq!(try_login(&zone, "ghost").await.1, "LOGINBAD:banned: botting");
     let mut sam = zone.login("Sam").await;
     let bans = sam.command("SEND:CMD:?bans").await;
-    assert_eq!(bans.len(), 2, "{bans:?}");
-    assert!(bans[0].starts_with("MSG:ARENA:  Pleb: banned until "), "{bans:?}");
-    assert!(bans[1].starts_with("MSG:ARENA:  Ghost: banned: botting (by Sam at "), "{bans:?}");
+    assert_eq!(bans.len(), 3, "{bans:?}");
+    assert!(bans[0].starts_with("MSG:ARENA:  Cheater: banned until "), "{bans:?}");
+    assert!(bans[1].starts_with("MSG:ARENA:  Pleb: banned until "), "{bans:?}");
+    assert!(bans[2].starts_with("MSG:ARENA:  Ghost: banned: botting (by Sam at "), "{bans:?}");
 
     assert_eq!(ask(&mut sam, "SEND:CMD:?unban Pleb").await, "Unbanned Pleb.");
     assert_eq!(ask(&mut sam, "SEND:CMD:?unban Pleb").await, "Pleb is not banned.");
@@ -173,8 +188,8 @@ async fn a_mute_silences_every_kind_of_chat_survives_a_reconnect_and_ends() {
     assert_eq!(other.command("SEND:CMD:?chat=town").await, ["MSG:ARENA:Your channels: 1 town."]);
     assert_eq!(pleb.command("SEND:CMD:?chat=town").await, ["MSG:ARENA:Your channels: 1 town."]);
 
-    assert_eq!(ask(&mut moderator, "SEND:PRIVCMD:Pleb:?mute -t 3s noise").await, "Muted Pleb for 3s: noise.");
-    pleb.expect("MSG:ARENA:Mod muted you for 3s: noise: your chat is not delivered; commands still work.")
+    assert_eq!(ask(&mut moderator, "SEND:PRIVCMD:Pleb:?mute -t 1h noise").await, "Muted Pleb for 1h: noise.");
+    pleb.expect("MSG:ARENA:Mod muted you for 1h: noise: your chat is not delivered; commands still work.")
         .await;
     // Told once, then silently dropped; nothing reaches Other.
     let told = muted_command(&mut pleb, "SEND:PUB:hello").await;
@@ -196,16 +211,40 @@ async fn a_mute_silences_every_kind_of_chat_survives_a_reconnect_and_ends() {
     // Reconnecting does not lift it.
     drop(pleb);
     other.expect("LEAVING:Pleb").await;
+    moderator.expect("LEAVING:Pleb").await;
     // (The harness's barrier is a private message: not for a muted player.)
     let mut pleb = zone.login("Pleb").await;
     pleb.send("GO:lobby").await;
     pleb.expect("INARENA:lobby:8025").await;
     muted_command(&mut pleb, "NOOP").await;
     other.expect("ENTERING:Pleb:8:8025").await;
+    moderator.expect("ENTERING:Pleb:8:8025").await;
     let told = muted_command(&mut pleb, "SEND:PUB:back").await;
     assert!(told[0].starts_with("MSG:ARENA:You are muted until "), "{told:?}");
     assert_eq!(other.barrier().await, Vec::<String>::new(), "nothing delivered");
-    // It ends by itself.
+
+    // Flooding while muted for an hour does not shorten it to the flood
+    // mute's minute: no automatic mute, no alert.
+    let burst: String = (0..80).map(|i| format!("SEND:PUB:{i}\n")).collect();
+    for _ in 0..3 {
+        pleb.send_raw(burst.as_bytes()).await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let flooded = muted_command(&mut pleb, "NOOP").await;
+    assert!(!flooded.iter().any(|line| line.contains("for flooding")), "{flooded:?}");
+    assert!(!moderator.barrier().await.iter().any(|line| line.starts_with("MSG:SYSOP:")));
+
+    assert_eq!(ask(&mut moderator, "SEND:PRIVCMD:Pleb:?unmute").await, "Unmuted Pleb.");
+    pleb.expect("MSG:ARENA:Mod unmuted you.").await;
+    pleb.send("SEND:PUB:thanks").await;
+    other.expect("MSG:PUB:Pleb:thanks").await;
+    moderator.expect("MSG:PUB:Pleb:thanks").await;
+    assert_eq!(ask(&mut moderator, "SEND:PRIVCMD:Pleb:?unmute").await, "Pleb is not muted.");
+
+    // A short mute ends by itself.
+    assert_eq!(ask(&mut moderator, "SEND:PRIVCMD:Pleb:?mute -t 1s").await, "Muted Pleb for 1s.");
+    pleb.expect("MSG:ARENA:Mod muted you for 1s: your chat is not delivered; commands still work.").await;
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         muted_command(&mut pleb, "SEND:PUB:free?").await;
@@ -217,15 +256,14 @@ async fn a_mute_silences_every_kind_of_chat_survives_a_reconnect_and_ends() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 
-    // ?mute without -t lasts until ?unmute.
+    // ?mute without -t lasts until ?unmute; an offline name needs an account.
     moderator.barrier().await;
     assert_eq!(ask(&mut moderator, "SEND:PRIVCMD:Pleb:?mute").await, "Muted Pleb until unmuted.");
     pleb.expect("MSG:ARENA:Mod muted you until unmuted: your chat is not delivered; commands still work.")
         .await;
     assert_eq!(ask(&mut moderator, "SEND:PRIVCMD:Pleb:?unmute").await, "Unmuted Pleb.");
     pleb.expect("MSG:ARENA:Mod unmuted you.").await;
-    pleb.send("SEND:PUB:thanks").await;
-    other.expect("MSG:PUB:Pleb:thanks").await;
+    assert_eq!(ask(&mut moderator, "SEND:PRIVCMD:Zed:?mute").await, "Nobody called 'Zed' has played here.");
 }
 
 #[tokio::test]
@@ -245,6 +283,7 @@ async fn staff_cannot_act_against_a_player_ranked_at_or_above_them() {
     assert_eq!(ask(&mut mo, "SEND:PRIVCMD:Sam:?mute").await, refusal("mute", "Sam", "smod", 20));
     assert_eq!(ask(&mut mo, "SEND:PRIVCMD:Mod:?warn behave").await, refusal("warn", "Mod", "mod", 10));
     // A mod may not ban at all; an smod may not ban a sysop, even offline.
+    drop(zone.login("Root").await);
     assert!(ask(&mut mo, "SEND:CMD:?ban Pleb 1d x").await.starts_with("You may not use ?ban."));
     assert_eq!(
         ask(&mut sam, "SEND:CMD:?ban Root perm x").await,
@@ -314,6 +353,7 @@ async fn staff_chat_reaches_staff_only_and_alerts_go_to_staff() {
     // Once the flood is over, the mute holds.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let told = muted_command(&mut pleb, "SEND:PUB:sorry").await;
+    // (The notice was given at the flood, less than a minute ago.)
     assert!(told.iter().all(|line| line.starts_with("MSG:ARENA:You are muted")), "{told:?}");
     assert!(!moderator.barrier().await.iter().any(|line| line.contains("sorry")));
 }
@@ -372,7 +412,17 @@ async fn chat_channels_are_numbered_by_each_receiver_and_kept() {
 
 #[tokio::test]
 async fn who_info_and_seen_tell_who_is_where() {
-    let zone = TestZone::start_config(staffed(), tempfile::tempdir().unwrap()).await;
+    let mut config = staffed();
+    config.zone.realms.push(config::RealmConfig {
+        name: "secret".to_owned(),
+        public: false,
+        components: Vec::new(),
+        games: Vec::new(),
+    });
+    let zone = TestZone::start_config(config, tempfile::tempdir().unwrap()).await;
+    // A private realm is listed only to the players in it.
+    let mut eve = zone.enter("Eve", "secret").await;
+    assert_eq!(eve.command("SEND:CMD:?who secret").await, ["MSG:ARENA:secret (1): Eve"]);
     let mut alice = zone.enter("Alice", "lobby").await;
     let mut bob = zone.enter("Bob", "duel").await;
     let mut carol = zone.login("Carol").await;
@@ -409,13 +459,17 @@ async fn who_info_and_seen_tell_who_is_where() {
     assert_eq!(by_smod[3], "MSG:ARENA:Address: 127.0.0.1.");
 
     assert_eq!(ask(&mut alice, "SEND:CMD:?seen bob").await, "Bob is online, in realm duel.");
-    carol.barrier().await;
+    // Last seen is the logout, later than the login (first login, here).
+    let usage = ask(&mut carol, "SEND:CMD:?usage").await;
+    let logged_in = usage.rsplit("first login ").next().unwrap().trim_end_matches(" UTC").to_owned();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     drop(carol);
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let seen = ask(&mut alice, "SEND:CMD:?seen Carol").await;
-        if seen.starts_with("Carol was last seen ") {
-            assert!(seen.ends_with(" UTC."), "{seen}");
+        if let Some(time) = seen.strip_prefix("Carol was last seen ").and_then(|t| t.strip_suffix(" UTC."))
+            && time > logged_in.as_str()
+        {
             break;
         }
         assert!(tokio::time::Instant::now() < deadline, "{seen}");

@@ -89,8 +89,11 @@ fn summary(help: &str) -> String {
         .take_while(|line| !line.is_empty())
         .collect();
     let text = paragraph.join(" ");
-    // A sentence ends at a full stop followed by a space (not "e.g. ").
-    let end = text.match_indices(". ").map(|(at, _)| at + 1).find(|&at| {
+    // A sentence ends at a full stop (not "e.g. "), question or exclamation
+    // mark followed by a space.
+    let mut ends =
+        text.char_indices().filter(|(at, c)| matches!(c, '.' | '?' | '!') && text[at + 1..].starts_with(' '));
+    let end = ends.by_ref().map(|(at, _)| at + 1).find(|&at| {
         let before = &text[..at];
         !before.ends_with("e.g.") && !before.ends_with("i.e.")
     });
@@ -246,6 +249,19 @@ pub fn derive_name(function: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_summary_is_the_first_sentence_across_wrapped_lines() {
+        let help = "Lists the commands you may run here, by command group, each with its\ntarget forms and summary.\n\nMore.";
+        assert_eq!(
+            super::summary(help),
+            "Lists the commands you may run here, by command group, each with its target forms and summary."
+        );
+        assert_eq!(super::summary("One. Two.\nThree."), "One.");
+        assert_eq!(super::summary("Uses e.g. this. Then."), "Uses e.g. this.");
+        assert_eq!(super::summary("Who is there? Ask."), "Who is there?");
+        assert_eq!(super::summary(""), "");
+    }
+
     use super::*;
 
     #[test]

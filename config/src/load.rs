@@ -463,6 +463,12 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
             "limits.login_backoff.max_secs must be from base_secs to forget_secs, and at most 30 days".into(),
         ));
     }
+    if limits.flood_mute_secs > 10 * 365 * 86_400 {
+        return Err((
+            vec![at("flood_mute_secs:")],
+            "limits.flood_mute_secs must be at most ten years".into(),
+        ));
+    }
     if zone.accounts.usage_checkpoint_secs == 0 {
         return Err((
             vec![at("usage_checkpoint_secs:")],

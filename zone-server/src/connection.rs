@@ -317,10 +317,16 @@ impl Connection {
         let zone = self.zone.clone();
         let length = Duration::from_secs(zone.config().limits.flood_mute_secs);
         let now = crate::sanction::now();
+        let until = now.saturating_add(i64::try_from(length.as_secs()).unwrap_or(i64::MAX));
+        // A mute that ends later (a moderator's) is never shortened.
+        if zone.sanctions().mute(&session.name).is_some_and(|mute| mute.until.is_none_or(|end| end >= until))
+        {
+            return;
+        }
         let mute = Sanction {
             name: session.name.to_string(),
             kind: SanctionKind::Mute,
-            until: Some(now + i64::try_from(length.as_secs()).unwrap_or(i64::MAX / 2)),
+            until: Some(until),
             reason: "flooding".to_owned(),
             by: "the zone".to_owned(),
             at: now,
@@ -337,7 +343,8 @@ impl Connection {
     }
 
     async fn frame(&mut self, frame: Frame) -> Next {
-        self.outbox.traffic().line_in();
+        // A keepalive is not activity (?info's idle time).
+        self.outbox.traffic().line_in(!matches!(&frame, Frame::Line(line) if line == "NOOP"));
         match self.flood.check() {
             FloodCheck::Handle => {}
             FloodCheck::Drop { warn } => {
@@ -455,7 +462,7 @@ impl Connection {
         let arrival = Arrival { name, address, client, channels, outbox: self.outbox.clone(), account };
         let id = match zone.join(arrival) {
             Ok(id) => id,
-            Err(full) => return refuse(&full.to_string()),
+            Err(refused) => return refuse(&refused.to_string()),
         };
         // Logged in: the connection leaves the pre-login budget.
         self.slot = None;

@@ -34,11 +34,14 @@ pub struct Traffic {
 }
 
 impl Traffic {
-    /// Counts a line from the player.
-    pub fn line_in(&self) {
+    /// Counts a line from the player; `active` (not a keepalive) resets
+    /// the idle time.
+    pub fn line_in(&self, active: bool) {
         self.lines_in.fetch_add(1, Ordering::Relaxed);
-        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_input_ms.store(ms, Ordering::Relaxed);
+        if active {
+            let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            self.last_input_ms.store(ms, Ordering::Relaxed);
+        }
     }
 
     /// Lines received from the player.

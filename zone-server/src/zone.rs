@@ -47,6 +47,9 @@ pub struct Zone {
     trouble: StoreTrouble,
     connection_log: LogQuota,
     sanctions: Sanctions,
+    /// One sanction change at a time, so the store and [`Zone::sanctions`]
+    /// agree (two moderators banning and unbanning at once).
+    sanction_lock: tokio::sync::Mutex<()>,
     /// Staff alerts (`MSG:SYSOP`) a minute, at most.
     alerts: LogQuota,
 }
@@ -68,9 +71,16 @@ pub struct Arrival<'a> {
     pub account: Account,
 }
 
-/// A realm's name (`None`: players in no realm) and its players' names, as
-/// `?who` lists them.
-pub type RealmPlayers = (Option<Arc<str>>, Vec<Arc<str>>);
+/// A realm as `?who` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RealmPlayers {
+    /// The realm's name; `None` for players in no realm.
+    pub name: Option<Arc<str>>,
+    /// Whether it is public (others are listed only to players in them).
+    pub public: bool,
+    /// Its players' names, in order of entry.
+    pub players: Vec<Arc<str>>,
+}
 
 /// Chat channels a player may be on (ASSS: 10).
 pub const MAX_CHANNELS: usize = 10;
@@ -111,8 +121,11 @@ impl StoreTrouble {
 }
 
 /// Why a player cannot join; the text is their `LOGINBAD`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JoinError {
+    /// Banned (or kicked for a while) since the login began.
+    #[error("{0}")]
+    Barred(String),
     /// [`config::Limits::connections`] players are online.
     #[error("the zone is full; try again later")]
     Full,
@@ -261,6 +274,7 @@ impl Zone {
             trouble: StoreTrouble::default(),
             connection_log: LogQuota::new(120),
             sanctions,
+            sanction_lock: tokio::sync::Mutex::new(()),
             alerts: LogQuota::new(60),
             config,
             registry,
@@ -459,6 +473,12 @@ impl Zone {
 
     fn admits_locked(&self, state: &State, key: &str, address: IpAddr) -> Result<(), JoinError> {
         let limits = &self.config.limits;
+        // Checked again here, under the lock: a ban made while the password
+        // was being checked holds (a ban's kick finds whoever is online after
+        // it is in force).
+        if let Some(barred) = self.sanctions.barred(key) {
+            return Err(JoinError::Barred(barred.describe()));
+        }
         let replaces = state.names.get(key).and_then(|id| state.players.get(id));
         if replaces.is_none() && state.players.len() >= limits.connections {
             return Err(JoinError::Full);
@@ -1008,15 +1028,19 @@ impl Zone {
             .map(|realm| {
                 let names =
                     realm.players.iter().filter_map(|id| state.players.get(id)).map(|p| p.name.clone());
-                (Some(realm.name.clone()), names.collect())
+                RealmPlayers {
+                    name: Some(realm.name.clone()),
+                    public: realm.public,
+                    players: names.collect(),
+                }
             })
             .collect();
-        realms.sort_by(|a, b| a.0.cmp(&b.0));
+        realms.sort_by(|a, b| a.name.cmp(&b.name));
         let mut nowhere: Vec<Arc<str>> =
             state.players.values().filter(|player| player.realm.is_none()).map(|p| p.name.clone()).collect();
         if !nowhere.is_empty() {
             nowhere.sort();
-            realms.push((None, nowhere));
+            realms.push(RealmPlayers { name: None, public: true, players: nowhere });
         }
         realms
     }
@@ -1031,12 +1055,42 @@ impl Zone {
         }
     }
 
+    /// Lifts `name`'s sanctions of `kinds`: from the store (with the audit
+    /// row) first, then from memory.
+    ///
+    /// # Errors
+    /// The store failed: nothing changed.
+    pub async fn lift(
+        &self,
+        name: &str,
+        kinds: &'static [crate::sanction::Kind],
+        by: &str,
+        action: String,
+    ) -> Result<(), crate::store::StoreError> {
+        let _one_at_a_time = self.sanction_lock.lock().await;
+        let (store, owned, by) = (self.store.clone(), name.to_owned(), by.to_owned());
+        let lifted = tokio::task::spawn_blocking(move || {
+            kinds.iter().try_for_each(|kind| store.lift_sanction(&owned, *kind, &by, &action))
+        })
+        .await;
+        match lifted {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Err(error),
+            Err(error) => return Err(crate::store::StoreError::Unavailable(error.to_string())),
+        }
+        for kind in kinds {
+            self.sanctions.lift(name, *kind);
+        }
+        Ok(())
+    }
+
     /// A mute (or any sanction) as moderation commands store it: through
-    /// the store first, then in force.
+    /// the store first, then in force (one change at a time).
     ///
     /// # Errors
     /// The store failed: nothing changed.
     pub async fn impose(&self, sanction: Sanction, action: String) -> Result<(), crate::store::StoreError> {
+        let _one_at_a_time = self.sanction_lock.lock().await;
         let store = self.store.clone();
         let stored = sanction.clone();
         match tokio::task::spawn_blocking(move || store.set_sanction(&stored, &action)).await {

@@ -218,6 +218,7 @@ fn staff_set_and_runtime_edits_survive_kill_dash_nine() {
         root.command("Root", "SEND:CMD:?deny default uptime"),
         ["MSG:ARENA:Denied uptime to default."]
     );
+    drop(Client::login(&addr, "Villain"));
     assert_eq!(
         root.command("Root", "SEND:CMD:?ban Villain perm cheating"),
         ["MSG:SYSOP:Root banned Villain for good: cheating.", "MSG:ARENA:Banned Villain for good: cheating."]

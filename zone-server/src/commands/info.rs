@@ -4,7 +4,7 @@
 use cmdman::{CommandError, CommandResult, Ctx, Rest, Target, command};
 
 use super::{blocking, hms, zone};
-use crate::zone::{PlayerInfo, Zone};
+use crate::zone::{PlayerInfo, RealmPlayers, Zone};
 
 /// Lines of names a `?who` page shows.
 const WHO_PAGE_LINES: usize = 10;
@@ -22,7 +22,12 @@ fn cmd_who(ctx: &mut Ctx<'_>, first: Option<&str>, second: Option<u32>) -> Comma
     };
     let mut lines = Vec::new();
     let mut total = 0;
-    for (name, players) in zone.who() {
+    let own_realm = zone.player(ctx.sender().id).and_then(|player| player.realm_name);
+    for RealmPlayers { name, public, players } in zone.who() {
+        // A private realm is listed only to the players in it (as ?arena).
+        if !public && name != own_realm {
+            continue;
+        }
         let label = name.as_deref().unwrap_or("(no realm)");
         if realm.is_some_and(|wanted| !wanted.eq_ignore_ascii_case(label)) {
             continue;

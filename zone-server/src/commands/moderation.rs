@@ -21,24 +21,44 @@ struct Aim {
     online: Option<PlayerInfo>,
 }
 
-/// The target of a private command: online, or a name not online
-/// (`external`), checked as a player name.
-fn aim(ctx: &Ctx<'_>, zone: &Zone) -> Result<Aim, CommandError> {
-    match ctx.target() {
+/// The target of a private command: online, or an account not online
+/// (`external`).
+async fn aim(target: Target<'_>, zone: &Zone) -> Result<Aim, CommandError> {
+    match target {
         Target::Player(player) => Ok(Aim { name: player.name.to_owned(), online: zone.player(player.id) }),
-        Target::External(name) => named(zone, name),
+        Target::External(name) => named(zone, name).await,
         _ => Err(CommandError::failed("Send this privately to the player (/?command).")),
     }
 }
 
-/// A player by name, online or not.
-fn named(zone: &Zone, name: &str) -> Result<Aim, CommandError> {
+/// A player by name: online, or an account that exists (so sanctions and
+/// warnings are kept only for real accounts, and their number is bounded).
+async fn named(zone: &Zone, name: &str) -> Result<Aim, CommandError> {
     if let Some(online) = zone.find(name) {
         return Ok(Aim { name: online.name.to_string(), online: Some(online) });
     }
     crate::connection::check_name(name, zone.config().limits.name_length)
         .map_err(|reason| CommandError::failed(format!("'{name}' is not a player name: {reason}.")))?;
-    Ok(Aim { name: name.to_owned(), online: None })
+    let (store, owned) = (zone.store().clone(), name.to_owned());
+    match blocking(move || store.account(&owned)).await? {
+        Some(account) => Ok(Aim { name: account.name, online: None }),
+        None => Err(CommandError::failed(format!("Nobody called '{name}' has played here."))),
+    }
+}
+
+/// Refuses a muted moderator an action whose text reaches the player (a
+/// reason, a warning): a mute silences staff too.
+fn check_not_muted(ctx: &Ctx<'_>, zone: &Zone, text: &str) -> Result<(), CommandError> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    match zone.sanctions().mute(ctx.sender().name) {
+        Some(mute) => Err(CommandError::failed(format!(
+            "You are {}; a reason or warning would reach the player, so it is refused.",
+            mute.describe()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Refuses unless the sender's group outranks the target's, both taken in
@@ -81,9 +101,10 @@ fn split_word(text: &str) -> (&str, &str) {
 fn timed_reason<'a>(timed: bool, rest: Option<Rest<'a>>) -> Result<(Option<Term>, &'a str), CommandError> {
     let rest = rest.map_or("", |rest| rest.0);
     if !timed {
-        return Ok((None, rest.trim()));
+        return Ok((None, rest.trim().trim_end_matches('.')));
     }
     let (duration, reason) = split_word(rest);
+    let reason = reason.trim_end_matches('.');
     if duration.is_empty() {
         return Err(CommandError::usage("-t needs a duration: 30s, 10m, 2h, 7d."));
     }
@@ -101,19 +122,23 @@ fn until(term: Term) -> Option<i64> {
     }
 }
 
-/// `: reason`, or nothing.
+/// `: reason`, or nothing (a full stop at its end is left to the sentence).
 fn because(reason: &str) -> String {
+    let reason = reason.trim_end_matches('.');
     if reason.is_empty() { String::new() } else { format!(": {reason}") }
 }
 
 /// Stores `sanction` (with its audit row) and puts it in force.
 async fn impose(zone: &Zone, sanction: Sanction, action: String) -> Result<(), CommandError> {
-    zone.impose(sanction, action).await.map_err(|error| {
-        tracing::warn!("store: {error}");
-        CommandError::failed(
-            "The zone could not store this (its database failed), so nothing was changed. Try again later.",
-        )
-    })
+    zone.impose(sanction, action).await.map_err(stored)
+}
+
+/// A store failure as the moderator is told it.
+fn stored(error: crate::store::StoreError) -> CommandError {
+    tracing::warn!("store: {error}");
+    CommandError::failed(
+        "The zone could not store this (its database failed), so nothing was changed. Try again later.",
+    )
 }
 
 /// Disconnects a player, telling them who and why; with `-t`, they may not
@@ -127,15 +152,21 @@ async fn impose(zone: &Zone, sanction: Sanction, action: String) -> Result<(), C
 #[command(target_player, group = "mod", args = "[-t duration] [reason]")]
 async fn cmd_kick(ctx: &mut Ctx<'_>, timed: Flag<'t'>, rest: Option<Rest<'_>>) -> CommandResult {
     let zone = zone(ctx)?;
-    let aim = aim(ctx, zone)?;
+    let aim = aim(ctx.target(), zone).await?;
+    let Some(online) = aim.online.as_ref() else {
+        return Err(CommandError::failed(format!("{} is no longer online.", aim.name)));
+    };
     check_rank(ctx, zone, &aim, "kick")?;
     let (term, reason) = timed_reason(timed.0, rest)?;
+    check_not_muted(ctx, zone, reason)?;
+    let mut ends = String::new();
     let by = ctx.sender().name.to_owned();
     let mut action = format!("kicked {}", aim.name);
     match term {
         Some(Term::Perm) => return Err(CommandError::usage("A kick is for a while; ?ban is for good.")),
         Some(term @ Term::For(_)) => {
             let _ = write!(action, " {term}{}", because(reason));
+            ends = until(term).map(|until| format!(" until {}", sanction::utc(until))).unwrap_or_default();
             let kick = Sanction {
                 name: aim.name.clone(),
                 kind: Kind::Kick,
@@ -152,11 +183,10 @@ async fn cmd_kick(ctx: &mut Ctx<'_>, timed: Flag<'t'>, rest: Option<Rest<'_>>) -
             blocking(move || store.audit(&log_by, &log_action)).await?;
         }
     }
-    if let Some(player) = &aim.online {
-        player
-            .outbox
-            .kick(Disconnect::Kicked { text: format!("kicked by {by}{}", because(reason)), by: by.clone() });
-    }
+    online.outbox.kick(Disconnect::Kicked {
+        text: format!("kicked by {by}{ends}{}", because(reason)),
+        by: by.clone(),
+    });
     ctx.reply().line(&format!("{}.", super::sentence(&action).trim_end_matches('.')));
     Ok(())
 }
@@ -179,13 +209,14 @@ async fn cmd_kick(ctx: &mut Ctx<'_>, timed: Flag<'t'>, rest: Option<Rest<'_>>) -
 async fn cmd_ban(ctx: &mut Ctx<'_>, words: Rest<'_>) -> CommandResult {
     let zone = zone(ctx)?;
     let (aim, rest) = match ctx.target() {
-        Target::Player(_) | Target::External(_) => (aim(ctx, zone)?, words.0),
+        Target::Player(_) | Target::External(_) => (aim(ctx.target(), zone).await?, words.0),
         _ => {
             let (name, rest) = split_word(words.0);
-            (named(zone, name)?, rest)
+            (named(zone, name).await?, rest)
         }
     };
     let (duration, reason) = split_word(rest);
+    let reason = reason.trim_end_matches('.');
     if duration.is_empty() {
         return Err(CommandError::usage("Say for how long (30s, 10m, 2h, 7d, perm) and why."));
     }
@@ -194,6 +225,7 @@ async fn cmd_ban(ctx: &mut Ctx<'_>, words: Rest<'_>) -> CommandResult {
         return Err(CommandError::usage("Say why: the player is shown the reason."));
     }
     check_rank(ctx, zone, &aim, "ban")?;
+    check_not_muted(ctx, zone, reason)?;
     let by = ctx.sender().name.to_owned();
     let action = format!("banned {} {term}: {reason}", aim.name);
     let ban = Sanction {
@@ -206,7 +238,9 @@ async fn cmd_ban(ctx: &mut Ctx<'_>, words: Rest<'_>) -> CommandResult {
     };
     let ends = ban.until.map(|until| format!(" until {}", sanction::utc(until))).unwrap_or_default();
     impose(zone, ban, action.clone()).await?;
-    if let Some(player) = &aim.online {
+    // Whoever is online under the name now: a login that was under way when
+    // the ban was made is refused at join, or found here.
+    if let Some(player) = zone.find(&aim.name) {
         let text = format!("banned by {by}{ends}{}", because(reason));
         player.outbox.kick(Disconnect::Kicked { text, by: by.clone() });
     }
@@ -219,36 +253,35 @@ async fn cmd_ban(ctx: &mut Ctx<'_>, words: Rest<'_>) -> CommandResult {
 #[command(target_pub, group = "smod", args = "<name>")]
 async fn cmd_unban(ctx: &mut Ctx<'_>, name: Rest<'_>) -> CommandResult {
     let zone = zone(ctx)?;
-    let aim = named(zone, split_word(name.0).0)?;
+    let aim = named(zone, split_word(name.0).0).await?;
     check_rank(ctx, zone, &aim, "unban")?;
     if zone.sanctions().barred(&aim.name).is_none() {
         return Err(CommandError::failed(format!("{} is not banned.", aim.name)));
     }
     let by = ctx.sender().name.to_owned();
     let action = format!("unbanned {}", aim.name);
-    let (store, target, log_by, log_action) =
-        (zone.store().clone(), aim.name.clone(), by.clone(), action.clone());
-    blocking(move || {
-        store.lift_sanction(&target, Kind::Kick, &log_by, &log_action)?;
-        store.lift_sanction(&target, Kind::Ban, &log_by, &log_action)
-    })
-    .await?;
-    zone.sanctions().lift(&aim.name, Kind::Ban);
-    zone.sanctions().lift(&aim.name, Kind::Kick);
+    zone.lift(&aim.name, &[Kind::Kick, Kind::Ban], &by, action.clone()).await.map_err(stored)?;
     ctx.reply().line(&super::sentence(&action));
     Ok(())
 }
 
-/// Lists the bans and timed kicks in force, soonest to end first.
-#[command(target_pub, group = "smod")]
-fn cmd_bans(ctx: &mut Ctx<'_>) -> CommandResult {
+/// Bans listed on one `?bans` page.
+const BANS_PAGE: usize = 20;
+
+/// Lists the bans and timed kicks in force, soonest to end first, 20 a page
+/// (`?bans 2`).
+#[command(target_pub, group = "smod", args = "[page]")]
+fn cmd_bans(ctx: &mut Ctx<'_>, page: Option<u32>) -> CommandResult {
     let zone = zone(ctx)?;
     let bans = zone.sanctions().list(&[Kind::Ban, Kind::Kick]);
     let mut reply = ctx.reply();
     if bans.is_empty() {
         reply.line("Nobody is banned.");
+        return Ok(());
     }
-    for ban in bans {
+    let pages = bans.len().div_ceil(BANS_PAGE);
+    let page = (page.unwrap_or(1) as usize).clamp(1, pages);
+    for ban in bans.iter().skip((page - 1) * BANS_PAGE).take(BANS_PAGE) {
         reply.line(&format!(
             "  {}: {} (by {} at {})",
             ban.name,
@@ -256,6 +289,10 @@ fn cmd_bans(ctx: &mut Ctx<'_>) -> CommandResult {
             ban.by,
             sanction::utc(ban.at)
         ));
+    }
+    if pages > 1 {
+        let next = if page < pages { format!(" ?bans {} for more.", page + 1) } else { String::new() };
+        reply.line(&format!("Page {page} of {pages}, {} bans.{next}", bans.len()));
     }
     Ok(())
 }
@@ -275,9 +312,10 @@ fn cmd_bans(ctx: &mut Ctx<'_>) -> CommandResult {
 )]
 async fn cmd_mute(ctx: &mut Ctx<'_>, timed: Flag<'t'>, rest: Option<Rest<'_>>) -> CommandResult {
     let zone = zone(ctx)?;
-    let aim = aim(ctx, zone)?;
+    let aim = aim(ctx.target(), zone).await?;
     check_rank(ctx, zone, &aim, "mute")?;
     let (term, reason) = timed_reason(timed.0, rest)?;
+    check_not_muted(ctx, zone, reason)?;
     let term = term.unwrap_or(Term::Perm);
     let by = ctx.sender().name.to_owned();
     let length = match term {
@@ -308,17 +346,14 @@ async fn cmd_mute(ctx: &mut Ctx<'_>, timed: Flag<'t'>, rest: Option<Rest<'_>>) -
 #[command(target_player, target_external, target_in_scope = false, group = "mod")]
 async fn cmd_unmute(ctx: &mut Ctx<'_>) -> CommandResult {
     let zone = zone(ctx)?;
-    let aim = aim(ctx, zone)?;
+    let aim = aim(ctx.target(), zone).await?;
     check_rank(ctx, zone, &aim, "unmute")?;
     if zone.sanctions().mute(&aim.name).is_none() {
         return Err(CommandError::failed(format!("{} is not muted.", aim.name)));
     }
     let by = ctx.sender().name.to_owned();
     let action = format!("unmuted {}", aim.name);
-    let (store, target, log_by, log_action) =
-        (zone.store().clone(), aim.name.clone(), by.clone(), action.clone());
-    blocking(move || store.lift_sanction(&target, Kind::Mute, &log_by, &log_action)).await?;
-    zone.sanctions().lift(&aim.name, Kind::Mute);
+    zone.lift(&aim.name, &[Kind::Mute], &by, action.clone()).await.map_err(stored)?;
     if let Some(player) = &aim.online {
         player.outbox.arena(&format!("{by} unmuted you."));
     }
@@ -331,8 +366,9 @@ async fn cmd_unmute(ctx: &mut Ctx<'_>) -> CommandResult {
 #[command(target_player, group = "mod", args = "<text>")]
 async fn cmd_warn(ctx: &mut Ctx<'_>, text: Rest<'_>) -> CommandResult {
     let zone = zone(ctx)?;
-    let aim = aim(ctx, zone)?;
+    let aim = aim(ctx.target(), zone).await?;
     check_rank(ctx, zone, &aim, "warn")?;
+    check_not_muted(ctx, zone, text.0)?;
     let by = ctx.sender().name.to_owned();
     let warning = Warning {
         name: aim.name.clone(),
@@ -354,7 +390,11 @@ async fn cmd_warn(ctx: &mut Ctx<'_>, text: Rest<'_>) -> CommandResult {
 #[command(target_pub, group = "mod", args = "<name>")]
 async fn cmd_warnings(ctx: &mut Ctx<'_>, name: Rest<'_>) -> CommandResult {
     let zone = zone(ctx)?;
-    let aim = named(zone, split_word(name.0).0)?;
+    let aim = match named(zone, split_word(name.0).0).await {
+        Ok(aim) => aim,
+        // No account, no warnings.
+        Err(_) => Aim { name: split_word(name.0).0.to_owned(), online: None },
+    };
     let (store, target) = (zone.store().clone(), aim.name.clone());
     let warnings = blocking(move || store.warnings(&target)).await?;
     let mut reply = ctx.reply();
