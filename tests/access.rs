@@ -392,3 +392,33 @@ async fn edits_cannot_escalate_or_reach_higher_groups_and_realm_staff_stay_in_th
         "You may edit only groups ranked below yours (default, rank 0); default has rank 0."
     );
 }
+
+/// Issue 11: two edits at once are each checked against the other's result.
+/// Alone, each leaves smod's `?find` as it is (mod's own grant of
+/// `find:pub` shields smod from a deny on default; without that grant,
+/// default's command group allows it); together they would take `?find`
+/// from every smod, so one of them must be refused.
+#[tokio::test]
+async fn two_edits_at_once_cannot_both_pass_the_checks() {
+    let mut config = with_staff(test_config(), &[("Sam", "smod", None), ("Sue", "smod", None)]);
+    let moderators = config.groups.groups.iter_mut().find(|group| group.name == "mod").unwrap();
+    moderators.grant.push("find:pub".into());
+    let zone = TestZone::start_config(config, tempfile::tempdir().unwrap()).await;
+    let mut sam = zone.login("Sam").await;
+    let mut sue = zone.login("Sue").await;
+    sam.send("SEND:CMD:?revoke mod find:pub").await;
+    sue.send("SEND:CMD:?deny default find").await;
+    let answers = [sam.barrier().await, sue.barrier().await];
+    let applied = answers
+        .iter()
+        .filter(|lines| {
+            lines
+                .iter()
+                .any(|line| line.starts_with("MSG:ARENA:Revoked") || line.starts_with("MSG:ARENA:Denied"))
+        })
+        .count();
+    let refused = "MSG:ARENA:That would change, through inheritance, what smod (rank 20) may run; only a higher rank may.";
+    assert_eq!(applied, 1, "{answers:?}");
+    assert!(answers.iter().any(|lines| lines == &[refused.to_owned()]), "{answers:?}");
+    assert_eq!(ask(&mut sam, "SEND:CMD:?find Sue").await, "Sue is online, not in a realm.");
+}

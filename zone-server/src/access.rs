@@ -147,6 +147,73 @@ impl Snapshot {
     }
 }
 
+/// Why a moderator's edit was refused; the text is the sentence they see.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// The group does not exist.
+    #[error("There is no player group '{0}'. ?grants lists a group's rules.")]
+    NoSuchGroup(String),
+    /// The rule names no command compiled in.
+    #[error(
+        "There is no command '{0}'. Name it as ?man shows it, with its cmd char if it is bound to one (*warn)."
+    )]
+    NoSuchCommand(String),
+    /// The rule names a form the command does not take.
+    #[error("{command} does not take the {form} form; it takes {forms}.")]
+    NoSuchForm {
+        /// The command as the rule names it.
+        command: String,
+        /// The form named.
+        form: TargetForm,
+        /// The forms it takes.
+        forms: cmdman::Forms,
+    },
+    /// The group is not ranked below the editor's.
+    #[error("You may edit only groups ranked below yours ({own}, rank {own_rank}); {group} has rank {rank}.")]
+    Rank {
+        /// The editor's group.
+        own: String,
+        /// Its rank.
+        own_rank: u32,
+        /// The group edited.
+        group: String,
+        /// Its rank.
+        rank: u32,
+    },
+    /// A grant of what the editor may not run.
+    #[error("You may grant only what you may run yourself; you may not run {command}:{form}.")]
+    BeyondOwn {
+        /// The command.
+        command: String,
+        /// The form.
+        form: TargetForm,
+    },
+    /// The edit would change, through inheritance, what a group of the
+    /// editor's rank or above may run.
+    #[error("That would change, through inheritance, what {0} may run; only a higher rank may.")]
+    Escalation(String),
+    /// A revoke of a rule the group does not have.
+    #[error("{group} has no rule of its own for {key}.")]
+    NoOwnRule {
+        /// The group.
+        group: String,
+        /// The rule key.
+        key: RuleKey,
+    },
+    /// The store failed: nothing changed.
+    #[error("The zone could not store this (its database failed), so nothing was changed. Try again later.")]
+    Store(#[source] StoreError),
+}
+
+/// Who makes an edit: their name and the group that counts for them.
+#[derive(Debug, Clone, Copy)]
+pub struct Editor<'a> {
+    /// The moderator's name.
+    pub name: &'a str,
+    /// Their group where the edit reaches (zone-wide for rules).
+    pub group: &'a str,
+}
+
 /// The access control of a running zone.
 #[derive(Debug)]
 pub struct AccessControl {
@@ -213,9 +280,10 @@ impl AccessControl {
         })
     }
 
-    /// Held by an edit from its store write to its [`record_rule`] or
-    /// [`record_membership`], so concurrent edits land in the same order in
-    /// the store and in memory.
+    /// Held by an edit from its checks, through its store write, to its
+    /// [`record_rule`] or [`record_membership`]: concurrent edits are checked
+    /// against each other's results and land in the same order in the store
+    /// and in memory.
     ///
     /// [`record_rule`]: AccessControl::record_rule
     /// [`record_membership`]: AccessControl::record_membership
@@ -226,6 +294,122 @@ impl AccessControl {
     /// The current snapshot.
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.snapshot.read().clone()
+    }
+
+    /// Sets `group`'s own rule for `key` to `effect` (`None`: revokes it), as
+    /// `editor` (DESIGN §5.3): only a group ranked below the editor's; a
+    /// grant only of what the editor may run; never changing, through
+    /// inheritance, what a group of the editor's rank or above may run (the
+    /// editor's own included). Checked and applied under the edit lock, so
+    /// two edits at once cannot both pass checks made before the other;
+    /// written to the store (with its audit row) before it applies. Returns
+    /// the action, in words (`granted usage to default`).
+    ///
+    /// # Errors
+    /// [`EditError`], the sentence the moderator sees; nothing changed.
+    pub async fn edit_rule(
+        &self,
+        editor: Editor<'_>,
+        group: &str,
+        key: RuleKey,
+        effect: Option<Effect>,
+        store: Arc<dyn Store>,
+        registry: &Registry,
+    ) -> Result<String, EditError> {
+        let _one_at_a_time = self.edits.lock().await;
+        let snapshot = self.snapshot();
+        let spec = snapshot.policy().group(group).ok_or_else(|| EditError::NoSuchGroup(group.to_owned()))?;
+        let named: Vec<&Command> =
+            registry.commands().iter().filter(|command| rule_name(command.def()) == key.command).collect();
+        let Some(first) = named.first() else { return Err(EditError::NoSuchCommand(key.command.clone())) };
+        if let Some(form) = key.form
+            && !named.iter().any(|command| command.def().forms.contains(form))
+        {
+            return Err(EditError::NoSuchForm {
+                command: key.command.clone(),
+                form,
+                forms: first.def().forms,
+            });
+        }
+        let (own_rank, their_rank) = (snapshot.rank(editor.group), spec.rank);
+        if own_rank <= their_rank {
+            return Err(EditError::Rank {
+                own: editor.group.to_owned(),
+                own_rank,
+                group: group.to_owned(),
+                rank: their_rank,
+            });
+        }
+        let forms = |command: &Command| -> Vec<TargetForm> {
+            let def = command.def();
+            match key.form {
+                Some(form) => vec![form],
+                None => def.forms.iter().collect(),
+            }
+            .into_iter()
+            .filter(|form| def.forms.contains(*form))
+            .collect()
+        };
+        if effect == Some(Effect::Grant) {
+            for command in &named {
+                if let Some(form) = forms(command)
+                    .into_iter()
+                    .find(|form| !snapshot.decide(editor.group, command, *form).allowed())
+                {
+                    return Err(EditError::BeyondOwn { command: key.command.clone(), form });
+                }
+            }
+        }
+        if let Some(after) = snapshot.policy_with(group, &key, effect) {
+            let changed: Vec<String> = snapshot
+                .policy()
+                .groups()
+                .iter()
+                .filter(|other| other.rank >= own_rank)
+                .filter(|other| {
+                    named.iter().any(|command| {
+                        let def = command.def();
+                        forms(command).into_iter().any(|form| {
+                            snapshot.decide(&other.name, command, form).allowed()
+                                != after.decide(&other.name, &key.command, def.group(form), form).allowed()
+                        })
+                    })
+                })
+                .map(|other| format!("{} (rank {})", other.name, other.rank))
+                .collect();
+            if !changed.is_empty() {
+                return Err(EditError::Escalation(changed.join(", ")));
+            }
+        }
+        if effect.is_none() && !spec.rules.iter().any(|(own_key, _)| *own_key == key) {
+            return Err(EditError::NoOwnRule { group: group.to_owned(), key });
+        }
+        let action = match effect {
+            Some(Effect::Grant) => format!("granted {key} to {group}"),
+            Some(Effect::Deny) => format!("denied {key} to {group}"),
+            None => format!("revoked {group}'s rule for {key}"),
+        };
+        let (group_name, key_text, by) = (group.to_owned(), key.to_string(), editor.name.to_owned());
+        let effect_text = effect.map(|effect| effect.to_string());
+        let (log_action, log_by) = (action.clone(), by.clone());
+        let written = tokio::task::spawn_blocking(move || {
+            store.set_rule(&group_name, &key_text, effect_text.as_deref(), &log_by, &log_action)
+        })
+        .await;
+        let at = match written {
+            Ok(Ok(at)) => at,
+            Ok(Err(error)) => return Err(EditError::Store(error)),
+            Err(error) => return Err(EditError::Store(StoreError::Unavailable(error.to_string()))),
+        };
+        let edit = RuleEdit {
+            group: group.to_owned(),
+            key: key.to_string(),
+            effect: effect.map(|effect| effect.to_string()),
+            by,
+            at,
+        };
+        self.record_rule(edit, registry);
+        Ok(action)
     }
 
     /// Applies a rule edit already written to the store.

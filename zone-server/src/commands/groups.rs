@@ -6,12 +6,10 @@
 use std::fmt::Write as _;
 
 use cmdman::ladder::rule_name;
-use cmdman::{
-    Command, CommandError, CommandResult, Ctx, Effect, OnlinePlayer, RuleKey, Step, TargetForm, command,
-};
+use cmdman::{CommandError, CommandResult, Ctx, Effect, OnlinePlayer, RuleKey, Step, TargetForm, command};
 
-use super::{blocking, sentence, zone};
-use crate::store::RuleEdit;
+use super::{sentence, zone};
+use crate::access::Editor;
 use crate::zone::Zone;
 
 /// Grants a player group a command, or one form of it (`usage:player`).
@@ -41,120 +39,18 @@ async fn cmd_revoke(ctx: &mut Ctx<'_>, group: &str, rule: &str) -> CommandResult
 
 async fn edit_rule(ctx: &mut Ctx<'_>, group: &str, rule: &str, effect: Option<Effect>) -> CommandResult {
     let zone = zone(ctx)?;
-    let snapshot = zone.access().snapshot();
-    let Some(spec) = snapshot.policy().group(group) else {
-        return Err(CommandError::failed(format!(
-            "There is no player group '{group}'. ?grants lists a group's rules."
-        )));
-    };
     let key: RuleKey =
         rule.parse().map_err(|error| CommandError::usage(format!("Rule '{rule}': {error}.")))?;
-    check_rule(ctx.registry().commands(), &key)?;
     let sender = ctx.sender();
     // Rules hold zone-wide: the editor's zone-wide group is what counts.
     let own = zone.group_at(sender.id, None);
-    let (own_rank, their_rank) = (snapshot.rank(&own), spec.rank);
-    if own_rank <= their_rank {
-        return Err(CommandError::failed(format!(
-            "You may edit only groups ranked below yours ({own}, rank {own_rank}); {group} has rank {their_rank}."
-        )));
-    }
-    let named: Vec<&Command> =
-        ctx.registry().commands().iter().filter(|command| rule_name(command.def()) == key.command).collect();
-    let forms = |command: &Command| -> Vec<TargetForm> {
-        match key.form {
-            Some(form) => vec![form],
-            None => command.def().forms.iter().collect(),
-        }
-    };
-    // A grant gives only what the editor may run themselves.
-    if effect == Some(Effect::Grant) {
-        for command in &named {
-            for form in forms(command).into_iter().filter(|form| command.def().forms.contains(*form)) {
-                if !snapshot.decide(&own, command, form).allowed() {
-                    return Err(CommandError::failed(format!(
-                        "You may grant only what you may run yourself; you may not run {}:{form}.",
-                        key.command
-                    )));
-                }
-            }
-        }
-    }
-    // The edit reaches every group that inherits from this one: it may not
-    // change what a group of the editor's rank or above may run, the
-    // editor's own included (an smod's `?deny default grants` would take
-    // ?grants from every smod).
-    if let Some(after) = snapshot.policy_with(group, &key, effect) {
-        let mut changed: Vec<String> = Vec::new();
-        for other in snapshot.policy().groups().iter().filter(|other| other.rank >= own_rank) {
-            let differs = named.iter().any(|command| {
-                let def = command.def();
-                forms(command).into_iter().filter(|form| def.forms.contains(*form)).any(|form| {
-                    let before = snapshot.decide(&other.name, command, form).allowed();
-                    before != after.decide(&other.name, &key.command, def.group(form), form).allowed()
-                })
-            });
-            if differs {
-                changed.push(format!("{} (rank {})", other.name, other.rank));
-            }
-        }
-        if !changed.is_empty() {
-            return Err(CommandError::failed(format!(
-                "That would change, through inheritance, what {} may run; only a higher rank may.",
-                changed.join(", ")
-            )));
-        }
-    }
-    if effect.is_none() && !spec.rules.iter().any(|(own_key, _)| *own_key == key) {
-        return Err(CommandError::failed(format!("{group} has no rule of its own for {key}.")));
-    }
-    let action = match effect {
-        Some(Effect::Grant) => format!("granted {key} to {group}"),
-        Some(Effect::Deny) => format!("denied {key} to {group}"),
-        None => format!("revoked {group}'s rule for {key}"),
-    };
-    // One edit at a time, so the store and the running state agree.
-    let _edit = zone.access().edit_lock().await;
-    let store = zone.store().clone();
-    let (group_name, key_text, by) = (group.to_owned(), key.to_string(), sender.name.to_owned());
-    let effect_text = effect.map(|effect| effect.to_string());
-    let (log_action, log_by) = (action.clone(), by.clone());
-    let at = blocking(move || {
-        store.set_rule(&group_name, &key_text, effect_text.as_deref(), &log_by, &log_action)
-    })
-    .await?;
-    let edit = RuleEdit {
-        group: group.to_owned(),
-        key: key.to_string(),
-        effect: effect.map(|effect| effect.to_string()),
-        by,
-        at,
-    };
-    zone.access().record_rule(edit, ctx.registry());
+    let editor = Editor { name: sender.name, group: &own };
+    let action = zone
+        .access()
+        .edit_rule(editor, group, key, effect, zone.store().clone(), ctx.registry())
+        .await
+        .map_err(|error| CommandError::failed(error.to_string()))?;
     ctx.reply().line(&sentence(&action));
-    Ok(())
-}
-
-/// A rule must name a command compiled in (by its name, with its cmd char if
-/// bound) and a form it takes.
-fn check_rule(commands: &[Command], key: &RuleKey) -> Result<(), CommandError> {
-    let named: Vec<&Command> =
-        commands.iter().filter(|command| rule_name(command.def()) == key.command).collect();
-    if named.is_empty() {
-        return Err(CommandError::failed(format!(
-            "There is no command '{}'. Name it as ?man shows it, with its cmd char if it is bound to one (*warn).",
-            key.command
-        )));
-    }
-    if let Some(form) = key.form
-        && !named.iter().any(|command| command.def().forms.contains(form))
-    {
-        let forms = named[0].def().forms;
-        return Err(CommandError::failed(format!(
-            "{} does not take the {form} form; it takes {forms}.",
-            key.command
-        )));
-    }
     Ok(())
 }
 

@@ -63,6 +63,9 @@ async fn cmd_setgroup(ctx: &mut Ctx<'_>, group: &str, realm: Option<&str>) -> Co
     let zone = zone(ctx)?;
     let target = aimed(ctx, zone)?;
     let realm = place(zone, realm)?;
+    // One edit at a time, checked and applied under the lock, so two at once
+    // cannot both pass checks made before the other.
+    let _edit = zone.access().edit_lock().await;
     let snapshot = zone.access().snapshot();
     if snapshot.policy().group(group).is_none() {
         return Err(CommandError::failed(format!("There is no player group '{group}'.")));
@@ -82,6 +85,7 @@ async fn cmd_rmgroup(ctx: &mut Ctx<'_>, realm: Option<&str>) -> CommandResult {
     let zone = zone(ctx)?;
     let target = aimed(ctx, zone)?;
     let realm = place(zone, realm)?;
+    let _edit = zone.access().edit_lock().await;
     let snapshot = zone.access().snapshot();
     let has = snapshot
         .memberships()
@@ -134,8 +138,7 @@ async fn record(
     group: Option<String>,
     action: String,
 ) -> CommandResult {
-    // One edit at a time, so the store and the running state agree.
-    let _edit = zone.access().edit_lock().await;
+    // The caller holds the edit lock, so the store and the running state agree.
     let store = zone.store().clone();
     let by = ctx.sender().name.to_owned();
     let (name, place, new, log_by, log_action) =
