@@ -59,6 +59,13 @@ async fn the_seed_usage_example_on_the_default_groups() {
             "MSG:ARENA:lsmod:pub: denied by step 7, nothing allows it (command group mod).",
         ]
     );
+    // A general command may be named with any cmd char the zone has.
+    let with_star = moderator.command("SEND:CMD:?why Pleb *usage pub").await;
+    assert_eq!(
+        with_star.get(1).map(String::as_str),
+        Some("MSG:ARENA:usage:pub: allowed by step 2, default grants usage:pub."),
+        "{with_star:?}"
+    );
     // The pleb may not ask.
     assert_eq!(ask(&mut pleb, "SEND:CMD:?why Mod usage").await, "You may not use ?why. Did you mean ?who?");
 }

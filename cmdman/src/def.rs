@@ -242,9 +242,7 @@ impl fmt::Display for Forms {
 /// `cmd_specall` → `specall`, `score_reset` → `scorereset`. The macro applies the
 /// same rule at compile time.
 pub fn derive_name(function: &str) -> String {
-    let lower = function.to_lowercase();
-    let rest = lower.strip_prefix("cmd_").unwrap_or(&lower);
-    rest.chars().filter(|c| c.is_alphanumeric()).collect()
+    zone_names::derive_name(function)
 }
 
 #[cfg(test)]

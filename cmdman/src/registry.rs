@@ -200,11 +200,7 @@ impl Registry {
         defs: impl IntoIterator<Item = &'static CommandDef>,
         settings: Settings,
     ) -> Result<Registry, RegistryError> {
-        if let Some(&bad) = settings
-            .cmd_chars
-            .iter()
-            .find(|c| c.is_alphanumeric() || c.is_whitespace() || **c == '|' || **c == ':')
-        {
+        if let Some(&bad) = settings.cmd_chars.iter().find(|c| !zone_names::is_cmd_char(**c)) {
             return Err(RegistryError::BadCmdChar(bad));
         }
         let mut commands: Vec<Command> = defs
@@ -453,11 +449,7 @@ pub fn lowercase<'b>(name: &'b str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
 fn check_declaration(command: &Command) -> Result<(), RegistryError> {
     let def = command.def;
     let illegal = |reason| RegistryError::Illegal { name: def.name.to_owned(), site: command.site(), reason };
-    let valid_name = |name: &str| {
-        !name.is_empty()
-            && name.len() <= 32
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    };
+    let valid_name = zone_names::is_command_name;
     if !valid_name(def.name) || !def.aliases.iter().all(|alias| valid_name(alias)) {
         return Err(illegal("names and aliases are 1 to 32 lower-case ASCII letters and digits"));
     }
@@ -476,18 +468,13 @@ fn check_declaration(command: &Command) -> Result<(), RegistryError> {
     if def.catch_all && !def.source_in_scope {
         return Err(illegal("a catch-all is found through the sender's scopes: it needs source_in_scope"));
     }
-    let component_ok = !command.component.is_empty()
-        && command
-            .component
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-    if !component_ok {
+    if !zone_names::is_group_name(command.component) {
         return Err(illegal("a component name is lower-case ASCII letters, digits, '_' and '-'"));
     }
     if let Some(c) = def.cmd_char
-        && (c.is_alphanumeric() || c.is_whitespace() || c == '|' || c == ':')
+        && !zone_names::is_cmd_char(c)
     {
-        return Err(illegal("a command's cmd char must be punctuation such as '?' or '*'"));
+        return Err(illegal("a command's cmd char must be ASCII punctuation other than '|' and ':'"));
     }
     Ok(())
 }

@@ -268,8 +268,11 @@ fn validate_staff(
 ) -> Result<(), (Vec<(String, usize)>, String)> {
     for (i, member) in staff.members.iter().enumerate() {
         let quoted = |text: &str| at(format!("\"{text}\""));
-        if member.name.trim().is_empty() || member.name.len() > zone.limits.name_length {
-            return Err((vec![quoted(&member.name)], format!("'{}' is not a player name", member.name)));
+        if let Err(rule) = zone_names::check_player_name(&member.name, zone.limits.name_length) {
+            return Err((
+                vec![quoted(&member.name)],
+                format!("'{}' is not a player name: {rule}", member.name),
+            ));
         }
         if policy.group(&member.group).is_none() {
             return Err((
@@ -315,8 +318,7 @@ fn validate_staff(
 pub const DEFAULT_GROUP: &str = "default";
 
 fn valid_group_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    zone_names::is_group_name(name)
 }
 
 /// Writes the default config into `dir` (created if missing) and returns the
@@ -368,7 +370,7 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
         return Err((vec![at("cmd_chars")], "cmd_chars needs at least one cmd char, such as '?'".into()));
     }
     for (i, &c) in zone.cmd_chars.iter().enumerate() {
-        if !c.is_ascii_punctuation() || c == '|' || c == ':' {
+        if !zone_names::is_cmd_char(c) {
             return Err((
                 vec![at(format!("'{c}'")), at("cmd_chars")],
                 format!("'{c}' cannot be a cmd char: use ASCII punctuation other than '|' and ':'"),

@@ -408,7 +408,5 @@ impl Default for LoginBackoff {
 
 /// Whether `name` is a valid realm name under `max_len` characters.
 pub fn valid_realm_name(name: &str, max_len: usize) -> bool {
-    !name.is_empty()
-        && name.chars().count() <= max_len
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    zone_names::is_realm_name(name, max_len)
 }

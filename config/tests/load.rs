@@ -156,6 +156,12 @@ fn staff_errors_name_the_place_and_the_problem() {
         access_error(GROUPS, "(group_passwords: [(group: \"mod\", hash: \"plain\")])"),
         "DIR/staff.ron:1:41: not an argon2 hash in PHC form; make one with `zone-server hash-password`"
     );
+    // A name no login could use (`:` separates ChatNet fields) is refused,
+    // as `zone-server staff set` and logins refuse it (issue 11).
+    assert_eq!(
+        access_error(GROUPS, "(members: [(name: \"Al:ice\", group: \"mod\")])"),
+        "DIR/staff.ron:1:19: 'Al:ice' is not a player name: a name is 1 to 20 characters: letters, digits, spaces and punctuation other than ':', starting with a letter or digit"
+    );
     let twice = "(members: [(name: \"Mo\", group: \"mod\"), (name: \"mo\", group: \"default\")])";
     assert!(access_error(GROUPS, twice).ends_with("mo is listed twice for the same place"));
 }

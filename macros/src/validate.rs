@@ -92,13 +92,10 @@ pub(crate) fn validate(
 
     let cmd_char = args.cmd_char.as_ref().map(|arg| {
         let c = arg.value.value();
-        if c.is_alphanumeric() || c.is_whitespace() || c == '|' {
+        if !zone_names::is_cmd_char(c) {
             errors.push(syn::Error::new(
                 arg.value.span(),
-                format!(
-                    "{c:?} cannot be a cmd char: use punctuation such as '?' or '*' \
-                     (not a letter, digit, white space or '|')"
-                ),
+                format!("{c:?} cannot be a cmd char: {}, such as '?' or '*'", zone_names::CMD_CHAR_RULE),
             ));
         }
         c
@@ -373,7 +370,7 @@ fn flag_letter(ty: &Type) -> Option<char> {
 /// Whether `name` is a legal command name or alias: 1 to 32 lower-case ASCII
 /// letters and digits (the registry checks the same at start-up).
 fn is_valid_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 32 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    zone_names::is_command_name(name)
 }
 
 /// The text of a given name or alias, with an error on the literal if it is not
@@ -383,7 +380,7 @@ fn checked_name(lit: LitStr, what: &str, errors: &mut Vec<syn::Error>) -> String
     if !is_valid_name(&text) {
         errors.push(syn::Error::new(
             lit.span(),
-            format!("invalid {what} {text:?}: names are 1 to 32 lower-case ASCII letters and digits"),
+            format!("invalid {what} {text:?}: {}", zone_names::COMMAND_NAME_RULE),
         ));
     }
     text
@@ -393,12 +390,10 @@ fn checked_name(lit: LitStr, what: &str, errors: &mut Vec<syn::Error>) -> String
 /// if it is not legal: non-empty, lower-case ASCII letters, digits, `_` and `-`.
 fn checked_group(lit: &LitStr, what: &str, errors: &mut Vec<syn::Error>) -> String {
     let text = lit.value();
-    let legal = !text.is_empty()
-        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-    if !legal {
+    if !zone_names::is_group_name(&text) {
         errors.push(syn::Error::new(
             lit.span(),
-            format!("invalid {what} {text:?}: use lower-case ASCII letters, digits, `_` and `-`"),
+            format!("invalid {what} {text:?}: {}", zone_names::GROUP_NAME_RULE),
         ));
     }
     text
@@ -408,9 +403,7 @@ fn checked_group(lit: &LitStr, what: &str, errors: &mut Vec<syn::Error>) -> Stri
 /// does (DESIGN §4.1): lower-cased, a leading `cmd_` removed, `_` and other
 /// non-alphanumerics removed. `cmd_specall` → `specall`, `score_reset` → `scorereset`.
 pub(crate) fn derive_name(function: &str) -> String {
-    let lower = function.to_lowercase();
-    let rest = lower.strip_prefix("cmd_").unwrap_or(&lower);
-    rest.chars().filter(|c| c.is_alphanumeric()).collect()
+    zone_names::derive_name(function)
 }
 
 /// The help text: the function's `#[doc = "..."]` attributes (its `///` lines)

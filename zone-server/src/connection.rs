@@ -428,7 +428,7 @@ impl Connection {
         if version != "1" {
             return refuse("unsupported protocol version; this zone speaks ChatNet 1");
         }
-        if let Err(reason) = check_name(name, config.limits.name_length) {
+        if let Err(reason) = zone_names::check_player_name(name, config.limits.name_length) {
             return refuse(&reason);
         }
         if password.is_empty() {
@@ -713,39 +713,9 @@ fn parse_freq(text: &str) -> Result<u16, String> {
     }
 }
 
-/// Checks a player name: 1 to `max` characters of printable ASCII other than
-/// `:`, starting with a letter or digit, without trailing spaces. Login uses
-/// it, and so do commands and the `staff` command that name players.
-///
-/// # Errors
-/// What a name must be, for the player or operator.
-pub fn check_name(name: &str, max: usize) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= max
-        && name.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b':')
-        && name.as_bytes()[0].is_ascii_alphanumeric()
-        && !name.ends_with(' ');
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "a name is 1 to {max} characters: letters, digits, spaces and punctuation other than ':', starting with a letter or digit"
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names() {
-        assert!(check_name("Alice", 20).is_ok());
-        assert!(check_name("Mr. T 2", 20).is_ok());
-        for bad in ["", " Al", "Al ", "A:b", "_x", "ab\u{e9}", "abcdefghijklmnopqrstu"] {
-            assert!(check_name(bad, 20).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn flood_warns_once_per_window() {

@@ -122,7 +122,7 @@ fn staff(action: StaffAction, config: config::Config, data: &std::path::Path) ->
     let store = zone_server::store::SqliteStore::open(data)?;
     let policy = config.policy();
     let check_name = |name: &str| -> anyhow::Result<()> {
-        zone_server::connection::check_name(name, config.zone.limits.name_length)
+        zone_names::check_player_name(name, config.zone.limits.name_length)
             .map_err(|reason| anyhow::anyhow!("'{name}' is not a player name: {reason}"))
     };
     let check_realm = |realm: &Option<String>| -> anyhow::Result<()> {

@@ -150,9 +150,14 @@ fn cmd_why(ctx: &mut Ctx<'_>, player: OnlinePlayer, command: &str, form: Option<
         })?),
     };
     let registry = ctx.registry();
-    let named = command.trim_start_matches(|c| registry.settings().cmd_chars.contains(&c) && c != '*');
+    // Written with a cmd char (`?usage`, `*warn`), the command is looked up
+    // with that char; without one, with the char this line used.
+    let (cmd_char, named) = match command.chars().next() {
+        Some(c) if registry.settings().cmd_chars.contains(&c) => (c, &command[c.len_utf8()..]),
+        _ => (ctx.cmd_char(), command),
+    };
     let found = registry
-        .find(player.location, ctx.cmd_char(), named)
+        .find(player.location, cmd_char, named)
         .map(|(found, _)| found)
         .or_else(|| registry.commands().iter().find(|c| rule_name(c.def()).eq_ignore_ascii_case(command)));
     let Some(found) = found else {

@@ -37,7 +37,7 @@ async fn named(zone: &Zone, name: &str) -> Result<Aim, CommandError> {
     if let Some(online) = zone.find(name) {
         return Ok(Aim { name: online.name.to_string(), online: Some(online) });
     }
-    crate::connection::check_name(name, zone.config().limits.name_length)
+    zone_names::check_player_name(name, zone.config().limits.name_length)
         .map_err(|reason| CommandError::failed(format!("'{name}' is not a player name: {reason}.")))?;
     let (store, owned) = (zone.store().clone(), name.to_owned());
     match blocking(move || store.account(&owned)).await? {

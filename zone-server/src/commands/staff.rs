@@ -26,7 +26,7 @@ fn aimed(ctx: &Ctx<'_>, zone: &Zone) -> Result<Aimed, CommandError> {
             Ok(Aimed { name: player.name.to_owned(), realm: player.location.realm, online: Some(player.id) })
         }
         Target::External(name) => {
-            crate::connection::check_name(name, zone.config().limits.name_length).map_err(|reason| {
+            zone_names::check_player_name(name, zone.config().limits.name_length).map_err(|reason| {
                 CommandError::failed(format!("'{name}' is not a player name: {reason}."))
             })?;
             Ok(Aimed { name: name.to_owned(), realm: None, online: None })

@@ -1,0 +1,126 @@
+//! The zone's naming rules, in one home (issue 11). The `#[command]` macro
+//! (at compile time), cmdman (at registration), config (in RON files) and the
+//! server (at login and in commands) all check names here, so a name one of
+//! them accepts the others accept too.
+//!
+//! Each rule has a predicate and the sentence that explains it, for the
+//! error messages of every checker.
+
+/// The longest command name or alias, in bytes.
+pub const COMMAND_NAME_LENGTH: usize = 32;
+
+/// What a command name or alias is.
+pub const COMMAND_NAME_RULE: &str = "names are 1 to 32 lower-case ASCII letters and digits";
+
+/// Whether `name` is a legal command name or alias: 1 to
+/// [`COMMAND_NAME_LENGTH`] lower-case ASCII letters and digits.
+pub fn is_command_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= COMMAND_NAME_LENGTH
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// What a command group, player group or component name is.
+pub const GROUP_NAME_RULE: &str = "use lower-case ASCII letters, digits, `_` and `-`";
+
+/// Whether `name` is a legal command group, player group or component name:
+/// non-empty, lower-case ASCII letters, digits, `_` and `-`.
+pub fn is_group_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// What a cmd char is.
+pub const CMD_CHAR_RULE: &str = "use ASCII punctuation other than '|' and ':'";
+
+/// Whether `c` may be a cmd char: ASCII punctuation other than `|` (which
+/// separates `?|a|b` commands) and `:` (which separates ChatNet fields).
+pub fn is_cmd_char(c: char) -> bool {
+    c.is_ascii_punctuation() && c != '|' && c != ':'
+}
+
+/// Checks a player name: 1 to `max` characters of printable ASCII other than
+/// `:` (ChatNet's field separator), starting with a letter or digit, without
+/// trailing spaces. Logins, `staff.ron`, the `staff` command and moderators'
+/// commands all name players by it.
+///
+/// # Errors
+/// What a name must be, for the player or operator.
+pub fn check_player_name(name: &str, max: usize) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= max
+        && name.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b':')
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && !name.ends_with(' ');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "a name is 1 to {max} characters: letters, digits, spaces and punctuation other than ':', starting with a letter or digit"
+        ))
+    }
+}
+
+/// Whether `name` is a valid realm (or game) name of at most `max`
+/// characters: ASCII letters, digits, `_` or `-`.
+pub fn is_realm_name(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= max
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Derives a command name from a function name (DESIGN §4.1): lower-cased, a
+/// leading `cmd_` removed, `_` and other non-alphanumerics removed.
+///
+/// `cmd_specall` → `specall`, `score_reset` → `scorereset`. The macro applies
+/// it at compile time and cmdman at registration.
+pub fn derive_name(function: &str) -> String {
+    let lower = function.to_lowercase();
+    let rest = lower.strip_prefix("cmd_").unwrap_or(&lower);
+    rest.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cmd_chars_are_ascii_punctuation_but_pipe_and_colon() {
+        for c in ['?', '*', '!', '.', '#', '~'] {
+            assert!(is_cmd_char(c), "{c}");
+        }
+        for c in [':', '|', 'a', '1', ' ', '§', '¿'] {
+            assert!(!is_cmd_char(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn command_and_group_names() {
+        assert!(is_command_name("usage") && is_command_name(&"x".repeat(32)));
+        assert!(!is_command_name("") && !is_command_name(&"x".repeat(33)) && !is_command_name("Usage"));
+        assert!(!is_command_name("set_freq"));
+        assert!(is_group_name("smod") && is_group_name("tcp_duel-2"));
+        assert!(!is_group_name("") && !is_group_name("Mod") && !is_group_name("a b"));
+    }
+
+    #[test]
+    fn player_names() {
+        assert!(check_player_name("Alice", 20).is_ok());
+        assert!(check_player_name("Mr. T 2", 20).is_ok());
+        for bad in ["", " Al", "Al ", "A:b", "Al:ice", "_x", "ab\u{e9}", "abcdefghijklmnopqrstu"] {
+            assert!(check_player_name(bad, 20).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn realm_names_and_derived_names() {
+        assert!(is_realm_name("duel_2-b", 15));
+        assert!(
+            !is_realm_name("bad!name", 15) && !is_realm_name("", 15) && !is_realm_name(&"x".repeat(16), 15)
+        );
+        assert_eq!(derive_name("cmd_specall"), "specall");
+        assert_eq!(derive_name("score_reset"), "scorereset");
+        assert_eq!(derive_name("CMD_Usage"), "usage");
+        assert_eq!(derive_name("cmd_"), "");
+    }
+}
