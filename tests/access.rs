@@ -429,3 +429,27 @@ async fn two_edits_at_once_cannot_both_pass_the_checks() {
     assert!(answers.iter().any(|lines| lines == &[refused.to_owned()]), "{answers:?}");
     assert_eq!(ask(&mut sam, "SEND:CMD:?find Sue").await, "Sue is online, not in a realm.");
 }
+
+/// Issue 11: a stored edit this server cannot read is reported by `?health`
+/// (and the log), never dropped silently or read as something else: an
+/// effect of 'allow' was once taken for a revoke.
+#[tokio::test]
+async fn stored_edits_that_cannot_be_read_are_reported_not_reinterpreted() {
+    let data = tempfile::tempdir().unwrap();
+    drop(zone_server::store::SqliteStore::open(data.path()).unwrap());
+    rusqlite::Connection::open(data.path().join("zone.db"))
+        .unwrap()
+        .execute_batch(
+            "INSERT INTO rule_edits VALUES ('default', 'usage:pub', 'allow', 'Eve', '2026-11-27 10:00:00');",
+        )
+        .unwrap();
+    let config = with_staff(test_config(), &[("Root", "sysop", None)]);
+    let zone = TestZone::start_config(config, data).await;
+    let mut root = zone.login("Root").await;
+    let health = root.command("SEND:CMD:?health").await;
+    let reported = "MSG:ARENA:A stored edit is not applied, it cannot be read: rule edit of default by Eve: effect 'allow' is neither grant nor deny.";
+    assert!(health.contains(&reported.to_owned()), "{health:?}");
+    // groups.ron's grant of usage:pub to default still holds.
+    let mut pleb = zone.login("Pleb").await;
+    assert!(is_usage(&ask(&mut pleb, "SEND:CMD:?usage").await, "Pleb"));
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use cmdman::{Effect, RuleKey};
 use config::{Config, PasswordHashing, ZoneConfig};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::TcpStream;
@@ -15,7 +16,9 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use zone_server::sanction::{Kind, Sanction, Warning};
-use zone_server::store::{Account, AuditEntry, MembershipEdit, RuleEdit, SqliteStore, Store, StoreError};
+use zone_server::store::{
+    Account, AuditEntry, MembershipEdit, Rows, RuleEdit, SqliteStore, Store, StoreError, Time,
+};
 use zone_server::{ServerConfig, ServerError};
 
 /// How long a test waits for a line before failing. Generous: it only bounds
@@ -348,21 +351,21 @@ impl Store for FaultyStore {
     fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
         self.inner.account(name)
     }
-    fn rule_edits(&self) -> Result<Vec<RuleEdit>, StoreError> {
+    fn rule_edits(&self) -> Result<Rows<RuleEdit>, StoreError> {
         self.inner.rule_edits()
     }
     fn set_rule(
         &self,
         group: &str,
-        key: &str,
-        effect: Option<&str>,
+        key: &RuleKey,
+        effect: Option<Effect>,
         by: &str,
         action: &str,
-    ) -> Result<String, StoreError> {
+    ) -> Result<Time, StoreError> {
         self.write()?;
         self.inner.set_rule(group, key, effect, by, action)
     }
-    fn memberships(&self) -> Result<Vec<MembershipEdit>, StoreError> {
+    fn memberships(&self) -> Result<Rows<MembershipEdit>, StoreError> {
         self.inner.memberships()
     }
     fn set_membership(
@@ -372,7 +375,7 @@ impl Store for FaultyStore {
         group: Option<&str>,
         by: &str,
         action: &str,
-    ) -> Result<String, StoreError> {
+    ) -> Result<Time, StoreError> {
         self.write()?;
         self.inner.set_membership(name, realm, group, by, action)
     }

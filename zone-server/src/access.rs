@@ -14,7 +14,7 @@ use config::{Config, ConfigError, DEFAULT_GROUP};
 use parking_lot::{Mutex, RwLock};
 use tracing::warn;
 
-use crate::store::{MembershipEdit, RuleEdit, Store, StoreError};
+use crate::store::{MembershipEdit, Rows, RuleEdit, Store, StoreError, Time};
 
 /// Where a rule or membership comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +25,8 @@ pub enum Origin {
     Runtime {
         /// Who.
         by: String,
-        /// When, UTC.
-        at: String,
+        /// When.
+        at: Time,
     },
 }
 
@@ -64,6 +64,8 @@ pub struct Snapshot {
     origins: HashMap<(String, RuleKey), Origin>,
     /// Rules moderators revoked: (group, key, who and when).
     revoked: Vec<(String, RuleKey, Origin)>,
+    /// Stored edits that did not decode, described (`?health`).
+    bad_rows: Vec<String>,
 }
 
 impl Snapshot {
@@ -139,6 +141,12 @@ impl Snapshot {
     /// group without a password against it, so it takes as long as one with.
     pub fn any_password_hash(&self) -> Option<&str> {
         self.passwords.values().next().map(String::as_str)
+    }
+
+    /// Stored edits this server could not read, one sentence each: they are
+    /// not applied, and `?health` and the log say so.
+    pub fn bad_rows(&self) -> &[String] {
+        &self.bad_rows
     }
 
     /// The argon2 hash of `group`'s password, if it has one.
@@ -231,11 +239,24 @@ struct Sources {
     config: Config,
     rules: Vec<RuleEdit>,
     members: Vec<MembershipEdit>,
+    bad_rows: Vec<String>,
 }
 
 impl Sources {
     fn build(&self, registry: &Registry) -> Snapshot {
-        build(&self.config, &self.rules, &self.members, registry)
+        let mut snapshot = build(&self.config, &self.rules, &self.members, registry);
+        snapshot.bad_rows.clone_from(&self.bad_rows);
+        snapshot
+    }
+
+    /// Takes the stored edits, logging the rows that do not decode.
+    fn take_edits(&mut self, rules: Rows<RuleEdit>, members: Rows<MembershipEdit>) {
+        self.bad_rows = rules.bad.into_iter().chain(members.bad).collect();
+        for bad in &self.bad_rows {
+            warn!("a stored edit is not applied, it cannot be read: {bad}");
+        }
+        self.rules = rules.rows;
+        self.members = members.rows;
     }
 }
 
@@ -266,12 +287,14 @@ impl AccessControl {
     /// # Errors
     /// The store cannot be read.
     pub fn new(config: Config, store: &dyn Store, registry: &Registry) -> Result<AccessControl, StoreError> {
-        let sources = Sources {
+        let mut sources = Sources {
             started_zone: config.zone.clone(),
             config,
-            rules: store.rule_edits()?,
-            members: store.memberships()?,
+            rules: Vec::new(),
+            members: Vec::new(),
+            bad_rows: Vec::new(),
         };
+        sources.take_edits(store.rule_edits()?, store.memberships()?);
         let snapshot = sources.build(registry);
         Ok(AccessControl {
             sources: Mutex::new(sources),
@@ -389,11 +412,10 @@ impl AccessControl {
             Some(Effect::Deny) => format!("denied {key} to {group}"),
             None => format!("revoked {group}'s rule for {key}"),
         };
-        let (group_name, key_text, by) = (group.to_owned(), key.to_string(), editor.name.to_owned());
-        let effect_text = effect.map(|effect| effect.to_string());
+        let (group_name, stored_key, by) = (group.to_owned(), key.clone(), editor.name.to_owned());
         let (log_action, log_by) = (action.clone(), by.clone());
         let written = tokio::task::spawn_blocking(move || {
-            store.set_rule(&group_name, &key_text, effect_text.as_deref(), &log_by, &log_action)
+            store.set_rule(&group_name, &stored_key, effect, &log_by, &log_action)
         })
         .await;
         let at = match written {
@@ -401,13 +423,7 @@ impl AccessControl {
             Ok(Err(error)) => return Err(EditError::Store(error)),
             Err(error) => return Err(EditError::Store(StoreError::Unavailable(error.to_string()))),
         };
-        let edit = RuleEdit {
-            group: group.to_owned(),
-            key: key.to_string(),
-            effect: effect.map(|effect| effect.to_string()),
-            by,
-            at,
-        };
+        let edit = RuleEdit { group: group.to_owned(), key, effect, by, at };
         self.record_rule(edit, registry);
         Ok(action)
     }
@@ -454,8 +470,7 @@ impl AccessControl {
         if let Some(fresh) = fresh {
             sources.config = fresh;
         }
-        sources.rules = rules;
-        sources.members = members;
+        sources.take_edits(rules, members);
         *self.snapshot.write() = Arc::new(sources.build(registry));
         Ok(Reloaded { dir: sources.config.dir.clone(), zone_changed })
     }
@@ -508,24 +523,18 @@ fn build(
             );
             continue;
         };
-        let Ok(key) = edit.key.parse::<RuleKey>() else { continue };
+        let key = edit.key.clone();
         spec.rules.retain(|(own, _)| *own != key);
         origins.remove(&(spec.name.clone(), key.clone()));
-        let effect = match edit.effect.as_deref() {
-            Some("grant") => Effect::Grant,
-            Some("deny") => Effect::Deny,
-            _ => {
-                revoked.push((
-                    spec.name.clone(),
-                    key,
-                    Origin::Runtime { by: edit.by.clone(), at: edit.at.clone() },
-                ));
+        let effect = match edit.effect {
+            Some(effect) => effect,
+            None => {
+                revoked.push((spec.name.clone(), key, Origin::Runtime { by: edit.by.clone(), at: edit.at }));
                 continue;
             }
         };
         spec.rules.push((key.clone(), effect));
-        origins
-            .insert((spec.name.clone(), key), Origin::Runtime { by: edit.by.clone(), at: edit.at.clone() });
+        origins.insert((spec.name.clone(), key), Origin::Runtime { by: edit.by.clone(), at: edit.at });
     }
     let policy = match Policy::new(specs) {
         Ok(policy) => policy,
@@ -557,7 +566,7 @@ fn build(
         place(&member.name, realm, Some(member.group.clone()), Origin::Config);
     }
     for edit in memberships {
-        let origin = Origin::Runtime { by: edit.by.clone(), at: edit.at.clone() };
+        let origin = Origin::Runtime { by: edit.by.clone(), at: edit.at };
         place(&edit.name, edit.realm.clone(), edit.group.clone(), origin);
     }
     members.retain(|_, entries| !entries.is_empty());
@@ -567,5 +576,5 @@ fn build(
         .iter()
         .map(|password| (password.group.clone(), password.hash.clone()))
         .collect();
-    Snapshot { policy, compiled, members, passwords, origins, revoked }
+    Snapshot { policy, compiled, members, passwords, origins, revoked, bad_rows: Vec::new() }
 }

@@ -14,6 +14,8 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 use thiserror::Error;
 
+use cmdman::{Effect, RuleKey};
+
 use crate::sanction::{Kind as SanctionKind, Sanction, WARNINGS_KEPT, Warning};
 
 /// An account as stored.
@@ -21,14 +23,13 @@ use crate::sanction::{Kind as SanctionKind, Sanction, WARNINGS_KEPT, Warning};
 pub struct Account {
     /// The name as first registered.
     pub name: String,
-    /// When the account was created, UTC, `YYYY-MM-DD HH:MM:SS`.
-    pub first_login: String,
+    /// When the account was created.
+    pub first_login: Time,
     /// Time connected over all finished sessions.
     pub total: Duration,
     /// When the player was last seen: their last logout, or their last login
-    /// if that is later (a crash records no logout). UTC,
-    /// `YYYY-MM-DD HH:MM:SS`.
-    pub last_seen: String,
+    /// if that is later (a crash records no logout).
+    pub last_seen: Time,
 }
 
 /// Why the store failed.
@@ -78,32 +79,34 @@ pub trait Store: Send + Sync + 'static {
     /// A database failure.
     fn account(&self, name: &str) -> Result<Option<Account>, StoreError>;
 
-    /// Every runtime rule edit, oldest first.
+    /// Every runtime rule edit, oldest first, and the rows that do not
+    /// decode (a key or effect this server cannot read), described.
     ///
     /// # Errors
     /// A database failure.
-    fn rule_edits(&self) -> Result<Vec<RuleEdit>, StoreError>;
+    fn rule_edits(&self) -> Result<Rows<RuleEdit>, StoreError>;
 
     /// Records that `group`'s rule for `key` is now `effect` (`None`: revoked,
     /// hiding any rule the config has), and `action` in the audit log, at once.
-    /// Returns the time written, UTC, `YYYY-MM-DD HH:MM:SS`.
+    /// Returns the time written.
     ///
     /// # Errors
     /// A database failure; nothing is written then.
     fn set_rule(
         &self,
         group: &str,
-        key: &str,
-        effect: Option<&str>,
+        key: &RuleKey,
+        effect: Option<Effect>,
         by: &str,
         action: &str,
-    ) -> Result<String, StoreError>;
+    ) -> Result<Time, StoreError>;
 
-    /// Every runtime membership, oldest first.
+    /// Every runtime membership, oldest first, and the rows that do not
+    /// decode, described.
     ///
     /// # Errors
     /// A database failure.
-    fn memberships(&self) -> Result<Vec<MembershipEdit>, StoreError>;
+    fn memberships(&self) -> Result<Rows<MembershipEdit>, StoreError>;
 
     /// Records `name`'s group (zone-wide, or in `realm`) as `group` (`None`:
     /// removed, hiding any membership the config has), and `action` in the
@@ -118,7 +121,7 @@ pub trait Store: Send + Sync + 'static {
         group: Option<&str>,
         by: &str,
         action: &str,
-    ) -> Result<String, StoreError>;
+    ) -> Result<Time, StoreError>;
 
     /// Adds `action` by `by` to the audit log.
     ///
@@ -205,19 +208,72 @@ pub trait Store: Send + Sync + 'static {
     fn audit_log(&self, count: usize) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
+/// A time the store wrote, UTC. Shown (and kept in the database) as
+/// `YYYY-MM-DD HH:MM:SS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time(pub jiff::Timestamp);
+
+impl Time {
+    /// The time now.
+    pub fn now() -> Time {
+        Time(jiff::Timestamp::now())
+    }
+}
+
+impl std::fmt::Display for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.strftime("%Y-%m-%d %H:%M:%S"))
+    }
+}
+
+impl std::str::FromStr for Time {
+    type Err = String;
+
+    /// Parses `YYYY-MM-DD HH:MM:SS`, UTC.
+    fn from_str(text: &str) -> Result<Time, String> {
+        jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", text)
+            .and_then(|civil| civil.to_zoned(jiff::tz::TimeZone::UTC))
+            .map(|zoned| Time(zoned.timestamp()))
+            .map_err(|error| format!("'{text}' is not a time: {error}"))
+    }
+}
+
+impl rusqlite::types::FromSql for Time {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Time> {
+        value.as_str()?.parse().map_err(|error: String| rusqlite::types::FromSqlError::Other(error.into()))
+    }
+}
+
+impl rusqlite::types::ToSql for Time {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.to_string().into())
+    }
+}
+
+/// Rows read from the store: those that decode, and a description of each
+/// that does not (reported by `?health` and the log; never dropped silently
+/// or read as something else).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rows<T> {
+    /// The rows that decode.
+    pub rows: Vec<T>,
+    /// One sentence per row that does not.
+    pub bad: Vec<String>,
+}
+
 /// A rule set by a moderator, over the config's rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleEdit {
     /// The player group.
     pub group: String,
-    /// The rule key as written (`usage:player`).
-    pub key: String,
-    /// `grant`, `deny`, or `None` for revoked.
-    pub effect: Option<String>,
+    /// The rule key (`usage:player`).
+    pub key: RuleKey,
+    /// Grant or deny; `None` for revoked.
+    pub effect: Option<Effect>,
     /// Who.
     pub by: String,
-    /// When, UTC, `YYYY-MM-DD HH:MM:SS`.
-    pub at: String,
+    /// When.
+    pub at: Time,
 }
 
 /// A membership set by a moderator or the `staff` command, over the config's.
@@ -231,15 +287,15 @@ pub struct MembershipEdit {
     pub group: Option<String>,
     /// Who.
     pub by: String,
-    /// When, UTC, `YYYY-MM-DD HH:MM:SS`.
-    pub at: String,
+    /// When.
+    pub at: Time,
 }
 
 /// One line of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
-    /// When, UTC, `YYYY-MM-DD HH:MM:SS`.
-    pub at: String,
+    /// When.
+    pub at: Time,
     /// Who.
     pub by: String,
     /// What, in words; never a password.
@@ -362,8 +418,8 @@ impl SqliteStore {
         &self,
         by: &str,
         action: &str,
-        write: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> rusqlite::Result<usize>,
-    ) -> Result<String, StoreError> {
+        write: impl FnOnce(&rusqlite::Transaction<'_>, &Time) -> rusqlite::Result<usize>,
+    ) -> Result<Time, StoreError> {
         let mut conn = self.conn.lock();
         let transaction = conn.transaction()?;
         let at = now(&transaction)?;
@@ -469,55 +525,81 @@ impl Store for SqliteStore {
         Ok(self.hash_row(&key(name))?.map(|(account, _)| account))
     }
 
-    fn rule_edits(&self) -> Result<Vec<RuleEdit>, StoreError> {
+    fn rule_edits(&self) -> Result<Rows<RuleEdit>, StoreError> {
         let conn = self.conn.lock();
         let mut statement = conn.prepare(
             "SELECT player_group, rule_key, effect, by_name, at FROM rule_edits ORDER BY at, rowid",
         )?;
         let rows = statement.query_map([], |row| {
-            Ok(RuleEdit {
-                group: row.get(0)?,
-                key: row.get(1)?,
-                effect: row.get(2)?,
-                by: row.get(3)?,
-                at: row.get(4)?,
-            })
+            let raw: (String, String, Option<String>, String, String) =
+                (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
+            Ok(raw)
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut read = Rows { rows: Vec::new(), bad: Vec::new() };
+        for row in rows {
+            let (group, key_text, effect_text, by, at_text) = row?;
+            let decoded = (|| {
+                let key =
+                    key_text.parse::<RuleKey>().map_err(|error| format!("rule key '{key_text}': {error}"))?;
+                let effect = match effect_text.as_deref() {
+                    None => None,
+                    Some("grant") => Some(Effect::Grant),
+                    Some("deny") => Some(Effect::Deny),
+                    Some(other) => return Err(format!("effect '{other}' is neither grant nor deny")),
+                };
+                let at = at_text.parse::<Time>()?;
+                Ok(RuleEdit { group: group.clone(), key, effect, by: by.clone(), at })
+            })();
+            match decoded {
+                Ok(edit) => read.rows.push(edit),
+                Err(problem) => read.bad.push(format!("rule edit of {group} by {by}: {problem}")),
+            }
+        }
+        Ok(read)
     }
 
     fn set_rule(
         &self,
         group: &str,
-        key: &str,
-        effect: Option<&str>,
+        key: &RuleKey,
+        effect: Option<Effect>,
         by: &str,
         action: &str,
-    ) -> Result<String, StoreError> {
+    ) -> Result<Time, StoreError> {
+        let effect = effect.map(|effect| effect.to_string());
         self.write_edit(by, action, |transaction, at| {
             transaction.execute(
                 "INSERT OR REPLACE INTO rule_edits (player_group, rule_key, effect, by_name, at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![group, key, effect, by, at],
+                params![group, key.to_string(), effect, by, at],
             )
         })
     }
 
-    fn memberships(&self) -> Result<Vec<MembershipEdit>, StoreError> {
+    fn memberships(&self) -> Result<Rows<MembershipEdit>, StoreError> {
         let conn = self.conn.lock();
         let mut statement = conn
             .prepare("SELECT name, realm, player_group, by_name, at FROM memberships ORDER BY at, rowid")?;
         let rows = statement.query_map([], |row| {
-            let realm: String = row.get(1)?;
-            Ok(MembershipEdit {
-                name: row.get(0)?,
-                realm: (!realm.is_empty()).then_some(realm),
-                group: row.get(2)?,
-                by: row.get(3)?,
-                at: row.get(4)?,
-            })
+            let raw: (String, String, Option<String>, String, String) =
+                (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
+            Ok(raw)
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut read = Rows { rows: Vec::new(), bad: Vec::new() };
+        for row in rows {
+            let (name, realm, group, by, at_text) = row?;
+            match at_text.parse::<Time>() {
+                Ok(at) => read.rows.push(MembershipEdit {
+                    name,
+                    realm: (!realm.is_empty()).then_some(realm),
+                    group,
+                    by,
+                    at,
+                }),
+                Err(problem) => read.bad.push(format!("membership of {name} by {by}: {problem}")),
+            }
+        }
+        Ok(read)
     }
 
     fn set_membership(
@@ -527,7 +609,7 @@ impl Store for SqliteStore {
         group: Option<&str>,
         by: &str,
         action: &str,
-    ) -> Result<String, StoreError> {
+    ) -> Result<Time, StoreError> {
         let realm = realm.map(str::to_ascii_lowercase).unwrap_or_default();
         self.write_edit(by, action, |transaction, at| {
             transaction.execute(
@@ -721,7 +803,7 @@ impl Store for SqliteStore {
 }
 
 /// The time now, UTC, as the database writes it.
-fn now(conn: &Connection) -> Result<String, StoreError> {
+fn now(conn: &Connection) -> Result<Time, StoreError> {
     Ok(conn.query_row("SELECT strftime('%Y-%m-%d %H:%M:%S', 'now')", [], |row| row.get(0))?)
 }
 
@@ -763,7 +845,7 @@ mod tests {
         let store = SqliteStore::open(dir.path()).unwrap();
         let account = store.account("ALICE").unwrap().unwrap();
         assert_eq!(account.total, Duration::from_secs(42));
-        assert_eq!(account.first_login.len(), "2026-11-23 18:00:00".len());
+        assert_eq!(account.first_login.to_string().len(), "2026-11-23 18:00:00".len());
     }
 
     #[test]
@@ -771,8 +853,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = SqliteStore::open(dir.path()).unwrap();
-            store.set_rule("default", "usage", Some("grant"), "Alice", "granted usage to default").unwrap();
-            store.set_rule("default", "usage", None, "Bob", "revoked usage for default").unwrap();
+            let usage: RuleKey = "usage".parse().unwrap();
+            store
+                .set_rule("default", &usage, Some(Effect::Grant), "Alice", "granted usage to default")
+                .unwrap();
+            store.set_rule("default", &usage, None, "Bob", "revoked usage for default").unwrap();
             store
                 .set_membership(
                     "Carol",
@@ -786,16 +871,63 @@ mod tests {
             store.audit("Dan", "logged in to group mod").unwrap();
         }
         let store = SqliteStore::open(dir.path()).unwrap();
-        let rules = store.rule_edits().unwrap();
+        let rules = store.rule_edits().unwrap().rows;
         assert_eq!(rules.len(), 1, "one row per group and key");
-        assert_eq!((rules[0].effect.as_deref(), rules[0].by.as_str()), (None, "Bob"));
-        let members = store.memberships().unwrap();
+        assert_eq!((rules[0].effect, rules[0].by.as_str()), (None, "Bob"));
+        let members = store.memberships().unwrap().rows;
         let places: Vec<(Option<&str>, Option<&str>)> =
             members.iter().map(|m| (m.realm.as_deref(), m.group.as_deref())).collect();
         assert_eq!(places, [(Some("duel"), Some("mod")), (None, None)]);
         let log = store.audit_log(2).unwrap();
         let actions: Vec<&str> = log.iter().map(|entry| entry.action.as_str()).collect();
         assert_eq!(actions, ["logged in to group mod", "removed Carol's zone group"]);
+    }
+
+    #[test]
+    fn rows_that_do_not_decode_are_reported_not_dropped_or_reinterpreted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.set_rule("mod", &"usage:player".parse().unwrap(), Some(Effect::Deny), "Sam", "denied").unwrap();
+        {
+            let conn = store.conn.lock();
+            conn.execute_batch(
+                "INSERT INTO rule_edits VALUES ('default', 'usage:sideways', 'grant', 'Eve', '2026-11-27 10:00:00');
+                 INSERT INTO rule_edits VALUES ('default', 'uptime', 'allow', 'Eve', '2026-11-27 10:00:00');
+                 INSERT INTO rule_edits VALUES ('default', 'find', 'deny', 'Eve', 'yesterday');
+                 INSERT INTO memberships VALUES ('bob', 'Bob', '', 'mod', 'Eve', 'not a time');",
+            )
+            .unwrap();
+        }
+        let rules = store.rule_edits().unwrap();
+        assert_eq!(rules.rows.len(), 1);
+        assert_eq!(
+            (rules.rows[0].key.to_string(), rules.rows[0].effect),
+            ("usage:player".to_owned(), Some(Effect::Deny))
+        );
+        assert_eq!(rules.bad.len(), 3, "{:?}", rules.bad);
+        assert!(rules.bad[0].contains("usage:sideways"), "{:?}", rules.bad);
+        assert!(
+            rules.bad.iter().any(|bad| bad.contains("effect 'allow' is neither grant nor deny")),
+            "{:?}",
+            rules.bad
+        );
+        assert!(rules.bad.iter().any(|bad| bad.contains("'yesterday' is not a time")), "{:?}", rules.bad);
+        let members = store.memberships().unwrap();
+        assert!(members.rows.is_empty());
+        assert_eq!(members.bad.len(), 1);
+        assert!(
+            members.bad[0].starts_with("membership of Bob by Eve: 'not a time' is not a time"),
+            "{:?}",
+            members.bad
+        );
+    }
+
+    #[test]
+    fn times_read_and_write_as_utc_text() {
+        let time: Time = "2026-12-01 20:00:00".parse().unwrap();
+        assert_eq!(time.to_string(), "2026-12-01 20:00:00");
+        assert_eq!(time.0.as_second(), 1_796_155_200);
+        assert!("2026-13-01 20:00:00".parse::<Time>().is_err());
     }
 
     #[test]

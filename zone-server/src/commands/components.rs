@@ -76,7 +76,7 @@ fn cmd_detach(ctx: &mut Ctx<'_>, component: &str, scope: Option<&str>) -> Comman
 
 /// Lists component problems: conflicts (commands not added), commands that
 /// hide another of the same name in a narrower scope, and components
-/// attached nowhere.
+/// attached nowhere; and stored edits this server cannot read (not applied).
 #[command(target_pub, group = "mod")]
 fn cmd_health(ctx: &mut Ctx<'_>) -> CommandResult {
     let zone = zone(ctx)?;
@@ -108,6 +108,9 @@ fn cmd_health(ctx: &mut Ctx<'_>) -> CommandResult {
     }
     if !health.unattached.is_empty() {
         let _ = writeln!(reply, "Attached nowhere: {}.", health.unattached.join(", "));
+    }
+    for bad in zone.access().snapshot().bad_rows() {
+        let _ = writeln!(reply, "A stored edit is not applied, it cannot be read: {bad}.");
     }
     Ok(())
 }
