@@ -424,3 +424,30 @@ async fn control_characters_are_refused_in_every_message_type() {
     eve.send("LOGIN:1;test:Ev\u{1b}e:pw").await;
     eve.expect("MSG:ARENA:error: line contains the control character U+001B; dropped").await;
 }
+
+/// Issue 11: store work never runs on the async threads. A `?reloadconf`
+/// whose database read is held (a slow disk) must not stop the zone: on the
+/// test's one-thread runtime, a read on the async thread would stall every
+/// connection until it ended, and Bob's chat would not arrive meanwhile.
+#[tokio::test]
+async fn a_slow_store_read_does_not_stall_the_zone() {
+    let data = tempfile::tempdir().unwrap();
+    let store = FaultyStore::open(data.path());
+    let config = with_staff(test_config(), &[("Root", "sysop", None)]);
+    let zone = TestZone::start_with_store(config, store.clone()).await;
+    let mut root = zone.login("Root").await;
+    let mut bob = zone.enter("Bob", "lobby").await;
+    let mut carol = zone.enter("Carol", "lobby").await;
+    bob.barrier().await;
+
+    let (release, reached) = store.hold_next_read();
+    root.send("SEND:CMD:?reloadconf").await;
+    let waited = tokio::task::spawn_blocking(move || reached.recv_timeout(PATIENCE)).await.unwrap();
+    assert!(waited.is_ok(), "the reload never read the store");
+    // The read is held; the zone goes on.
+    bob.send("SEND:PUB:still here").await;
+    carol.expect("MSG:PUB:Bob:still here").await;
+    let _ = release.send(());
+    root.expect("MSG:ARENA:The zone runs on its embedded config; memberships and rules reloaded.").await;
+    assert!(!store.gate_gave_up.load(std::sync::atomic::Ordering::SeqCst), "the zone stalled on the read");
+}

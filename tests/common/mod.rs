@@ -310,14 +310,41 @@ impl Client {
 
 /// An SQLite store whose writes fail while `failing` is set, as on a full or
 /// read-only disk: reads still work.
+/// An SQLite store whose writes fail while `failing` is set, as on a full or
+/// read-only disk (reads still work), and whose reading of the rule edits can
+/// be held at a gate, as a slow disk would hold it.
 pub struct FaultyStore {
     pub inner: SqliteStore,
     pub failing: AtomicBool,
+    gate: parking_lot::Mutex<Option<Gate>>,
+    /// Whether a held read gave up waiting for its release (5 s).
+    pub gate_gave_up: AtomicBool,
+}
+
+/// Holds the next `rule_edits` read: says when it is reached, waits for the
+/// release.
+struct Gate {
+    reached: std::sync::mpsc::Sender<()>,
+    release: std::sync::mpsc::Receiver<()>,
 }
 
 impl FaultyStore {
     pub fn open(dir: &Path) -> Arc<FaultyStore> {
-        Arc::new(FaultyStore { inner: SqliteStore::open(dir).unwrap(), failing: AtomicBool::new(false) })
+        Arc::new(FaultyStore {
+            inner: SqliteStore::open(dir).unwrap(),
+            failing: AtomicBool::new(false),
+            gate: parking_lot::Mutex::new(None),
+            gate_gave_up: AtomicBool::new(false),
+        })
+    }
+
+    /// Holds the next read of the rule edits until the returned sender
+    /// sends; the returned receiver hears when the read is reached.
+    pub fn hold_next_read(&self) -> (std::sync::mpsc::Sender<()>, std::sync::mpsc::Receiver<()>) {
+        let (reached, on_reach) = std::sync::mpsc::channel();
+        let (release, on_release) = std::sync::mpsc::channel();
+        *self.gate.lock() = Some(Gate { reached, release: on_release });
+        (release, on_reach)
     }
 
     pub fn fail(&self, failing: bool) {
@@ -352,6 +379,15 @@ impl Store for FaultyStore {
         self.inner.account(name)
     }
     fn rule_edits(&self) -> Result<Rows<RuleEdit>, StoreError> {
+        let gate = self.gate.lock().take();
+        if let Some(gate) = gate {
+            let _ = gate.reached.send(());
+            // Bounded, so a zone that blocks its async threads on this read
+            // (and so the test that would release it) does not hang forever.
+            if gate.release.recv_timeout(Duration::from_secs(5)).is_err() {
+                self.gate_gave_up.store(true, Ordering::SeqCst);
+            }
+        }
         self.inner.rule_edits()
     }
     fn set_rule(

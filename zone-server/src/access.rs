@@ -14,7 +14,7 @@ use config::{Config, ConfigError, DEFAULT_GROUP};
 use parking_lot::{Mutex, RwLock};
 use tracing::warn;
 
-use crate::store::{MembershipEdit, Rows, RuleEdit, Store, StoreError, Time};
+use crate::store::{MembershipEdit, Rows, RuleEdit, StoreError, StoreHandle, Time};
 
 /// Where a rule or membership comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,11 +282,14 @@ pub enum ReloadError {
 }
 
 impl AccessControl {
-    /// The access control for `config` with the edits in `store`.
-    ///
-    /// # Errors
-    /// The store cannot be read.
-    pub fn new(config: Config, store: &dyn Store, registry: &Registry) -> Result<AccessControl, StoreError> {
+    /// The access control for `config` with the stored edits `rules` and
+    /// `members` (rows that do not decode are logged and kept for `?health`).
+    pub fn new(
+        config: Config,
+        rules: Rows<RuleEdit>,
+        members: Rows<MembershipEdit>,
+        registry: &Registry,
+    ) -> AccessControl {
         let mut sources = Sources {
             started_zone: config.zone.clone(),
             config,
@@ -294,13 +297,13 @@ impl AccessControl {
             members: Vec::new(),
             bad_rows: Vec::new(),
         };
-        sources.take_edits(store.rule_edits()?, store.memberships()?);
+        sources.take_edits(rules, members);
         let snapshot = sources.build(registry);
-        Ok(AccessControl {
+        AccessControl {
             sources: Mutex::new(sources),
             snapshot: RwLock::new(Arc::new(snapshot)),
             edits: tokio::sync::Mutex::new(()),
-        })
+        }
     }
 
     /// Held by an edit from its checks, through its store write, to its
@@ -336,7 +339,7 @@ impl AccessControl {
         group: &str,
         key: RuleKey,
         effect: Option<Effect>,
-        store: Arc<dyn Store>,
+        store: &StoreHandle,
         registry: &Registry,
     ) -> Result<String, EditError> {
         let _one_at_a_time = self.edits.lock().await;
@@ -414,15 +417,10 @@ impl AccessControl {
         };
         let (group_name, stored_key, by) = (group.to_owned(), key.clone(), editor.name.to_owned());
         let (log_action, log_by) = (action.clone(), by.clone());
-        let written = tokio::task::spawn_blocking(move || {
-            store.set_rule(&group_name, &stored_key, effect, &log_by, &log_action)
-        })
-        .await;
-        let at = match written {
-            Ok(Ok(at)) => at,
-            Ok(Err(error)) => return Err(EditError::Store(error)),
-            Err(error) => return Err(EditError::Store(StoreError::Unavailable(error.to_string()))),
-        };
+        let at = store
+            .run(move |store| store.set_rule(&group_name, &stored_key, effect, &log_by, &log_action))
+            .await
+            .map_err(EditError::Store)?;
         let edit = RuleEdit { group: group.to_owned(), key, effect, by, at };
         self.record_rule(edit, registry);
         Ok(action)
@@ -454,18 +452,22 @@ impl AccessControl {
     ///
     /// # Errors
     /// [`ReloadError`], saying which file and where.
-    pub fn reload(&self, store: &dyn Store, registry: &Registry) -> Result<Reloaded, ReloadError> {
-        let mut sources = self.sources.lock();
-        let fresh = match &sources.config.dir {
+    pub async fn reload(&self, store: &StoreHandle, registry: &Registry) -> Result<Reloaded, ReloadError> {
+        // One edit or reload at a time; files and the database are read off
+        // the async threads, and no lock but the edit lock is held meanwhile.
+        let _one_at_a_time = self.edits.lock().await;
+        let dir = self.sources.lock().config.dir.clone();
+        let fresh = match dir {
             Some(dir) => {
-                let fresh = Config::load(dir)?;
+                let loaded = tokio::task::spawn_blocking(move || Config::load(&dir)).await;
+                let fresh = loaded.map_err(|error| StoreError::Unavailable(error.to_string()))??;
                 check_against_registry(&fresh, registry)?;
                 Some(fresh)
             }
             None => None,
         };
-        let rules = store.rule_edits()?;
-        let members = store.memberships()?;
+        let (rules, members) = store.edits().await?;
+        let mut sources = self.sources.lock();
         let zone_changed = fresh.as_ref().is_some_and(|fresh| fresh.zone != sources.started_zone);
         if let Some(fresh) = fresh {
             sources.config = fresh;

@@ -450,14 +450,12 @@ impl Connection {
             Ok(account) => account,
             Err(reason) => return refuse(&reason),
         };
-        let (store, owned) = (zone.store().clone(), name.to_owned());
-        let channels = match tokio::task::spawn_blocking(move || store.channels(&owned)).await {
-            Ok(Ok(channels)) => channels,
-            Ok(Err(error)) => {
+        let channels = match zone.store().channels(name).await {
+            Ok(channels) => channels,
+            Err(error) => {
                 zone.store_trouble("read chat channels", &error);
                 Vec::new()
             }
-            Err(_) => Vec::new(),
         };
         let arrival = Arrival { name, address, client, channels, outbox: self.outbox.clone(), account };
         let id = match zone.join(arrival) {
@@ -491,16 +489,10 @@ impl Connection {
     ) -> Result<crate::store::Account, String> {
         const UNAVAILABLE: &str = "the zone cannot log you in right now; try again later";
         let zone = &self.zone;
-        let store = zone.store().clone();
-        let owned = name.to_owned();
-        let found = match tokio::task::spawn_blocking(move || store.credentials(&owned)).await {
-            Ok(Ok(found)) => found,
-            Ok(Err(error)) => {
-                warn!(name, "login: the store failed: {error}");
-                return Err(UNAVAILABLE.to_owned());
-            }
+        let found = match zone.store().credentials(name).await {
+            Ok(found) => found,
             Err(error) => {
-                warn!(name, "login task failed: {error}");
+                warn!(name, "login: the store failed: {error}");
                 return Err(UNAVAILABLE.to_owned());
             }
         };
@@ -524,9 +516,7 @@ impl Connection {
                 attempt.succeeded();
                 let (zone, owned) = (zone.clone(), name.to_owned());
                 tokio::spawn(async move {
-                    let store = zone.store().clone();
-                    let touched = tokio::task::spawn_blocking(move || store.touch_login(&owned)).await;
-                    if let Ok(Err(error)) = touched {
+                    if let Err(error) = zone.store().touch_login(&owned).await {
                         zone.store_trouble("record a login time", &error);
                     }
                 });
@@ -540,16 +530,14 @@ impl Connection {
             None => {
                 let cost = zone.config().accounts.password_hashing;
                 let hash = zone.hashers().hash(password, cost).await.map_err(busy)?;
-                let (store, owned) = (zone.store().clone(), name.to_owned());
-                match tokio::task::spawn_blocking(move || store.create_account(&owned, &hash)).await {
-                    Ok(Ok(Some(account))) => Ok(account),
+                match zone.store().create_account(name, hash).await {
+                    Ok(Some(account)) => Ok(account),
                     // Registered by another connection meanwhile.
-                    Ok(Ok(None)) => Err("that name was just taken; log in again".to_owned()),
-                    Ok(Err(error)) => {
+                    Ok(None) => Err("that name was just taken; log in again".to_owned()),
+                    Err(error) => {
                         zone.store_trouble("create an account", &error);
                         Err("the zone cannot create new accounts right now; try again later".to_owned())
                     }
-                    Err(_) => Err(UNAVAILABLE.to_owned()),
                 }
             }
         }

@@ -160,7 +160,12 @@ fn staff(action: StaffAction, config: config::Config, data: &std::path::Path) ->
                 multi_limit: config.zone.limits.multi_commands,
             };
             let registry = cmdman::Registry::linked(settings)?;
-            let access = zone_server::access::AccessControl::new(config, &store, &registry)?;
+            let access = zone_server::access::AccessControl::new(
+                config,
+                store.rule_edits()?,
+                store.memberships()?,
+                &registry,
+            );
             let snapshot = access.snapshot();
             let memberships = snapshot.memberships();
             if memberships.is_empty() {

@@ -19,7 +19,7 @@ use crate::access::{AccessControl, check_against_registry};
 use crate::chatnet::ServerLine;
 use crate::connection::serve;
 use crate::sanction::Sanctions;
-use crate::store::{OpenError, SqliteStore, Store};
+use crate::store::{OpenError, SqliteStore, Store, StoreHandle};
 use crate::throttle::PreLogin;
 use crate::zone::Zone;
 
@@ -88,11 +88,13 @@ pub async fn run_with_store(
     };
     let registry = Registry::linked(settings)?;
     check_against_registry(&config.config, &registry)?;
-    let access = AccessControl::new(config.config.clone(), &*store, &registry)?;
+    let store = StoreHandle::new(store);
+    let (rules, members) = store.edits().await?;
+    let access = AccessControl::new(config.config.clone(), rules, members, &registry);
     let zone_config = config.config.zone;
     let limits = zone_config.limits.clone();
     let checkpoint = Duration::from_secs(zone_config.accounts.usage_checkpoint_secs);
-    let sanctions = Sanctions::new(store.sanctions()?);
+    let sanctions = Sanctions::new(store.sanctions().await?);
     let zone = Arc::new(Zone::new(zone_config, registry, store, access, sanctions));
     attach_configured(&zone);
     info!("{} password hashers", zone.hashers().workers());
@@ -182,13 +184,14 @@ async fn checkpoint_usage(zone: Arc<Zone>, period: Duration, stop: CancellationT
         }
         zone.save_usage(true).await;
         zone.sanctions().purge();
-        let store = zone.store().clone();
-        let tidied = tokio::task::spawn_blocking(move || {
-            store.prune_audit(AUDIT_ROWS_KEPT)?;
-            store.purge_sanctions(crate::sanction::now())
-        })
-        .await;
-        if let Ok(Err(error)) = tidied {
+        let tidied = zone
+            .store()
+            .run(|store| {
+                store.prune_audit(AUDIT_ROWS_KEPT)?;
+                store.purge_sanctions(crate::sanction::now())
+            })
+            .await;
+        if let Err(error) = tidied {
             zone.store_trouble("trim the audit log and ended sanctions", &error);
         }
     }
@@ -248,21 +251,13 @@ async fn watch_config(zone: Arc<Zone>, dir: PathBuf, stop: CancellationToken) {
             () = stop.cancelled() => return,
             () = tokio::time::sleep(CONFIG_POLL) => {}
         }
-        let (zone_now, dir_now) = (zone.clone(), dir.clone());
-        // File and database reads block: off the async threads.
-        let changed = tokio::task::spawn_blocking(move || {
-            let now = stamp(&dir_now);
-            if now == seen {
-                return now;
-            }
+        let dir_now = dir.clone();
+        // File metadata is read off the async threads.
+        let Ok(now) = tokio::task::spawn_blocking(move || stamp(&dir_now)).await else { return };
+        if now != seen {
+            seen = now;
             // Errors are logged and audited by reload_config.
-            let _ = zone_now.reload_config("config file watcher");
-            now
-        })
-        .await;
-        match changed {
-            Ok(now) => seen = now,
-            Err(_) => return,
+            let _ = zone.reload_config("config file watcher").await;
         }
     }
 }

@@ -4,10 +4,12 @@
 //! database can fill later; [`SqliteStore`] keeps it in `zone.db` in the data
 //! directory.
 //!
-//! Every method blocks (SQLite): call them from `spawn_blocking`. Password
-//! hashing is not done here but on [`crate::password::HashPool`].
+//! Every [`Store`] method blocks (SQLite); the running zone reaches the store
+//! only through [`StoreHandle`], which moves each call off the async threads.
+//! Password hashing is not done here but on [`crate::password::HashPool`].
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -206,6 +208,153 @@ pub trait Store: Send + Sync + 'static {
     /// # Errors
     /// A database failure.
     fn audit_log(&self, count: usize) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// The store as the running zone uses it: every call runs on Tokio's
+/// blocking threads and is awaited, so no caller can block the async
+/// threads by forgetting to move it off them. Cheap to clone.
+#[derive(Clone)]
+pub struct StoreHandle(Arc<dyn Store>);
+
+impl std::fmt::Debug for StoreHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreHandle")
+    }
+}
+
+impl StoreHandle {
+    /// A handle on `store`.
+    pub fn new(store: Arc<dyn Store>) -> StoreHandle {
+        StoreHandle(store)
+    }
+
+    /// Runs `work` on the store, off the async threads.
+    ///
+    /// # Errors
+    /// The work's error, or [`StoreError::Unavailable`] if its task died.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = self.0.clone();
+        match tokio::task::spawn_blocking(move || work(&*store)).await {
+            Ok(result) => result,
+            Err(error) => Err(StoreError::Unavailable(format!("the store's task failed: {error}"))),
+        }
+    }
+
+    /// [`Store::credentials`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn credentials(&self, name: &str) -> Result<Option<(Account, String)>, StoreError> {
+        let name = name.to_owned();
+        self.run(move |store| store.credentials(&name)).await
+    }
+
+    /// [`Store::create_account`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn create_account(&self, name: &str, hash: String) -> Result<Option<Account>, StoreError> {
+        let name = name.to_owned();
+        self.run(move |store| store.create_account(&name, &hash)).await
+    }
+
+    /// [`Store::touch_login`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn touch_login(&self, name: &str) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.run(move |store| store.touch_login(&name)).await
+    }
+
+    /// [`Store::touch_logout`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn touch_logout(&self, name: &str) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.run(move |store| store.touch_logout(&name)).await
+    }
+
+    /// [`Store::account`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
+        let name = name.to_owned();
+        self.run(move |store| store.account(&name)).await
+    }
+
+    /// [`Store::rule_edits`] and [`Store::memberships`], read together.
+    ///
+    /// # Errors
+    /// As they.
+    pub async fn edits(&self) -> Result<(Rows<RuleEdit>, Rows<MembershipEdit>), StoreError> {
+        self.run(|store| Ok((store.rule_edits()?, store.memberships()?))).await
+    }
+
+    /// [`Store::audit`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn audit(&self, by: &str, action: String) -> Result<(), StoreError> {
+        let by = by.to_owned();
+        self.run(move |store| store.audit(&by, &action)).await
+    }
+
+    /// [`Store::audit_log`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn audit_log(&self, count: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.run(move |store| store.audit_log(count)).await
+    }
+
+    /// [`Store::sanctions`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn sanctions(&self) -> Result<Vec<Sanction>, StoreError> {
+        self.run(|store| store.sanctions()).await
+    }
+
+    /// [`Store::add_warning`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn add_warning(&self, warning: Warning, action: String) -> Result<(), StoreError> {
+        self.run(move |store| store.add_warning(&warning, &action)).await
+    }
+
+    /// [`Store::warnings`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn warnings(&self, name: &str) -> Result<Vec<Warning>, StoreError> {
+        let name = name.to_owned();
+        self.run(move |store| store.warnings(&name)).await
+    }
+
+    /// [`Store::channels`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn channels(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        let name = name.to_owned();
+        self.run(move |store| store.channels(&name)).await
+    }
+
+    /// [`Store::set_channels`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn set_channels(&self, name: &str, channels: Vec<String>) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.run(move |store| store.set_channels(&name, &channels)).await
+    }
 }
 
 /// A time the store wrote, UTC. Shown (and kept in the database) as

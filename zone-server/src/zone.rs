@@ -20,7 +20,7 @@ use crate::chatnet::ServerLine;
 use crate::outbox::{Disconnect, Outbox};
 use crate::password::HashPool;
 use crate::sanction::{Sanction, Sanctions};
-use crate::store::{Account, Store};
+use crate::store::{Account, StoreHandle};
 use crate::throttle::{Attempts, Backoff, LogQuota};
 
 /// Chat clients are spectators (ChatNet 1.6).
@@ -32,7 +32,7 @@ pub const MAX_FREQ: u16 = 9999;
 pub struct Zone {
     config: ZoneConfig,
     registry: Registry,
-    store: Arc<dyn Store>,
+    store: StoreHandle,
     access: AccessControl,
     started: Instant,
     next_player: AtomicU32,
@@ -253,7 +253,7 @@ impl Zone {
     pub fn new(
         config: ZoneConfig,
         registry: Registry,
-        store: Arc<dyn Store>,
+        store: StoreHandle,
         access: AccessControl,
         sanctions: Sanctions,
     ) -> Zone {
@@ -351,12 +351,10 @@ impl Zone {
     /// per `by`, action and `login_backoff.audit_window_secs`, with a count.
     /// A store failure is logged, not returned: the event happened anyway.
     pub async fn audit_repeated(&self, by: &str, action: String) {
-        let (store, by) = (self.store.clone(), by.to_owned());
+        let by = by.to_owned();
         let window = Duration::from_secs(self.config.limits.login_backoff.audit_window_secs);
-        match tokio::task::spawn_blocking(move || store.audit_repeated(&by, &action, window)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => self.store_trouble("write the audit log", &error),
-            Err(error) => self.store_trouble("write the audit log", &error),
+        if let Err(error) = self.store.run(move |store| store.audit_repeated(&by, &action, window)).await {
+            self.store_trouble("write the audit log", &error);
         }
     }
 
@@ -384,8 +382,8 @@ impl Zone {
     ///
     /// # Errors
     /// The file's error; the running config stays.
-    pub fn reload_config(&self, by: &str) -> Result<Reloaded, ReloadError> {
-        let result = self.access.reload(&*self.store, &self.registry);
+    pub async fn reload_config(&self, by: &str) -> Result<Reloaded, ReloadError> {
+        let result = self.access.reload(&self.store, &self.registry).await;
         let action = match &result {
             Ok(reloaded) => {
                 match &reloaded.dir {
@@ -400,14 +398,14 @@ impl Zone {
                 format!("tried to reload the config: {error}")
             }
         };
-        if let Err(error) = self.store.audit(by, &action) {
-            tracing::warn!("store: {error}");
+        if let Err(error) = self.store.audit(by, action).await {
+            self.store_trouble("write the audit log", &error);
         }
         result
     }
 
-    /// The persistent store.
-    pub fn store(&self) -> &Arc<dyn Store> {
+    /// The persistent store, reached off the async threads.
+    pub fn store(&self) -> &StoreHandle {
         &self.store
     }
 
@@ -550,15 +548,17 @@ impl Zone {
         if batch.is_empty() {
             return;
         }
-        let store = self.store.clone();
-        let written = tokio::task::spawn_blocking(move || match store.add_usage(&batch) {
-            Ok(()) => Ok(()),
-            Err(error) => Err((batch, error.to_string())),
-        })
-        .await;
+        // The batch comes back when the write fails, to be kept.
+        let written = self
+            .store
+            .run(move |store| match store.add_usage(&batch) {
+                Ok(()) => Ok(None),
+                Err(error) => Ok(Some((batch, error.to_string()))),
+            })
+            .await;
         let (batch, error) = match written {
-            Ok(Ok(())) => return,
-            Ok(Err(failed)) => failed,
+            Ok(None) => return,
+            Ok(Some(failed)) => failed,
             Err(error) => (Vec::new(), error.to_string()),
         };
         self.store_trouble("save connected time (kept for the next try)", &error);
@@ -1047,11 +1047,8 @@ impl Zone {
 
     /// Records that `name` logged out (for `?seen`); a failure is logged.
     pub async fn record_logout(&self, name: &str) {
-        let (store, owned) = (self.store.clone(), name.to_owned());
-        match tokio::task::spawn_blocking(move || store.touch_logout(&owned)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => self.store_trouble("record a logout time", &error),
-            Err(error) => self.store_trouble("record a logout time", &error),
+        if let Err(error) = self.store.touch_logout(name).await {
+            self.store_trouble("record a logout time", &error);
         }
     }
 
@@ -1068,16 +1065,12 @@ impl Zone {
         action: String,
     ) -> Result<(), crate::store::StoreError> {
         let _one_at_a_time = self.sanction_lock.lock().await;
-        let (store, owned, by) = (self.store.clone(), name.to_owned(), by.to_owned());
-        let lifted = tokio::task::spawn_blocking(move || {
-            kinds.iter().try_for_each(|kind| store.lift_sanction(&owned, *kind, &by, &action))
-        })
-        .await;
-        match lifted {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => return Err(error),
-            Err(error) => return Err(crate::store::StoreError::Unavailable(error.to_string())),
-        }
+        let (owned, by) = (name.to_owned(), by.to_owned());
+        self.store
+            .run(move |store| {
+                kinds.iter().try_for_each(|kind| store.lift_sanction(&owned, *kind, &by, &action))
+            })
+            .await?;
         for kind in kinds {
             self.sanctions.lift(name, *kind);
         }
@@ -1091,13 +1084,8 @@ impl Zone {
     /// The store failed: nothing changed.
     pub async fn impose(&self, sanction: Sanction, action: String) -> Result<(), crate::store::StoreError> {
         let _one_at_a_time = self.sanction_lock.lock().await;
-        let store = self.store.clone();
         let stored = sanction.clone();
-        match tokio::task::spawn_blocking(move || store.set_sanction(&stored, &action)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => return Err(error),
-            Err(error) => return Err(crate::store::StoreError::Unavailable(error.to_string())),
-        }
+        self.store.run(move |store| store.set_sanction(&stored, &action)).await?;
         if sanction.kind == crate::sanction::Kind::Mute {
             self.reset_mute_notice(&sanction.name);
         }

@@ -5,7 +5,7 @@
 
 use cmdman::{CommandError, CommandResult, Ctx, command};
 
-use super::{blocking, zone};
+use super::{store_failed, zone};
 use crate::zone::{CHANNEL_NAME_LENGTH, MAX_CHANNELS};
 
 /// Sets your chat channels (`?chat=alpha,beta`) or, alone, lists them.
@@ -32,8 +32,8 @@ async fn cmd_chat(ctx: &mut Ctx<'_>) -> CommandResult {
         return Ok(());
     }
     let channels = if params == "-" { Vec::new() } else { parse_channels(params)? };
-    let (store, name, stored) = (zone.store().clone(), ctx.sender().name.to_owned(), channels.clone());
-    blocking(move || store.set_channels(&name, &stored)).await?;
+    let name = ctx.sender().name;
+    zone.store().set_channels(name, channels.clone()).await.map_err(store_failed)?;
     zone.set_channels(id, &channels);
     let line = if channels.is_empty() {
         "You left every chat channel.".to_owned()

@@ -47,7 +47,7 @@ async fn edit_rule(ctx: &mut Ctx<'_>, group: &str, rule: &str, effect: Option<Ef
     let editor = Editor { name: sender.name, group: &own };
     let action = zone
         .access()
-        .edit_rule(editor, group, key, effect, zone.store().clone(), ctx.registry())
+        .edit_rule(editor, group, key, effect, zone.store(), ctx.registry())
         .await
         .map_err(|error| CommandError::failed(error.to_string()))?;
     ctx.reply().line(&sentence(&action));
@@ -211,10 +211,10 @@ fn describe_realm(zone: &Zone, player: &OnlinePlayer) -> String {
 /// running config stays. zone.ron changes apply at the next start. Also
 /// picks up `zone-server staff` changes made while the zone runs.
 #[command(target_pub, group = "sysop")]
-fn cmd_reloadconf(ctx: &mut Ctx<'_>) -> CommandResult {
+async fn cmd_reloadconf(ctx: &mut Ctx<'_>) -> CommandResult {
     let zone = zone(ctx)?;
     let by = ctx.sender().name.to_owned();
-    match zone.reload_config(&by) {
+    match zone.reload_config(&by).await {
         Ok(reloaded) => {
             let mut reply = ctx.reply();
             match &reloaded.dir {

@@ -3,7 +3,7 @@
 
 use cmdman::{CommandError, CommandResult, Ctx, Rest, Target, command};
 
-use super::{blocking, hms, zone};
+use super::{hms, store_failed, zone};
 use crate::zone::{PlayerInfo, RealmPlayers, Zone};
 
 /// Lines of names a `?who` page shows.
@@ -152,8 +152,7 @@ async fn cmd_seen(ctx: &mut Ctx<'_>, name: Rest<'_>) -> CommandResult {
         ctx.reply().line(&format!("{} is online, {place}.", player.name));
         return Ok(());
     }
-    let (store, owned) = (zone.store().clone(), name.to_owned());
-    let account = blocking(move || store.account(&owned)).await?;
+    let account = zone.store().account(name).await.map_err(store_failed)?;
     let line = match account {
         Some(account) => format!("{} was last seen {} UTC.", account.name, account.last_seen),
         None => format!("Nobody called '{name}' has played here."),

@@ -30,23 +30,12 @@ pub(crate) fn zone<'a>(ctx: &Ctx<'a>) -> Result<&'a Zone, CommandError> {
     ctx.world::<Zone>().ok_or_else(|| CommandError::failed("this command needs a running zone"))
 }
 
-/// Runs `work` (SQLite, argon2) off the async threads.
-///
-/// # Errors
-/// The work's error, or a failure the player sees if the task died.
-pub(crate) async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
-) -> Result<T, CommandError> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => {
-            tracing::warn!("store: {error}");
-            Err(CommandError::failed(
-                "The zone could not store this (its database failed), so nothing was changed. Try again later.",
-            ))
-        }
-        Err(_) => Err(CommandError::failed("That failed inside the zone; nothing was changed.")),
-    }
+/// A store failure as the player is told it (and the log records it).
+pub(crate) fn store_failed(error: crate::store::StoreError) -> CommandError {
+    tracing::warn!("store: {error}");
+    CommandError::failed(
+        "The zone could not store this (its database failed), so nothing was changed. Try again later.",
+    )
 }
 
 /// `text` as a sentence for a reply: first letter capitalised, one full stop

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use cmdman::{CommandError, CommandResult, Ctx, Flag, Rest, Target, command};
 
-use super::{blocking, zone};
+use super::{store_failed, zone};
 use crate::outbox::Disconnect;
 use crate::sanction::{self, Kind, Sanction, Term, Warning};
 use crate::zone::{PlayerInfo, Zone};
@@ -39,8 +39,7 @@ async fn named(zone: &Zone, name: &str) -> Result<Aim, CommandError> {
     }
     zone_names::check_player_name(name, zone.config().limits.name_length)
         .map_err(|reason| CommandError::failed(format!("'{name}' is not a player name: {reason}.")))?;
-    let (store, owned) = (zone.store().clone(), name.to_owned());
-    match blocking(move || store.account(&owned)).await? {
+    match zone.store().account(name).await.map_err(store_failed)? {
         Some(account) => Ok(Aim { name: account.name, online: None }),
         None => Err(CommandError::failed(format!("Nobody called '{name}' has played here."))),
     }
@@ -130,15 +129,7 @@ fn because(reason: &str) -> String {
 
 /// Stores `sanction` (with its audit row) and puts it in force.
 async fn impose(zone: &Zone, sanction: Sanction, action: String) -> Result<(), CommandError> {
-    zone.impose(sanction, action).await.map_err(stored)
-}
-
-/// A store failure as the moderator is told it.
-fn stored(error: crate::store::StoreError) -> CommandError {
-    tracing::warn!("store: {error}");
-    CommandError::failed(
-        "The zone could not store this (its database failed), so nothing was changed. Try again later.",
-    )
+    zone.impose(sanction, action).await.map_err(store_failed)
 }
 
 /// Disconnects a player, telling them who and why; with `-t`, they may not
@@ -179,8 +170,7 @@ async fn cmd_kick(ctx: &mut Ctx<'_>, timed: Flag<'t'>, rest: Option<Rest<'_>>) -
         }
         None => {
             action.push_str(&because(reason));
-            let (store, log_by, log_action) = (zone.store().clone(), by.clone(), action.clone());
-            blocking(move || store.audit(&log_by, &log_action)).await?;
+            zone.store().audit(&by, action.clone()).await.map_err(store_failed)?;
         }
     }
     online.outbox.kick(Disconnect::Kicked {
@@ -260,7 +250,7 @@ async fn cmd_unban(ctx: &mut Ctx<'_>, name: Rest<'_>) -> CommandResult {
     }
     let by = ctx.sender().name.to_owned();
     let action = format!("unbanned {}", aim.name);
-    zone.lift(&aim.name, &[Kind::Kick, Kind::Ban], &by, action.clone()).await.map_err(stored)?;
+    zone.lift(&aim.name, &[Kind::Kick, Kind::Ban], &by, action.clone()).await.map_err(store_failed)?;
     ctx.reply().line(&super::sentence(&action));
     Ok(())
 }
@@ -353,7 +343,7 @@ async fn cmd_unmute(ctx: &mut Ctx<'_>) -> CommandResult {
     }
     let by = ctx.sender().name.to_owned();
     let action = format!("unmuted {}", aim.name);
-    zone.lift(&aim.name, &[Kind::Mute], &by, action.clone()).await.map_err(stored)?;
+    zone.lift(&aim.name, &[Kind::Mute], &by, action.clone()).await.map_err(store_failed)?;
     if let Some(player) = &aim.online {
         player.outbox.arena(&format!("{by} unmuted you."));
     }
@@ -377,8 +367,7 @@ async fn cmd_warn(ctx: &mut Ctx<'_>, text: Rest<'_>) -> CommandResult {
         at: sanction::now(),
     };
     let action = format!("warned {}: {}", aim.name, warning.text);
-    let (store, stored, log_action) = (zone.store().clone(), warning.clone(), action.clone());
-    blocking(move || store.add_warning(&stored, &log_action)).await?;
+    zone.store().add_warning(warning.clone(), action.clone()).await.map_err(store_failed)?;
     if let Some(player) = &aim.online {
         player.outbox.arena(&format!("Staff warning from {by}: {}", warning.text));
     }
@@ -395,8 +384,7 @@ async fn cmd_warnings(ctx: &mut Ctx<'_>, name: Rest<'_>) -> CommandResult {
         // No account, no warnings.
         Err(_) => Aim { name: split_word(name.0).0.to_owned(), online: None },
     };
-    let (store, target) = (zone.store().clone(), aim.name.clone());
-    let warnings = blocking(move || store.warnings(&target)).await?;
+    let warnings = zone.store().warnings(&aim.name).await.map_err(store_failed)?;
     let mut reply = ctx.reply();
     if warnings.is_empty() {
         reply.line(&format!("{} has no warnings.", aim.name));

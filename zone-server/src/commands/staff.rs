@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use cmdman::{CommandError, CommandResult, Ctx, Scope, Target, command};
 
-use super::{blocking, sentence, zone};
+use super::{sentence, store_failed, zone};
 use crate::password::PasswordError;
 use crate::store::MembershipEdit;
 use crate::throttle::Kind;
@@ -139,13 +139,14 @@ async fn record(
     action: String,
 ) -> CommandResult {
     // The caller holds the edit lock, so the store and the running state agree.
-    let store = zone.store().clone();
     let by = ctx.sender().name.to_owned();
     let (name, place, new, log_by, log_action) =
         (target.name.clone(), realm.clone(), group.clone(), by.clone(), action.clone());
-    let at =
-        blocking(move || store.set_membership(&name, place.as_deref(), new.as_deref(), &log_by, &log_action))
-            .await?;
+    let at = zone
+        .store()
+        .run(move |store| store.set_membership(&name, place.as_deref(), new.as_deref(), &log_by, &log_action))
+        .await
+        .map_err(store_failed)?;
     zone.access().record_membership(
         MembershipEdit { name: target.name.clone(), realm, group, by, at },
         ctx.registry(),
@@ -288,8 +289,7 @@ async fn cmd_grplogin(ctx: &mut Ctx<'_>, group: &str, password: &str) -> Command
 async fn cmd_auditlog(ctx: &mut Ctx<'_>, count: Option<u8>) -> CommandResult {
     let zone = zone(ctx)?;
     let count = usize::from(count.unwrap_or(10).min(100));
-    let store = zone.store().clone();
-    let entries = blocking(move || store.audit_log(count)).await?;
+    let entries = zone.store().audit_log(count).await.map_err(store_failed)?;
     let mut reply = ctx.reply();
     if entries.is_empty() {
         let _ = writeln!(reply, "The audit log is empty.");

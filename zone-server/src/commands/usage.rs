@@ -23,12 +23,16 @@ async fn cmd_usage(ctx: &mut Ctx<'_>) -> CommandResult {
     let session = player.session_start.elapsed();
     // The store has earlier sessions and this one up to its last checkpoint;
     // the zone has the rest.
-    let store = zone.store().clone();
-    let name = player.name.clone();
-    let stored = tokio::task::spawn_blocking(move || store.account(&name)).await;
-    let account = match stored {
-        Ok(Ok(Some(account))) => account,
-        _ => player.account.clone(),
+    let account = match zone.store().account(&player.name).await {
+        Ok(Some(account)) => account,
+        // An account deleted from the database by hand: what login read.
+        Ok(None) => player.account.clone(),
+        Err(error) => {
+            tracing::warn!("store: {error}");
+            return Err(CommandError::failed(
+                "The zone could not read the total connected time (its database failed). Try again later.",
+            ));
+        }
     };
     let _ = writeln!(
         ctx.reply(),
