@@ -79,11 +79,6 @@ impl<'a> Ctx<'a> {
         world.downcast_ref::<T>()
     }
 
-    /// The world as dispatch sees it.
-    pub fn world_dyn(&self) -> &'a dyn World {
-        self.world
-    }
-
     /// A parser over the params, for typed arguments; `flags` are the `-x`
     /// flags the command takes. `#[command]` calls it for handlers with typed
     /// parameters.

@@ -74,10 +74,3 @@ pub struct OnlinePlayer {
     /// The player's freq, if in a realm.
     pub freq: Option<u16>,
 }
-
-impl OnlinePlayer {
-    /// The player as a borrowed [`Player`].
-    pub fn as_player(&self) -> Player<'_> {
-        Player { id: self.id, name: &self.name, location: self.location, freq: self.freq }
-    }
-}

@@ -2,7 +2,7 @@
 //! name file, line and column.
 #![allow(clippy::unwrap_used)]
 
-use config::{Config, ConfigError, GroupsConfig, StaffConfig, ZoneConfig, load};
+use zone_config::{Config, ConfigError, GroupsConfig, StaffConfig, ZoneConfig, load};
 
 fn write_zone(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();

@@ -718,21 +718,6 @@ impl Zone {
         state.names.get(&name.to_lowercase()).and_then(|&id| state.info(id))
     }
 
-    /// The online player whose name is `name` or, failing that, the only one
-    /// whose name starts with it (any case).
-    pub fn find_prefix(&self, name: &str) -> Option<PlayerInfo> {
-        if let Some(found) = self.find(name) {
-            return Some(found);
-        }
-        let prefix = name.to_lowercase();
-        let state = self.state.read();
-        let mut matches = state.names.iter().filter(|(key, _)| key.starts_with(&prefix));
-        match (matches.next(), matches.next()) {
-            (Some((_, &id)), None) => state.info(id),
-            _ => None,
-        }
-    }
-
     /// Every realm, in name order.
     pub fn realms(&self) -> Vec<RealmSummary> {
         let state = self.state.read();
