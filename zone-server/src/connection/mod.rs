@@ -1,0 +1,229 @@
+//! One connection from accept to close (DESIGN §2). Here, the socket: framing
+//! input, draining the outbound queue to the socket, keepalives, the login
+//! deadline, the goodbye line and a lingering close, and saving session time
+//! at the end. The login handshake is in [`session`]; routing each message
+//! to chat or dispatch, the reply sink and flood control in [`router`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, BytesMut};
+use cmdman::{Addressee, Player, PlayerId, Recipient, ReplySink, Request};
+use futures_util::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::mpsc;
+use tokio::time::sleep;
+use tokio_util::codec::FramedRead;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::chatnet::message::parse;
+use crate::chatnet::{ClientMessage, Frame, LineCodec, ServerLine};
+use crate::outbox::{Disconnect, Outbox};
+use crate::password::PasswordError;
+use crate::sanction::{Kind as SanctionKind, Sanction};
+use crate::throttle::{Attempt, Kind, PreLoginSlot};
+use crate::zone::{Arrival, MAX_FREQ, Zone};
+
+/// How long the last lines (a shutdown notice, a kick reason) may take to
+/// write: a slow reader who reads again within it still learns why.
+const FAREWELL_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long, after the last line, input is read and dropped before the socket
+/// closes, so the close is not a reset that makes the client discard it.
+const LINGER: Duration = Duration::from_secs(2);
+/// Input read and dropped while lingering, at most.
+const LINGER_BYTES: usize = 64 * 1024;
+/// Lines written to the socket in one batch at most.
+const WRITE_BATCH: usize = 64;
+
+/// The logged-in part of a session.
+struct Session {
+    id: PlayerId,
+    name: Arc<str>,
+    start: Instant,
+}
+
+/// What the read loop does next.
+enum Next {
+    Continue,
+    /// Send this line (if any) and close, logging the reason.
+    Close(Option<bytes::Bytes>, String),
+}
+
+/// Serves one connection until the peer leaves, it is kicked, or `shutdown`
+/// fires. `slot` is its place in the pre-login budget, given back at login.
+/// Every close is logged at info level with its reason, and the client is
+/// told it when the socket can still take a line. Never panics on input.
+pub(crate) async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    slot: PreLoginSlot,
+    zone: Arc<Zone>,
+    shutdown: CancellationToken,
+) {
+    let _ = stream.set_nodelay(true);
+    let limits = zone.config().limits.clone();
+    let (read, mut write) = stream.into_split();
+    let mut frames = FramedRead::with_capacity(read, LineCodec::new(limits.line_length), 512);
+    // The kick token is a child of the shutdown token: one future covers both.
+    let (outbox, mut queue, kick) = Outbox::with_parent(limits.outbound_queue, &shutdown);
+    let mut conn = Connection {
+        zone: zone.clone(),
+        outbox,
+        peer,
+        slot: Some(slot),
+        session: None,
+        flood: Flood::new(limits.lines_per_second, limits.flood_disconnect_secs),
+    };
+
+    let login_deadline = sleep(Duration::from_secs(limits.login_timeout_secs));
+    tokio::pin!(login_deadline);
+    // Keepalive: a tick every `keepalive_secs`; a NOOP goes out at a tick
+    // that follows a whole period without output (so after one to two
+    // periods of silence), without reading the clock on every write.
+    let keepalive = Duration::from_secs(limits.keepalive_secs);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut wrote = false;
+    let mut batch = BytesMut::new();
+    // Made once, not on every turn of the loop.
+    let kicked = kick.requested();
+    tokio::pin!(kicked);
+
+    let (farewell, reason): (Option<bytes::Bytes>, String) = loop {
+        tokio::select! {
+            biased;
+            () = &mut kicked => {
+                if shutdown.is_cancelled() {
+                    let line = ServerLine::Arena("The zone is shutting down. Goodbye.").encode();
+                    break (Some(line), "shutdown".to_owned());
+                }
+                let reason = kick.reason().unwrap_or(Disconnect::SlowReader);
+                // What was queued is dropped: a slow reader is behind already.
+                queue.close();
+                while queue.try_recv().is_ok() {}
+                let line = ServerLine::Arena(&format!("Disconnected: {}.", reason.player_text())).encode();
+                break (Some(line), reason.log_text());
+            }
+            Some(line) = queue.recv(), if batch.is_empty() => {
+                batch.extend_from_slice(&line);
+                for _ in 1..WRITE_BATCH {
+                    match queue.try_recv() {
+                        Ok(line) => batch.extend_from_slice(&line),
+                        Err(_) => break,
+                    }
+                }
+            }
+            // A reader that stops reading blocks this write: a kick (its
+            // queue filled meanwhile) or shutdown must still get through, and
+            // what is left of the batch is finished before the farewell.
+            written = write.write(&batch), if !batch.is_empty() => match written {
+                Ok(0) | Err(_) => break (None, "write failed".to_owned()),
+                Ok(n) => {
+                    batch.advance(n);
+                    wrote = true;
+                }
+            },
+            frame = frames.next() => match frame {
+                None => break (None, "closed by the client".to_owned()),
+                Some(Err(error)) => break (None, format!("read failed: {error}")),
+                Some(Ok(frame)) => match conn.frame(frame).await {
+                    Next::Continue => {}
+                    Next::Close(line, reason) => break (line, reason),
+                },
+            },
+            () = &mut login_deadline, if conn.session.is_none() => {
+                break (Some(ServerLine::LoginBad("login timed out").encode()), "login timeout".to_owned());
+            }
+            _ = ticks.tick() => {
+                if !std::mem::take(&mut wrote) {
+                    conn.outbox.line(ServerLine::Noop);
+                }
+            }
+        }
+    };
+
+    let session = conn.session.take();
+    match &session {
+        Some(session) => {
+            zone.leave(session.id);
+            info!(%peer, name = %session.name, online = ?session.start.elapsed(), reason, "logged out");
+            if reason == Disconnect::SlowReader.log_text() {
+                zone.alert_staff(&format!("{} was disconnected for not reading fast enough.", session.name));
+            }
+        }
+        None => {
+            if let Some(left_out) = zone.connection_log().take() {
+                info!(%peer, reason, left_out, "closed before login");
+            }
+        }
+    }
+    // Goodbye first: a slow store must not hold up the last line.
+    finish(&mut write, frames.into_inner(), &mut queue, batch, farewell).await;
+    if let Some(session) = session {
+        zone.save_usage(false).await;
+        zone.record_logout(&session.name).await;
+    }
+}
+
+/// Writes the rest of the batch, what is still queued and the farewell line
+/// within [`FAREWELL_TIMEOUT`], closes the sending side, then reads and drops
+/// input for up to [`LINGER`], so unread input does not turn the close into a
+/// reset that makes the client's system discard the last lines.
+async fn finish(
+    write: &mut OwnedWriteHalf,
+    mut read: OwnedReadHalf,
+    queue: &mut mpsc::Receiver<bytes::Bytes>,
+    mut rest: BytesMut,
+    farewell: Option<bytes::Bytes>,
+) {
+    while let Ok(line) = queue.try_recv() {
+        rest.extend_from_slice(&line);
+    }
+    if let Some(line) = farewell {
+        rest.extend_from_slice(&line);
+    }
+    let sent = tokio::time::timeout(FAREWELL_TIMEOUT, async {
+        write.write_all(&rest).await?;
+        write.shutdown().await
+    })
+    .await;
+    if !matches!(sent, Ok(Ok(()))) {
+        return;
+    }
+    let _ = tokio::time::timeout(LINGER, async {
+        let mut sink = [0u8; 4096];
+        let mut drained = 0;
+        while drained < LINGER_BYTES {
+            match read.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
+    })
+    .await;
+}
+
+struct Connection {
+    zone: Arc<Zone>,
+    outbox: Outbox,
+    peer: SocketAddr,
+    /// The place in the pre-login budget, until login.
+    slot: Option<PreLoginSlot>,
+    session: Option<Session>,
+    flood: Flood,
+}
+
+impl Connection {
+    fn error(&self, text: &str) {
+        self.outbox.arena(&format!("error: {text}"));
+    }
+}
+
+mod router;
+mod session;
+
+use router::Flood;

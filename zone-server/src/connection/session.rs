@@ -1,0 +1,135 @@
+//! The login handshake: name and password checks, throttles, hashing on the
+//! pool, account creation, and joining the zone.
+
+use super::*;
+
+impl Connection {
+    pub(super) async fn login(&mut self, version: &str, client: &str, name: &str, password: &str) -> Next {
+        let refuse = |reason: &str| {
+            Next::Close(Some(ServerLine::LoginBad(reason).encode()), format!("login refused: {reason}"))
+        };
+        let zone = self.zone.clone();
+        let config = zone.config();
+        let address = self.peer.ip();
+        if let Err(wait) = zone.attempts().attempt(address) {
+            let wait = wait.as_secs();
+            return refuse(&format!("too many login attempts from your address; try again in {wait} s"));
+        }
+        if version != "1" {
+            return refuse("unsupported protocol version; this zone speaks ChatNet 1");
+        }
+        if let Err(reason) = zone_names::check_player_name(name, config.limits.name_length) {
+            return refuse(&reason);
+        }
+        if password.is_empty() {
+            return refuse("a password is required");
+        }
+        // A full zone refuses before a password hash or a new account.
+        if let Err(full) = zone.admits(name, address) {
+            return refuse(&full.to_string());
+        }
+        // Banned or kicked for a while: said before any password is checked.
+        if let Some(barred) = zone.sanctions().barred(name) {
+            return refuse(&barred.describe());
+        }
+        let attempt = match zone.backoff().begin(Kind::Login, name, None, address) {
+            Ok(attempt) => attempt,
+            Err(wait) => return refuse(&format!("too many attempts; try again in {} s", wait.as_secs())),
+        };
+        let account = match self.authenticate(name, password, attempt).await {
+            Ok(account) => account,
+            Err(reason) => return refuse(&reason),
+        };
+        let channels = match zone.store().channels(name).await {
+            Ok(channels) => channels,
+            Err(error) => {
+                zone.store_trouble("read chat channels", &error);
+                Vec::new()
+            }
+        };
+        let arrival = Arrival { name, address, client, channels, outbox: self.outbox.clone(), account };
+        let id = match zone.join(arrival) {
+            Ok(id) => id,
+            Err(refused) => return refuse(&refused.to_string()),
+        };
+        // Logged in: the connection leaves the pre-login budget.
+        self.slot = None;
+        info!(peer = %self.peer, name, client, "logged in");
+        self.session = Some(Session { id, name: name.into(), start: Instant::now() });
+        self.outbox.line(ServerLine::LoginOk(name));
+        let cmd_char = zone.registry().default_cmd_char();
+        self.outbox.arena(&format!(
+            "Welcome to {}, {name}. Type {cmd_char}help for help, {cmd_char}commands for commands.",
+            config.name
+        ));
+        Next::Continue
+    }
+
+    /// Checks the password of `name`, or creates the account. A wrong
+    /// password is counted (back-off, audit); a store that cannot be written
+    /// still lets existing accounts in.
+    ///
+    /// # Errors
+    /// The `LOGINBAD` reason.
+    async fn authenticate(
+        &self,
+        name: &str,
+        password: &str,
+        attempt: Attempt<'_>,
+    ) -> Result<crate::store::Account, String> {
+        const UNAVAILABLE: &str = "the zone cannot log you in right now; try again later";
+        let zone = &self.zone;
+        let found = match zone.store().credentials(name).await {
+            Ok(found) => found,
+            Err(error) => {
+                warn!(name, "login: the store failed: {error}");
+                return Err(UNAVAILABLE.to_owned());
+            }
+        };
+        let busy = |error: PasswordError| match error {
+            PasswordError::Busy => "the zone is busy; try again in a moment".to_owned(),
+            error => {
+                warn!(name, "login: {error}");
+                UNAVAILABLE.to_owned()
+            }
+        };
+        match found {
+            Some((account, hash)) => {
+                if !zone.hashers().verify(password, &hash).await.map_err(busy)? {
+                    let wait = attempt.failed(true);
+                    zone.audit_repeated(&account.name, "wrong password at login".to_owned()).await;
+                    if wait.is_zero() {
+                        return Err("wrong password".to_owned());
+                    }
+                    return Err(format!("wrong password; try again in {} s", wait.as_secs()));
+                }
+                attempt.succeeded();
+                let (zone, owned) = (zone.clone(), name.to_owned());
+                tokio::spawn(async move {
+                    if let Err(error) = zone.store().touch_login(&owned).await {
+                        zone.store_trouble("record a login time", &error);
+                    }
+                });
+                Ok(account)
+            }
+            None if !zone.config().accounts.allow_new => {
+                // Probing for names counts against the address.
+                attempt.failed(false);
+                Err("unknown name; this zone does not create new accounts".to_owned())
+            }
+            None => {
+                let cost = zone.config().accounts.password_hashing;
+                let hash = zone.hashers().hash(password, cost).await.map_err(busy)?;
+                match zone.store().create_account(name, hash).await {
+                    Ok(Some(account)) => Ok(account),
+                    // Registered by another connection meanwhile.
+                    Ok(None) => Err("that name was just taken; log in again".to_owned()),
+                    Err(error) => {
+                        zone.store_trouble("create an account", &error);
+                        Err("the zone cannot create new accounts right now; try again later".to_owned())
+                    }
+                }
+            }
+        }
+    }
+}
