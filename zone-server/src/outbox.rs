@@ -1,5 +1,6 @@
-//! A player's outbound queue: a bounded channel of encoded lines drained by the
-//! connection task. Senders never wait: when the queue is full the player is
+//! A player's outbound queue: a bounded channel of events (and lines the
+//! connection encoded itself) drained by the connection task, which encodes
+//! each event in its protocol once for all its receivers. Senders never wait: when the queue is full the player is
 //! too slow a reader and is disconnected, so they never slow the realm.
 
 use std::sync::Arc;
@@ -12,14 +13,49 @@ use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio_util::sync::CancellationToken;
 
-use crate::chatnet::ServerLine;
+use crate::zone::Event;
 
 /// The sending side of one connection's queue. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Outbox {
-    tx: mpsc::Sender<Bytes>,
+    tx: mpsc::Sender<Outgoing>,
     kick: Arc<Kick>,
     traffic: Arc<Traffic>,
+}
+
+/// One item of a player's outbound queue.
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    /// What the zone tells the player, to be encoded by the connection's
+    /// protocol (once for every receiver of the same delivery).
+    Event(Arc<Delivery>),
+    /// A line the connection encoded itself (`LOGINOK`, `NOOP`).
+    Line(Bytes),
+}
+
+/// An event on its way to one or more players, with its encoding, made by
+/// the first connection that writes it and shared by the others.
+#[derive(Debug)]
+pub struct Delivery {
+    event: Event,
+    encoded: std::sync::OnceLock<Bytes>,
+}
+
+impl Delivery {
+    /// A delivery of `event`.
+    pub fn new(event: Event) -> Arc<Delivery> {
+        Arc::new(Delivery { event, encoded: std::sync::OnceLock::new() })
+    }
+
+    /// The event.
+    pub fn event(&self) -> &Event {
+        &self.event
+    }
+
+    /// The event encoded by `encode`, made at most once.
+    pub fn encoded(&self, encode: impl FnOnce(&Event) -> Bytes) -> &Bytes {
+        self.encoded.get_or_init(|| encode(&self.event))
+    }
 }
 
 /// Lines in and out of one connection, and when the player last sent one
@@ -131,7 +167,7 @@ impl Outbox {
     pub fn with_parent(
         capacity: usize,
         parent: &CancellationToken,
-    ) -> (Outbox, mpsc::Receiver<Bytes>, Arc<Kick>) {
+    ) -> (Outbox, mpsc::Receiver<Outgoing>, Arc<Kick>) {
         let (tx, rx) = mpsc::channel(capacity);
         let kick = Arc::new(Kick { token: parent.child_token(), reason: Mutex::new(None) });
         let traffic = Arc::new(Traffic {
@@ -143,9 +179,9 @@ impl Outbox {
         (Outbox { tx, kick: kick.clone(), traffic }, rx, kick)
     }
 
-    /// Queues an encoded line. A full queue disconnects the player.
-    pub fn send(&self, line: Bytes) {
-        match self.tx.try_send(line) {
+    /// Queues an item. A full queue disconnects the player.
+    fn send(&self, item: Outgoing) {
+        match self.tx.try_send(item) {
             Ok(()) => {
                 self.traffic.lines_out.fetch_add(1, Ordering::Relaxed);
             }
@@ -154,14 +190,24 @@ impl Outbox {
         }
     }
 
-    /// Encodes and queues a line.
-    pub fn line(&self, line: ServerLine<'_>) {
-        self.send(line.encode());
+    /// Queues a delivery shared with other players (one encoding for all).
+    pub fn deliver(&self, delivery: &Arc<Delivery>) {
+        self.send(Outgoing::Event(delivery.clone()));
     }
 
-    /// Queues a `MSG:ARENA:` line.
-    pub fn arena(&self, text: &str) {
-        self.line(ServerLine::Arena(text));
+    /// Queues an event for this player alone.
+    pub fn event(&self, event: Event) {
+        self.send(Outgoing::Event(Delivery::new(event)));
+    }
+
+    /// Queues a notice or command reply ([`Event::Notice`]).
+    pub fn notice(&self, text: &str) {
+        self.event(Event::Notice(text.into()));
+    }
+
+    /// Queues a line the connection encoded itself.
+    pub fn line(&self, line: Bytes) {
+        self.send(Outgoing::Line(line));
     }
 
     /// The connection's line counts.

@@ -5,6 +5,8 @@ use std::fmt::{self, Write as _};
 
 use bytes::{BufMut, Bytes, BytesMut};
 
+use crate::zone::{ChatKind, Event};
+
 /// A parsed client line (ChatNet 1.6, client → server).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientMessage<'a> {
@@ -307,6 +309,37 @@ impl Out {
     fn num_usize(&mut self, n: usize) -> &mut Out {
         let _ = write!(self.0, "{n}");
         self
+    }
+}
+
+/// An event of the zone as its ChatNet line (DESIGN §6).
+pub fn encode_event(event: &Event) -> Bytes {
+    match event {
+        Event::Entered { realm, freq } => ServerLine::InArena { realm, freq: *freq }.encode(),
+        Event::Present { name, ship, freq } => ServerLine::Player { name, ship: *ship, freq: *freq }.encode(),
+        Event::Arrived { name, ship, freq } => {
+            ServerLine::Entering { name, ship: *ship, freq: *freq }.encode()
+        }
+        Event::Left { name } => ServerLine::Leaving(name).encode(),
+        Event::FreqChanged { name, ship, freq } => {
+            ServerLine::ShipFreqChange { name, ship: *ship, freq: *freq }.encode()
+        }
+        Event::Chat { kind, from, text } => {
+            let (name, text) = (&**from, &**text);
+            match kind {
+                ChatKind::Public => ServerLine::Pub { name, text },
+                ChatKind::Macro => ServerLine::Pubm { name, text },
+                ChatKind::Team => ServerLine::Freq { name, text },
+                ChatKind::Private => ServerLine::Priv { name, text },
+                ChatKind::Staff => ServerLine::Mod { name, text },
+            }
+            .encode()
+        }
+        Event::Channel { number, from, text } => {
+            ServerLine::Chat { channel: *number, name: from, text }.encode()
+        }
+        Event::Notice(text) => ServerLine::Arena(text).encode(),
+        Event::Alert(text) => ServerLine::Sysop(text).encode(),
     }
 }
 

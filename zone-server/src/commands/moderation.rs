@@ -323,7 +323,7 @@ async fn cmd_mute(ctx: &mut Ctx<'_>, timed: Flag<'t'>, rest: Option<Rest<'_>>) -
     };
     impose(zone, mute, action.clone()).await?;
     if let Some(player) = &aim.online {
-        player.outbox.arena(&format!(
+        player.outbox.notice(&format!(
             "{by} muted you {length}{}: your chat is not delivered; commands still work.",
             because(reason)
         ));
@@ -345,7 +345,7 @@ async fn cmd_unmute(ctx: &mut Ctx<'_>) -> CommandResult {
     let action = format!("unmuted {}", aim.name);
     zone.lift(&aim.name, &[Kind::Mute], &by, action.clone()).await.map_err(store_failed)?;
     if let Some(player) = &aim.online {
-        player.outbox.arena(&format!("{by} unmuted you."));
+        player.outbox.notice(&format!("{by} unmuted you."));
     }
     ctx.reply().line(&super::sentence(&action));
     Ok(())
@@ -369,7 +369,7 @@ async fn cmd_warn(ctx: &mut Ctx<'_>, text: Rest<'_>) -> CommandResult {
     let action = format!("warned {}: {}", aim.name, warning.text);
     zone.store().add_warning(warning.clone(), action.clone()).await.map_err(store_failed)?;
     if let Some(player) = &aim.online {
-        player.outbox.arena(&format!("Staff warning from {by}: {}", warning.text));
+        player.outbox.notice(&format!("Staff warning from {by}: {}", warning.text));
     }
     ctx.reply().line(&super::sentence(&action));
     Ok(())

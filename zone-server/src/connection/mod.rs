@@ -20,9 +20,10 @@ use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use crate::chatnet::message::encode_event;
 use crate::chatnet::message::parse;
 use crate::chatnet::{ClientMessage, Frame, LineCodec, ServerLine};
-use crate::outbox::{Disconnect, Outbox};
+use crate::outbox::{Disconnect, Outbox, Outgoing};
 use crate::password::PasswordError;
 use crate::sanction::{Kind as SanctionKind, Sanction};
 use crate::throttle::{Attempt, Kind, PreLoginSlot};
@@ -108,11 +109,11 @@ pub(crate) async fn serve(
                 let line = ServerLine::Arena(&format!("Disconnected: {}.", reason.player_text())).encode();
                 break (Some(line), reason.log_text());
             }
-            Some(line) = queue.recv(), if batch.is_empty() => {
-                batch.extend_from_slice(&line);
+            Some(item) = queue.recv(), if batch.is_empty() => {
+                encode(&mut batch, &item);
                 for _ in 1..WRITE_BATCH {
                     match queue.try_recv() {
-                        Ok(line) => batch.extend_from_slice(&line),
+                        Ok(item) => encode(&mut batch, &item),
                         Err(_) => break,
                     }
                 }
@@ -140,7 +141,7 @@ pub(crate) async fn serve(
             }
             _ = ticks.tick() => {
                 if !std::mem::take(&mut wrote) {
-                    conn.outbox.line(ServerLine::Noop);
+                    conn.outbox.line(ServerLine::Noop.encode());
                 }
             }
         }
@@ -169,6 +170,15 @@ pub(crate) async fn serve(
     }
 }
 
+/// Appends `item` to `batch` as ChatNet: an event encoded once for all its
+/// receivers, a line as it is.
+fn encode(batch: &mut BytesMut, item: &Outgoing) {
+    match item {
+        Outgoing::Event(delivery) => batch.extend_from_slice(delivery.encoded(encode_event)),
+        Outgoing::Line(line) => batch.extend_from_slice(line),
+    }
+}
+
 /// Writes the rest of the batch, what is still queued and the farewell line
 /// within [`FAREWELL_TIMEOUT`], closes the sending side, then reads and drops
 /// input for up to [`LINGER`], so unread input does not turn the close into a
@@ -176,12 +186,12 @@ pub(crate) async fn serve(
 async fn finish(
     write: &mut OwnedWriteHalf,
     mut read: OwnedReadHalf,
-    queue: &mut mpsc::Receiver<bytes::Bytes>,
+    queue: &mut mpsc::Receiver<Outgoing>,
     mut rest: BytesMut,
     farewell: Option<bytes::Bytes>,
 ) {
-    while let Ok(line) = queue.try_recv() {
-        rest.extend_from_slice(&line);
+    while let Ok(item) = queue.try_recv() {
+        encode(&mut rest, &item);
     }
     if let Some(line) = farewell {
         rest.extend_from_slice(&line);
@@ -219,7 +229,7 @@ struct Connection {
 
 impl Connection {
     fn error(&self, text: &str) {
-        self.outbox.arena(&format!("error: {text}"));
+        self.outbox.notice(&format!("error: {text}"));
     }
 }
 

@@ -123,7 +123,7 @@ impl Connection {
             zone.sanctions().set(mute);
         }
         zone.check_muted(session.id).ok();
-        self.outbox.arena(&format!("You are muted for {span} for flooding; commands still work."));
+        self.outbox.notice(&format!("You are muted for {span} for flooding; commands still work."));
         zone.alert_staff(&format!("{} was muted for {span} for flooding.", session.name));
     }
 
@@ -273,7 +273,7 @@ impl Connection {
             Ok(()) => true,
             Err(notice) => {
                 if let Some(notice) = notice {
-                    self.outbox.arena(&notice);
+                    self.outbox.notice(&notice);
                 }
                 false
             }
@@ -324,10 +324,10 @@ struct ChatSink {
 impl ReplySink for ChatSink {
     fn line(&mut self, to: Recipient, text: &str) {
         match to {
-            Recipient::Sender => self.sender.arena(text),
+            Recipient::Sender => self.sender.notice(text),
             Recipient::Target => {
                 if let Some(target) = &self.target {
-                    target.arena(text);
+                    target.notice(text);
                 }
             }
         }

@@ -56,9 +56,9 @@ impl Connection {
         self.slot = None;
         info!(peer = %self.peer, name, client, "logged in");
         self.session = Some(Session { id, name: name.into(), start: Instant::now() });
-        self.outbox.line(ServerLine::LoginOk(name));
+        self.outbox.line(ServerLine::LoginOk(name).encode());
         let cmd_char = zone.registry().default_cmd_char();
-        self.outbox.arena(&format!(
+        self.outbox.notice(&format!(
             "Welcome to {}, {name}. Type {cmd_char}help for help, {cmd_char}commands for commands.",
             config.name
         ));

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use cmdman::{
     Command, GameId, Location, OnlinePlayer, Player, PlayerId, RealmId, Registry, Scope, TargetForm, World,
 };
@@ -16,12 +15,15 @@ use config::{ZoneConfig, zone::valid_realm_name};
 use parking_lot::{Mutex, RwLock};
 
 use crate::access::{AccessControl, ReloadError, Reloaded, Snapshot};
-use crate::chatnet::ServerLine;
-use crate::outbox::{Disconnect, Outbox};
+use crate::outbox::{Delivery, Disconnect, Outbox};
 use crate::password::HashPool;
 use crate::sanction::{Sanction, Sanctions};
 use crate::store::{Account, StoreHandle};
 use crate::throttle::{Attempts, Backoff, LogQuota};
+
+pub mod event;
+
+pub use event::{ChatKind, Event};
 
 /// Chat clients are spectators (ChatNet 1.6).
 pub const SPEC_SHIP: u8 = 8;
@@ -613,14 +615,18 @@ impl Zone {
         player.ship = SPEC_SHIP;
         realm.players.push(id);
         let (name, outbox) = (player.name.clone(), player.outbox.clone());
-        outbox.line(ServerLine::InArena { realm: &realm.name, freq: spec_freq });
-        let entering = ServerLine::Entering { name: &name, ship: SPEC_SHIP, freq: spec_freq }.encode();
+        outbox.event(Event::Entered { realm: realm.name.clone(), freq: spec_freq });
+        let entering = Delivery::new(Event::Arrived { name: name.clone(), ship: SPEC_SHIP, freq: spec_freq });
         // PLAYER lines for the others only: clients add themselves on
         // INARENA (ASSS arenaman.c).
         for other in realm.players.iter().filter(|other| **other != id) {
             let Some(present) = players.get(other) else { continue };
-            outbox.line(ServerLine::Player { name: &present.name, ship: present.ship, freq: present.freq });
-            present.outbox.send(entering.clone());
+            outbox.event(Event::Present {
+                name: present.name.clone(),
+                ship: present.ship,
+                freq: present.freq,
+            });
+            present.outbox.deliver(&entering);
         }
         Ok(())
     }
@@ -638,7 +644,7 @@ impl Zone {
             return Err("enter a realm before changing freq");
         };
         player.freq = freq;
-        let line = ServerLine::ShipFreqChange { name: &player.name, ship: player.ship, freq }.encode();
+        let line = Delivery::new(Event::FreqChanged { name: player.name.clone(), ship: player.ship, freq });
         broadcast(players, &realm.players, None, &line);
         Ok(())
     }
@@ -654,12 +660,9 @@ impl Zone {
         let Some(realm) = player.realm.and_then(|realm| state.realms.get(&realm)) else {
             return Err("enter a realm before chatting in public");
         };
-        let line = if macro_ {
-            ServerLine::Pubm { name: &player.name, text }
-        } else {
-            ServerLine::Pub { name: &player.name, text }
-        };
-        broadcast(&state.players, &realm.players, Some(id), &line.encode());
+        let kind = if macro_ { ChatKind::Macro } else { ChatKind::Public };
+        let line = Delivery::new(Event::Chat { kind, from: player.name.clone(), text: text.into() });
+        broadcast(&state.players, &realm.players, Some(id), &line);
         Ok(())
     }
 
@@ -673,10 +676,11 @@ impl Zone {
         let Some(realm) = player.realm.and_then(|realm| state.realms.get(&realm)) else {
             return Err("enter a realm before chatting to a team");
         };
-        let line = ServerLine::Freq { name: &player.name, text }.encode();
+        let line =
+            Delivery::new(Event::Chat { kind: ChatKind::Team, from: player.name.clone(), text: text.into() });
         for other in &realm.players {
             match state.players.get(other) {
-                Some(present) if *other != id && present.freq == freq => present.outbox.send(line.clone()),
+                Some(present) if *other != id && present.freq == freq => present.outbox.deliver(&line),
                 _ => {}
             }
         }
@@ -693,7 +697,11 @@ impl Zone {
         let Some(target) = state.names.get(&to.to_lowercase()).and_then(|to| state.players.get(to)) else {
             return Err(format!("no player named '{to}' is online"));
         };
-        target.outbox.line(ServerLine::Priv { name: &player.name, text });
+        target.outbox.event(Event::Chat {
+            kind: ChatKind::Private,
+            from: player.name.clone(),
+            text: text.into(),
+        });
         Ok(())
     }
 
@@ -765,11 +773,11 @@ impl Zone {
                 .collect()
         };
         if let Some(previous) = previous.filter(|previous| *previous != game) {
-            let line = ServerLine::Arena(&format!("{player_name} left the game.")).encode();
+            let line = Delivery::new(Event::Notice(format!("{player_name} left the game.").into()));
             broadcast(players, &in_game(players, previous), None, &line);
         }
         if previous != Some(game) {
-            let line = ServerLine::Arena(&format!("{player_name} joined the game.")).encode();
+            let line = Delivery::new(Event::Notice(format!("{player_name} joined the game.").into()));
             broadcast(players, &in_game(players, game), None, &line);
         }
         if let Some(player) = players.get_mut(&id) {
@@ -791,7 +799,7 @@ impl Zone {
         else {
             return Err(GameError::NotInGame);
         };
-        let line = ServerLine::Arena(&format!("{} left the game.", player.name)).encode();
+        let line = Delivery::new(Event::Notice(format!("{} left the game.", player.name).into()));
         let others: Vec<PlayerId> = realm
             .players
             .iter()
@@ -949,17 +957,17 @@ impl Zone {
         if self.alerts.take().is_none() {
             return;
         }
-        let line = ServerLine::Sysop(text).encode();
+        let line = Delivery::new(Event::Alert(text.into()));
         for outbox in self.staff() {
-            outbox.send(line.clone());
+            outbox.deliver(&line);
         }
     }
 
     /// Staff chat: `MSG:MOD:name:text` to every member of staff.
     pub fn mod_chat(&self, name: &str, text: &str) {
-        let line = ServerLine::Mod { name, text }.encode();
+        let line = Delivery::new(Event::Chat { kind: ChatKind::Staff, from: name.into(), text: text.into() });
         for outbox in self.staff() {
-            outbox.send(line.clone());
+            outbox.deliver(&line);
         }
     }
 
@@ -997,7 +1005,11 @@ impl Zone {
             let Some(index) = player.channels.iter().position(|own| own.eq_ignore_ascii_case(channel)) else {
                 continue;
             };
-            player.outbox.line(ServerLine::Chat { channel: index + 1, name: &sender.name, text });
+            player.outbox.event(Event::Channel {
+                number: index + 1,
+                from: sender.name.clone(),
+                text: text.into(),
+            });
         }
         Ok(())
     }
@@ -1094,13 +1106,18 @@ fn group_for<'s>(snapshot: &'s Snapshot, player: &'s Online, realm: Option<&str>
     }
 }
 
-fn broadcast(players: &HashMap<PlayerId, Online>, to: &[PlayerId], except: Option<PlayerId>, line: &Bytes) {
+fn broadcast(
+    players: &HashMap<PlayerId, Online>,
+    to: &[PlayerId],
+    except: Option<PlayerId>,
+    line: &Arc<Delivery>,
+) {
     for id in to {
         if Some(*id) == except {
             continue;
         }
         if let Some(player) = players.get(id) {
-            player.outbox.send(line.clone());
+            player.outbox.deliver(line);
         }
     }
 }
@@ -1177,7 +1194,7 @@ impl State {
         let name = player.name.clone();
         let realm = self.realms.get_mut(&realm_id)?;
         realm.players.retain(|other| *other != id);
-        let line = ServerLine::Leaving(&name).encode();
+        let line = Delivery::new(Event::Left { name: name.clone() });
         broadcast(&self.players, &realm.players, None, &line);
         if realm.players.is_empty() && !realm.declared && keep != Some(realm_id) {
             let key = realm.name.to_string();
