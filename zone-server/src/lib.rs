@@ -8,7 +8,9 @@
 //! - [`connection`](crate::connection): one connection: the socket loop, with
 //!   `session` (login) and `router` (chat or dispatch, replies, floods).
 //! - [`chatnet`]: the ChatNet 1.6 codec and messages.
-//! - [`zone`]: players, realms, teams and chat routing.
+//! - [`zone`]: players, realms (`realms`), games (`games`), chat routing
+//!   (`chat`), player groups (`groups`), the command manager's world
+//!   (`world`), and the typed [`zone::Event`]s connections encode.
 //! - [`outbox`]: per-player bounded outbound queues.
 //! - [`store`]: accounts and usage in SQLite.
 //! - [`password`]: argon2id hashing on a bounded pool of threads.

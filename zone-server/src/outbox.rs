@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio_util::sync::CancellationToken;
 
-use crate::zone::Event;
+use crate::zone::event::Event;
 
 /// The sending side of one connection's queue. Cheap to clone.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use std::fmt::{self, Write as _};
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::zone::{ChatKind, Event};
+use crate::zone::event::{ChatKind, Event};
 
 /// A parsed client line (ChatNet 1.6, client → server).
 #[derive(Debug, Clone, PartialEq, Eq)]

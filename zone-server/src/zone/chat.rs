@@ -1,0 +1,201 @@
+//! Chat routing: public, team, private, channels, staff chat and alerts,
+//! and muted players.
+
+use super::*;
+
+/// Chat channels a player may be on (ASSS: 10).
+pub const MAX_CHANNELS: usize = 10;
+
+/// The longest chat channel name, in characters.
+pub const CHANNEL_NAME_LENGTH: usize = 20;
+
+pub(super) fn broadcast(
+    players: &HashMap<PlayerId, Online>,
+    to: &[PlayerId],
+    except: Option<PlayerId>,
+    line: &Arc<Delivery>,
+) {
+    for id in to {
+        if Some(*id) == except {
+            continue;
+        }
+        if let Some(player) = players.get(id) {
+            player.outbox.deliver(line);
+        }
+    }
+}
+
+impl Zone {
+    /// Public chat (`MSG:PUB`, or `MSG:PUBM` for a macro) to the others in the
+    /// sender's realm.
+    ///
+    /// # Errors
+    /// The player's answer when they are in no realm.
+    pub fn chat_pub(&self, id: PlayerId, text: &str, macro_: bool) -> Result<(), &'static str> {
+        let state = self.state.read();
+        let Some(player) = state.players.get(&id) else { return Ok(()) };
+        let Some(realm) = player.realm.and_then(|realm| state.realms.get(&realm)) else {
+            return Err("enter a realm before chatting in public");
+        };
+        let kind = if macro_ { ChatKind::Macro } else { ChatKind::Public };
+        let line = Delivery::new(Event::Chat { kind, from: player.name.clone(), text: text.into() });
+        broadcast(&state.players, &realm.players, Some(id), &line);
+        Ok(())
+    }
+
+    /// Team chat (`MSG:FREQ`) to the others on `freq` in the sender's realm.
+    ///
+    /// # Errors
+    /// The player's answer when they are in no realm.
+    pub fn chat_freq(&self, id: PlayerId, freq: u16, text: &str) -> Result<(), &'static str> {
+        let state = self.state.read();
+        let Some(player) = state.players.get(&id) else { return Ok(()) };
+        let Some(realm) = player.realm.and_then(|realm| state.realms.get(&realm)) else {
+            return Err("enter a realm before chatting to a team");
+        };
+        let line =
+            Delivery::new(Event::Chat { kind: ChatKind::Team, from: player.name.clone(), text: text.into() });
+        for other in &realm.players {
+            match state.players.get(other) {
+                Some(present) if *other != id && present.freq == freq => present.outbox.deliver(&line),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// A private message (`MSG:PRIV`) to `to`, in any realm.
+    ///
+    /// # Errors
+    /// The player's answer when nobody of that name is online.
+    pub fn chat_priv(&self, id: PlayerId, to: &str, text: &str) -> Result<(), String> {
+        let state = self.state.read();
+        let Some(player) = state.players.get(&id) else { return Ok(()) };
+        let Some(target) = state.names.get(&to.to_lowercase()).and_then(|to| state.players.get(to)) else {
+            return Err(format!("no player named '{to}' is online"));
+        };
+        target.outbox.event(Event::Chat {
+            kind: ChatKind::Private,
+            from: player.name.clone(),
+            text: text.into(),
+        });
+        Ok(())
+    }
+
+    /// Whether online player `id` may chat: `Err` when muted, with the
+    /// notice to send them (`Some`) at most once a minute.
+    ///
+    /// # Errors
+    /// The player is muted.
+    pub fn check_muted(&self, id: PlayerId) -> Result<(), Option<String>> {
+        let name = match self.state.read().players.get(&id) {
+            Some(player) => player.name.clone(),
+            None => return Ok(()),
+        };
+        let Some(mute) = self.sanctions.mute(&name) else { return Ok(()) };
+        let mut state = self.state.write();
+        let Some(player) = state.players.get_mut(&id) else { return Err(None) };
+        if player.told_muted.is_some_and(|told| told.elapsed() < Duration::from_secs(60)) {
+            return Err(None);
+        }
+        player.told_muted = Some(Instant::now());
+        Err(Some(format!("You are {}. Your chat is not delivered; commands still work.", mute.describe())))
+    }
+
+    /// Forgets that a player was told they are muted (a new mute is told at
+    /// once).
+    pub fn reset_mute_notice(&self, name: &str) {
+        let mut state = self.state.write();
+        if let Some(id) = state.names.get(&name.to_lowercase()).copied()
+            && let Some(player) = state.players.get_mut(&id)
+        {
+            player.told_muted = None;
+        }
+    }
+
+    /// The queues of every online player the ladder lets run `modchat`
+    /// (staff: DESIGN §10, decided by rules, not a list), each judged in the
+    /// realm they are in.
+    pub fn staff(&self) -> Vec<Outbox> {
+        let Some(modchat) = self.registry.commands().iter().find(|command| command.def().name == "modchat")
+        else {
+            return Vec::new();
+        };
+        let state = self.state.read();
+        let snapshot = self.access.snapshot();
+        state
+            .players
+            .values()
+            .filter(|player| {
+                let realm = player.realm.and_then(|realm| state.realms.get(&realm)).map(|realm| &*realm.name);
+                snapshot.allows(group_for(&snapshot, player, realm), modchat, TargetForm::Pub)
+            })
+            .map(|player| player.outbox.clone())
+            .collect()
+    }
+
+    /// Tells staff `text` as `MSG:SYSOP:text` (a ban, an automatic mute, a
+    /// refused reload, a slow reader dropped), at most 60 a minute; it is
+    /// logged too.
+    pub fn alert_staff(&self, text: &str) {
+        tracing::info!("staff alert: {text}");
+        if self.alerts.take().is_none() {
+            return;
+        }
+        let line = Delivery::new(Event::Alert(text.into()));
+        for outbox in self.staff() {
+            outbox.deliver(&line);
+        }
+    }
+
+    /// Staff chat: `MSG:MOD:name:text` to every member of staff.
+    pub fn mod_chat(&self, name: &str, text: &str) {
+        let line = Delivery::new(Event::Chat { kind: ChatKind::Staff, from: name.into(), text: text.into() });
+        for outbox in self.staff() {
+            outbox.deliver(&line);
+        }
+    }
+
+    /// Player `id`'s chat channels, channel 1 first.
+    pub fn channels(&self, id: PlayerId) -> Vec<Arc<str>> {
+        self.state.read().players.get(&id).map(|player| player.channels.clone()).unwrap_or_default()
+    }
+
+    /// Sets player `id`'s chat channels (already checked).
+    pub fn set_channels(&self, id: PlayerId, channels: &[String]) {
+        if let Some(player) = self.state.write().players.get_mut(&id) {
+            player.channels = channels.iter().map(|channel| Arc::from(channel.as_str())).collect();
+        }
+    }
+
+    /// A chat channel message from player `id` on their channel `number`
+    /// (from 1): `MSG:CHAT:n:name> text` to every online member, sender
+    /// included, `n` being each receiver's own number for the channel.
+    ///
+    /// # Errors
+    /// The player's answer when they have no such channel.
+    pub fn chat_channel(&self, id: PlayerId, number: usize, text: &str) -> Result<(), String> {
+        let state = self.state.read();
+        let Some(sender) = state.players.get(&id) else { return Ok(()) };
+        if sender.channels.is_empty() {
+            return Err("you are on no chat channel; ?chat=name joins one".to_owned());
+        }
+        let Some(channel) = number.checked_sub(1).and_then(|index| sender.channels.get(index)) else {
+            return Err(format!(
+                "you have no channel {number}: yours are 1 to {}; ?chat lists them",
+                sender.channels.len()
+            ));
+        };
+        for player in state.players.values() {
+            let Some(index) = player.channels.iter().position(|own| own.eq_ignore_ascii_case(channel)) else {
+                continue;
+            };
+            player.outbox.event(Event::Channel {
+                number: index + 1,
+                from: sender.name.clone(),
+                text: text.into(),
+            });
+        }
+        Ok(())
+    }
+}

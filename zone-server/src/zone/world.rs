@@ -1,0 +1,55 @@
+//! The zone as the command manager's [`World`]: access checks, finding
+//! players, naming scopes.
+
+use super::*;
+
+impl World for Zone {
+    fn allows(
+        &self,
+        sender: &Player<'_>,
+        command: &Command,
+        form: TargetForm,
+        realm: Option<RealmId>,
+    ) -> bool {
+        let state = self.state.read();
+        let snapshot = self.access.snapshot();
+        let realm_name = realm.and_then(|realm| state.realms.get(&realm)).map(|realm| &*realm.name);
+        let group = match state.players.get(&sender.id) {
+            Some(player) => group_for(&snapshot, player, realm_name),
+            None => snapshot.member_group(sender.name, realm_name),
+        };
+        snapshot.allows(group, command, form)
+    }
+
+    fn locate(&self, id: PlayerId) -> Option<(Location, Option<u16>)> {
+        self.whereabouts(id).map(|(_, location, freq)| (location, freq))
+    }
+
+    fn find_player(&self, name: &str) -> Option<OnlinePlayer> {
+        self.find(name).map(|info| info.online())
+    }
+
+    fn players_with_prefix(&self, prefix: &str, max: usize) -> Vec<OnlinePlayer> {
+        let prefix = prefix.to_lowercase();
+        let state = self.state.read();
+        state
+            .names
+            .iter()
+            .filter(|(key, _)| key.starts_with(&prefix))
+            .take(max)
+            .filter_map(|(_, &id)| state.info(id))
+            .map(|info| info.online())
+            .collect()
+    }
+
+    fn scope_name(&self, scope: Scope) -> String {
+        self.describe(scope)
+    }
+}
+
+impl PlayerInfo {
+    /// The player as typed arguments resolve them.
+    pub fn online(&self) -> OnlinePlayer {
+        OnlinePlayer { id: self.id, name: self.name.to_string(), location: self.location, freq: self.freq }
+    }
+}
