@@ -13,7 +13,7 @@ use std::task::{Context, Poll, Waker};
 
 use cmdman::ladder::rule_name;
 use cmdman::{
-    Addressee, Arg, Command, CommandDef, CommandResult, Compiled, Ctx, Effect, Forms, GroupSpec, Handler,
+    Addressee, Arg, CommandDef, CommandRef, CommandResult, Compiled, Ctx, Effect, Forms, GroupSpec, Handler,
     Location, Player, PlayerId, Policy, RealmId, Recipient, Registry, ReplySink, Request, RuleKey, Scope,
     Settings, TargetForm, World,
 };
@@ -58,8 +58,8 @@ pub struct BenchWorld {
 }
 
 impl World for BenchWorld {
-    fn allows(&self, _: &Player<'_>, command: &Command, form: TargetForm, _: Option<RealmId>) -> bool {
-        self.compiled.allows(self.group, command.index(), form)
+    fn allows(&self, _: &Player<'_>, command: CommandRef<'_>, form: TargetForm, _: Option<RealmId>) -> bool {
+        self.compiled.allows(self.group, command.index, form)
     }
 }
 

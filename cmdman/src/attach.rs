@@ -14,7 +14,6 @@ use std::collections::HashMap as StdHashMap;
 /// the hash need not resist chosen keys.
 type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
 
-use crate::registry::{Registry, keys};
 use crate::target::{Location, Scope};
 
 /// One command index per depth (zone, realm, game) along a scope chain.
@@ -98,6 +97,28 @@ fn key_text(cmd_char: Option<char>, name: Option<&str>) -> String {
     text
 }
 
+/// What the tables are built from, as plain entries, so the tables keep
+/// their own invariants without reaching into the registry: each command's
+/// component, cmd char, names and keys (in registry order), and each
+/// component's commands.
+#[derive(Debug, Default)]
+pub(crate) struct Catalog {
+    pub(crate) commands: Vec<Entry>,
+    /// A component's name and its commands' indices.
+    pub(crate) components: Vec<(&'static str, Vec<usize>)>,
+}
+
+/// One command in a [`Catalog`].
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub(crate) component: &'static str,
+    pub(crate) cmd_char: Option<char>,
+    /// Its name and aliases; `None` alone for a catch-all.
+    pub(crate) names: Vec<Option<&'static str>>,
+    /// The key text of each name, as conflicts are reported (`?where`, `*catch-all`).
+    pub(crate) keys: Vec<String>,
+}
+
 /// A command that was not added because another component offers the same
 /// name for the same cmd char in the same scope (DESIGN §4.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,7 +175,7 @@ impl Attachments {
     }
 
     /// Rebuilds every table from `list`.
-    pub(crate) fn rebuild(&mut self, registry: &Registry) {
+    pub(crate) fn rebuild(&mut self, catalog: &Catalog) {
         self.conflicts.clear();
         self.shadows.clear();
         // Each scope's own entries first, conflicts refused in attach order.
@@ -168,21 +189,16 @@ impl Attachments {
                 }
             };
             let depth = scope.depth();
-            for command_index in &registry.components[component].commands {
-                let def = registry.commands[*command_index].def();
-                let names: Vec<Option<&str>> = if def.catch_all {
-                    vec![None]
-                } else {
-                    std::iter::once(def.name).chain(def.aliases.iter().copied()).map(Some).collect()
-                };
-                for (name, key) in names.into_iter().zip(keys(def)) {
-                    let slot = &mut own[at].1.slots_mut(def.cmd_char, name)[depth];
+            for command_index in &catalog.components[component].1 {
+                let entry = &catalog.commands[*command_index];
+                for (name, key) in entry.names.iter().zip(&entry.keys) {
+                    let slot = &mut own[at].1.slots_mut(entry.cmd_char, *name)[depth];
                     match *slot {
                         Some(first) => self.conflicts.push(Conflict {
-                            name: key,
+                            name: key.clone(),
                             scope,
-                            kept: registry.commands[first as usize].component(),
-                            refused: registry.components[component].name(),
+                            kept: catalog.commands[first as usize].component,
+                            refused: catalog.components[component].0,
                         }),
                         None => *slot = Some(*command_index as u32),
                     }
@@ -206,10 +222,10 @@ impl Attachments {
                 let hidden = (0..depth).rev().find_map(|d| target[d].map(|i| (i, d)));
                 // A component attached both outside and inside hides nothing of note.
                 let hidden = hidden.filter(|&(i, _)| {
-                    registry.commands[i as usize].component() != registry.commands[index as usize].component()
+                    catalog.commands[i as usize].component != catalog.commands[index as usize].component
                 });
                 if let Some(hidden) = hidden {
-                    let hidden_command = &registry.commands[hidden.0 as usize];
+                    let hidden_command = &catalog.commands[hidden.0 as usize];
                     let hidden_scope = match (hidden.1, *scope) {
                         (0, _) => Scope::Zone,
                         (_, Scope::Game(realm, _)) => Scope::Realm(realm),
@@ -218,8 +234,8 @@ impl Attachments {
                     self.shadows.push(Shadow {
                         name: key_text(cmd_char, name),
                         scope: *scope,
-                        component: registry.commands[index as usize].component(),
-                        hides: (hidden_command.component(), hidden_scope),
+                        component: catalog.commands[index as usize].component,
+                        hides: (hidden_command.component, hidden_scope),
                     });
                 }
                 target[depth] = Some(index);

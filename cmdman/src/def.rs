@@ -7,6 +7,7 @@ use std::pin::Pin;
 
 use crate::context::Ctx;
 use crate::error::CommandResult;
+pub use zone_ladder::{Forms, TargetForm};
 
 /// One command as declared with `#[command(...)]` (DESIGN §4.1).
 ///
@@ -123,116 +124,6 @@ impl fmt::Debug for Handler {
             Handler::Sync(_) => f.write_str("Handler::Sync"),
             Handler::Async(_) => f.write_str("Handler::Async"),
         }
-    }
-}
-
-/// How a command line was addressed (DESIGN §4.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TargetForm {
-    /// A public message or `SEND:CMD`; the target is the attach scope.
-    Pub,
-    /// A team message to the sender's own freq.
-    Team,
-    /// A team message to another freq.
-    RemoteTeam,
-    /// A private message to a player in the zone, in any realm.
-    Player,
-    /// A private message to a name not in the zone.
-    External,
-}
-
-impl TargetForm {
-    /// How many target forms there are.
-    pub const COUNT: usize = 5;
-    /// Every form, in declaration order.
-    pub const ALL: [TargetForm; TargetForm::COUNT] =
-        [TargetForm::Pub, TargetForm::Team, TargetForm::RemoteTeam, TargetForm::Player, TargetForm::External];
-
-    /// The form's position in [`TargetForm::ALL`] and in [`CommandDef::groups`].
-    pub const fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The form's name as written in rules and help: `pub`, `team`,
-    /// `remote_team`, `player`, `external`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TargetForm::Pub => "pub",
-            TargetForm::Team => "team",
-            TargetForm::RemoteTeam => "remote_team",
-            TargetForm::Player => "player",
-            TargetForm::External => "external",
-        }
-    }
-
-    /// Parses a form name as written by [`as_str`](Self::as_str).
-    pub fn from_name(name: &str) -> Option<TargetForm> {
-        TargetForm::ALL.into_iter().find(|form| form.as_str() == name)
-    }
-}
-
-impl fmt::Display for TargetForm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A set of [`TargetForm`]s, one bit each.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Forms(u8);
-
-impl Forms {
-    /// No form at all (an illegal declaration).
-    pub const EMPTY: Forms = Forms(0);
-
-    /// The set with the given forms, in [`TargetForm::ALL`] order.
-    pub const fn new(pub_: bool, team: bool, remote_team: bool, player: bool, external: bool) -> Forms {
-        Forms(
-            (pub_ as u8)
-                | (team as u8) << 1
-                | (remote_team as u8) << 2
-                | (player as u8) << 3
-                | (external as u8) << 4,
-        )
-    }
-
-    /// This set plus `form`.
-    pub const fn with(self, form: TargetForm) -> Forms {
-        Forms(self.0 | 1 << form as u8)
-    }
-
-    /// Whether `form` is in the set.
-    pub const fn contains(self, form: TargetForm) -> bool {
-        self.0 & (1 << form as u8) != 0
-    }
-
-    /// Whether the set is empty.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// The forms in the set, in [`TargetForm::ALL`] order.
-    pub fn iter(self) -> impl Iterator<Item = TargetForm> {
-        TargetForm::ALL.into_iter().filter(move |form| self.contains(*form))
-    }
-}
-
-impl fmt::Debug for Forms {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.iter()).finish()
-    }
-}
-
-impl fmt::Display for Forms {
-    /// `pub, player`
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, form) in self.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            f.write_str(form.as_str())?;
-        }
-        Ok(())
     }
 }
 

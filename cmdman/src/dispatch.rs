@@ -228,7 +228,7 @@ impl Registry {
             Some(Target::Player(player)) => player.location.realm,
             _ => sender.location.realm,
         };
-        let allowed = |command: &Command, form| world.allows(&sender, command, form, realm);
+        let allowed = |command: &Command, form| world.allows(&sender, command.for_form(form), form, realm);
         // A stealth command the player may not run this way is not there for
         // them: the line goes on exactly as an unknown name would (DESIGN §4.4).
         let hidden = |command: &Command| {
@@ -359,10 +359,9 @@ impl Registry {
             let names = std::iter::once(def.name).chain(def.aliases.iter().copied());
             let score = names.map(|name| strsim::jaro_winkler(&typed, name)).fold(0.0, f64::max);
             if score >= SUGGESTION_THRESHOLD
-                && def
-                    .forms
-                    .iter()
-                    .any(|form| request.world.allows(&sender, command, form, sender.location.realm))
+                && def.forms.iter().any(|form| {
+                    request.world.allows(&sender, command.for_form(form), form, sender.location.realm)
+                })
             {
                 scored.push((score, command));
             }

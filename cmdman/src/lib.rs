@@ -4,16 +4,20 @@
 //! nothing of sockets or ChatNet (DESIGN §2).
 //!
 //! # Layout
-//! - [`def`]: what a command declaration is ([`CommandDef`], [`TargetForm`]).
+//! - [`def`]: what a command declaration is ([`CommandDef`]; [`TargetForm`]
+//!   comes from the ladder).
 //! - [`registry`]: the command table, built once, its components and where
-//!   they are attached (the lookup tables live in the private `attach`).
+//!   they are attached (the lookup tables live in the private `attach`, built
+//!   from plain entries). Handlers, [`Ctx`] and the registry are the one
+//!   deliberate knot of modules that refer to each other.
 //! - [`dispatch`]: splitting a line, finding the command through the sender's
 //!   and target's scopes, the form, scope and access checks, and running it.
 //! - [`context`], [`reply`]: what a handler gets and writes to.
 //! - [`args`]: typed handler arguments.
 //! - [`target`]: players, scopes, target forms' targets.
 //! - [`world`]: what dispatch asks of the server (access, players, names).
-//! - [`ladder`]: the seven-step access ladder: reference model and fast path.
+//! - [`ladder`]: the seven-step access ladder (the leaf crate `zone-ladder`,
+//!   shared with the config) and what ties it to registered commands.
 //! - [`error`]: handler, registration and attachment errors.
 
 extern crate self as cmdman;
@@ -40,7 +44,7 @@ pub use ladder::{Compiled, Decision, Effect, GroupSpec, Policy, PolicyError, Rul
 pub use macros::command;
 pub use registry::{Command, Component, Health, Registry, Settings, StatsSnapshot};
 pub use reply::{Collected, Recipient, Reply, ReplySink};
-pub use target::{Addressee, GameId, Location, Player, PlayerId, RealmId, Scope, Target};
+pub use target::{Addressee, CommandRef, GameId, Location, Player, PlayerId, RealmId, Scope, Target};
 pub use world::{OnlinePlayer, World};
 
 /// Every command declared with `#[command(...)]` in the binary.

@@ -8,10 +8,10 @@ use std::time::Duration;
 use parking_lot::RwLock;
 
 use crate::COMMANDS;
-use crate::attach::{Attachments, Conflict, Shadow};
+use crate::attach::{Attachments, Catalog, Conflict, Entry, Shadow};
 use crate::def::{CommandDef, TargetForm};
 use crate::error::{AttachError, RegistryError, Site};
-use crate::target::{Location, Scope};
+use crate::target::{CommandRef, Location, Scope};
 
 /// Settings of the command table that come from the zone's config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +63,12 @@ impl Command {
     /// [`Compiled`](crate::Compiled) tables are indexed by.
     pub fn index(&self) -> usize {
         self.index
+    }
+
+    /// The command as [`World::allows`](crate::World::allows) is asked about
+    /// it for `form`.
+    pub fn for_form(&self, form: TargetForm) -> CommandRef<'_> {
+        CommandRef { index: self.index, name: self.def.name, group: self.def.group(form) }
     }
 
     /// The name as typed with a cmd char: `?usage`, or `*warn` for a command
@@ -176,6 +182,8 @@ pub struct Registry {
     pub(crate) components: Vec<Component>,
     pub(crate) settings: Settings,
     pub(crate) attachments: RwLock<Attachments>,
+    /// What the attachment tables are built from.
+    catalog: Catalog,
     /// Times handlers for the statistics.
     pub(crate) clock: quanta::Clock,
 }
@@ -238,11 +246,30 @@ impl Registry {
                 }
             }
         }
+        let catalog = Catalog {
+            commands: commands
+                .iter()
+                .map(|command| {
+                    let def = command.def;
+                    let names = if def.catch_all {
+                        vec![None]
+                    } else {
+                        std::iter::once(def.name).chain(def.aliases.iter().copied()).map(Some).collect()
+                    };
+                    Entry { component: command.component, cmd_char: def.cmd_char, names, keys: keys(def) }
+                })
+                .collect(),
+            components: components
+                .iter()
+                .map(|component| (component.name, component.commands.clone()))
+                .collect(),
+        };
         Ok(Registry {
             commands,
             components,
             settings,
             attachments: RwLock::new(Attachments::default()),
+            catalog,
             clock: quanta::Clock::new(),
         })
     }
@@ -295,7 +322,7 @@ impl Registry {
             return Err(AttachError::AlreadyAttached(self.components[index].name.to_owned()));
         }
         attachments.list.push((index, scope));
-        attachments.rebuild(self);
+        attachments.rebuild(&self.catalog);
         let name = self.components[index].name;
         Ok(attachments.conflicts.iter().filter(|c| c.refused == name && c.scope == scope).cloned().collect())
     }
@@ -312,7 +339,7 @@ impl Registry {
         if attachments.list.len() == before {
             return Err(AttachError::NotAttached(self.components[index].name.to_owned()));
         }
-        attachments.rebuild(self);
+        attachments.rebuild(&self.catalog);
         Ok(())
     }
 
@@ -324,7 +351,7 @@ impl Registry {
         attachments.list.retain(|&(_, attached)| !scope.contains_scope(attached));
         let removed = before - attachments.list.len();
         if removed > 0 {
-            attachments.rebuild(self);
+            attachments.rebuild(&self.catalog);
         }
         removed
     }
@@ -415,7 +442,7 @@ pub(crate) fn best_in_chain(
 
 /// The keys a command answers to, as written in conflicts: `usage`, `*warn`,
 /// `catch-all`, `*catch-all`.
-pub(crate) fn keys(def: &CommandDef) -> Vec<String> {
+fn keys(def: &CommandDef) -> Vec<String> {
     let prefix = def.cmd_char.map(String::from).unwrap_or_default();
     if def.catch_all {
         return vec![format!("{prefix}catch-all")];

@@ -155,3 +155,16 @@ impl Target<'_> {
         }
     }
 }
+
+/// A command as [`World::allows`](crate::World::allows) is asked about it:
+/// its place in the registry (the compiled ladder's column) and its command
+/// group for the form asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandRef<'a> {
+    /// Its index in [`Registry::commands`](crate::Registry::commands).
+    pub index: usize,
+    /// Its name.
+    pub name: &'a str,
+    /// Its command group for the form asked, if it has one.
+    pub group: Option<&'a str>,
+}

@@ -4,9 +4,9 @@
 
 use std::any::Any;
 
-use crate::def::TargetForm;
-use crate::registry::Command;
-use crate::target::{Location, Player, PlayerId, RealmId, Scope};
+use zone_ladder::TargetForm;
+
+use crate::target::{CommandRef, Location, Player, PlayerId, RealmId, Scope};
 
 /// The server as dispatch sees it. Every method has a default, so a test world
 /// can be `()`: everything allowed, nobody online, scopes named by number.
@@ -20,7 +20,7 @@ pub trait World: Any + Send + Sync {
     fn allows(
         &self,
         sender: &Player<'_>,
-        command: &Command,
+        command: CommandRef<'_>,
         form: TargetForm,
         realm: Option<RealmId>,
     ) -> bool {

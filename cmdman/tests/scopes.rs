@@ -8,7 +8,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use cmdman::{
-    Addressee, Collected, Command, GameId, Location, OnlinePlayer, Outcome, Player, PlayerId, RealmId,
+    Addressee, Collected, CommandRef, GameId, Location, OnlinePlayer, Outcome, Player, PlayerId, RealmId,
     Registry, Request, Scope, Settings, TargetForm, World,
 };
 
@@ -226,8 +226,8 @@ fn bert() -> Player<'static> {
 struct TestWorld;
 
 impl World for TestWorld {
-    fn allows(&self, _: &Player<'_>, command: &Command, form: TargetForm, _: Option<RealmId>) -> bool {
-        command.def().group(form) != Some("sysop")
+    fn allows(&self, _: &Player<'_>, command: CommandRef<'_>, _: TargetForm, _: Option<RealmId>) -> bool {
+        command.group != Some("sysop")
     }
 
     fn find_player(&self, name: &str) -> Option<OnlinePlayer> {

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cmdman::{Effect, Forms, GroupSpec, Policy, PolicyError, RuleKey};
+use zone_ladder::{Effect, Forms, GroupSpec, Policy, PolicyError, RuleKey};
 
 use crate::access::{GroupsConfig, Member, StaffConfig};
 use crate::error::ConfigError;
@@ -219,7 +219,7 @@ fn validate_groups(config: &GroupsConfig) -> Result<Policy, (Vec<(String, usize)
         let mut rules = Vec::new();
         for (texts, effect) in [(&group.grant, Effect::Grant), (&group.deny, Effect::Deny)] {
             for text in texts {
-                let key: RuleKey = text.parse().map_err(|error: cmdman::ladder::RuleKeyError| {
+                let key: RuleKey = text.parse().map_err(|error: zone_ladder::RuleKeyError| {
                     (vec![at(format!("\"{text}\""))], format!("rule '{text}': {error}"))
                 })?;
                 rules.push((key, effect));

@@ -170,7 +170,7 @@ fn staff_errors_name_the_place_and_the_problem() {
 fn rules_and_command_groups_are_checked_against_the_commands() {
     let dir = write_access(GROUPS, "()");
     let config = Config::load(dir.path()).unwrap();
-    let usage = ("usage".to_owned(), cmdman::Forms::new(true, false, false, true, false));
+    let usage = ("usage".to_owned(), zone_ladder::Forms::new(true, false, false, true, false));
     assert!(config.check_commands(std::slice::from_ref(&usage), &["default"]).is_ok());
     let error = config.check_commands(&[("uptime".to_owned(), usage.1)], &["default"]).unwrap_err();
     assert!(error.to_string().contains("groups.ron:3:50: there is no command 'usage'"), "{error}");
@@ -181,7 +181,7 @@ fn rules_and_command_groups_are_checked_against_the_commands() {
             .ends_with("no command is registered under command group 'default'; the command groups are mod"),
         "{error}"
     );
-    let team_only = ("usage".to_owned(), cmdman::Forms::new(false, true, false, false, false));
+    let team_only = ("usage".to_owned(), zone_ladder::Forms::new(false, true, false, false, false));
     let error = config.check_commands(&[team_only], &["default"]).unwrap_err();
     assert!(error.to_string().ends_with("usage does not take the player form; it takes team"), "{error}");
 }

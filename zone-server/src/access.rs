@@ -111,7 +111,12 @@ impl Snapshot {
 
     /// The fast path: whether `group` may run `command` in `form`.
     pub fn allows(&self, group: &str, command: &Command, form: TargetForm) -> bool {
-        self.policy.index_of(group).is_some_and(|g| self.compiled.allows(g, command.index(), form))
+        self.allows_index(group, command.index(), form)
+    }
+
+    /// [`Snapshot::allows`] for the command at `index` in the registry.
+    pub fn allows_index(&self, group: &str, index: usize, form: TargetForm) -> bool {
+        self.policy.index_of(group).is_some_and(|g| self.compiled.allows(g, index, form))
     }
 
     /// The reference model's decision, with the step and the group it came from.

@@ -41,7 +41,10 @@ fn cmd_man(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
     let visible = found.filter(|(command, _)| {
         let def = command.def();
         !def.stealth
-            || def.forms.iter().any(|form| zone.allows(&sender, command, form, sender.location.realm))
+            || def
+                .forms
+                .iter()
+                .any(|form| zone.allows(&sender, command.for_form(form), form, sender.location.realm))
     });
     let Some((command, scope)) = visible else {
         return Err(CommandError::failed(format!("No command '{name}'. Type {c}commands for a list.")));
@@ -109,7 +112,7 @@ fn cmd_commands(ctx: &mut Ctx<'_>) -> CommandResult {
         let allowed: Vec<TargetForm> = def
             .forms
             .iter()
-            .filter(|form| zone.allows(&sender, command, *form, sender.location.realm))
+            .filter(|form| zone.allows(&sender, command.for_form(*form), *form, sender.location.realm))
             .collect();
         let Some(first) = allowed.first() else { continue };
         let group = def.group(*first).unwrap_or("none");

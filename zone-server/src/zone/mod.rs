@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use cmdman::{
-    Command, GameId, Location, OnlinePlayer, Player, PlayerId, RealmId, Registry, Scope, TargetForm, World,
+    CommandRef, GameId, Location, OnlinePlayer, Player, PlayerId, RealmId, Registry, Scope, TargetForm, World,
 };
 use config::{ZoneConfig, zone::valid_realm_name};
 use parking_lot::{Mutex, RwLock};

@@ -7,7 +7,7 @@ impl World for Zone {
     fn allows(
         &self,
         sender: &Player<'_>,
-        command: &Command,
+        command: CommandRef<'_>,
         form: TargetForm,
         realm: Option<RealmId>,
     ) -> bool {
@@ -18,7 +18,7 @@ impl World for Zone {
             Some(player) => group_for(&snapshot, player, realm_name),
             None => snapshot.member_group(sender.name, realm_name),
         };
-        snapshot.allows(group, command, form)
+        snapshot.allows_index(group, command.index, form)
     }
 
     fn locate(&self, id: PlayerId) -> Option<(Location, Option<u16>)> {
