@@ -325,13 +325,22 @@ async fn a_changed_config_file_is_reloaded_by_itself() {
     let config = Config::load(dir.path()).unwrap();
     let zone = TestZone::start_config(config, tempfile::tempdir().unwrap()).await;
     let mut pleb = zone.enter("Pleb", "lobby").await;
+    let mut root = zone.login("Root").await;
     assert_eq!(ask(&mut pleb, "SEND:PRIVCMD:Pleb:?usage").await, "You may not use ?usage to a player.");
-    // A bad edit is refused (the log says why) and changes nothing ...
+    // A bad edit is refused (the audit log says why) and changes nothing ...
     std::fs::write(dir.path().join("groups.ron"), "(groups: [").unwrap();
-    // ... a good one applies. Poll until it has: the watcher looks every 2 s.
     let deadline = tokio::time::Instant::now() + PATIENCE;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    loop {
+        let log = root.command("SEND:CMD:?auditlog 1").await;
+        if log.iter().any(|line| line.contains(" config file watcher: tried to reload the config: ")) {
+            assert!(log[0].contains("groups.ron:1:"), "the refusal names the place: {log:?}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the bad file was never refused: {log:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     assert_eq!(ask(&mut pleb, "SEND:PRIVCMD:Pleb:?usage").await, "You may not use ?usage to a player.");
+    // ... a good one applies. Poll until it has: the watcher looks every 2 s.
     std::fs::write(dir.path().join("groups.ron"), OPEN_GROUPS).unwrap();
     loop {
         let reply = ask(&mut pleb, "SEND:PRIVCMD:Pleb:?usage").await;

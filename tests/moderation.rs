@@ -8,6 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Client, PATIENCE, TestZone, test_config, with_staff};
+use zone_server::store::Time;
 
 /// The staff of these tests: two mods, an smod and a sysop.
 fn staffed() -> config::Config {
@@ -461,14 +462,15 @@ async fn who_info_and_seen_tell_who_is_where() {
     assert_eq!(ask(&mut alice, "SEND:CMD:?seen bob").await, "Bob is online, in realm duel.");
     // Last seen is the logout, later than the login (first login, here).
     let usage = ask(&mut carol, "SEND:CMD:?usage").await;
-    let logged_in = usage.rsplit("first login ").next().unwrap().trim_end_matches(" UTC").to_owned();
+    let logged_in: Time =
+        usage.rsplit("first login ").next().unwrap().trim_end_matches(" UTC").parse().unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     drop(carol);
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let seen = ask(&mut alice, "SEND:CMD:?seen Carol").await;
         if let Some(time) = seen.strip_prefix("Carol was last seen ").and_then(|t| t.strip_suffix(" UTC."))
-            && time > logged_in.as_str()
+            && time.parse::<Time>().unwrap() > logged_in
         {
             break;
         }

@@ -279,10 +279,10 @@ pub struct Reloaded {
 #[derive(Debug, thiserror::Error)]
 pub enum ReloadError {
     /// A file is invalid; the running config stays.
-    #[error("{0}")]
+    #[error(transparent)]
     Config(#[from] ConfigError),
     /// The store could not be read; the running config stays.
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

@@ -205,7 +205,7 @@ impl Connection {
         let result: Result<(), String> = match message {
             ClientMessage::Go(realm) => zone.enter(id, realm).map_err(|e| e.to_string()),
             ClientMessage::ChangeFreq(freq) => {
-                parse_freq(freq).and_then(|freq| zone.change_freq(id, freq).map_err(str::to_owned))
+                parse_freq(freq).and_then(|freq| zone.change_freq(id, freq).map_err(|e| e.to_string()))
             }
             ClientMessage::Pub(text) if registry.is_command(text) => {
                 self.command(id, text, Target::Pub).await;
@@ -238,14 +238,14 @@ impl Connection {
             }
             // Chat of every kind: not delivered from a muted player.
             _ if !self.may_chat(id, &message) => Ok(()),
-            ClientMessage::Pub(text) => zone.chat_pub(id, text, false).map_err(str::to_owned),
-            ClientMessage::Pubm(text) => zone.chat_pub(id, text, true).map_err(str::to_owned),
-            ClientMessage::Priv { name, text } => zone.chat_priv(id, name, text),
+            ClientMessage::Pub(text) => zone.chat_pub(id, text, false).map_err(|e| e.to_string()),
+            ClientMessage::Pubm(text) => zone.chat_pub(id, text, true).map_err(|e| e.to_string()),
+            ClientMessage::Priv { name, text } => zone.chat_priv(id, name, text).map_err(|e| e.to_string()),
             ClientMessage::Freq { freq, text } => {
-                parse_freq(freq).and_then(|freq| zone.chat_freq(id, freq, text).map_err(str::to_owned))
+                parse_freq(freq).and_then(|freq| zone.chat_freq(id, freq, text).map_err(|e| e.to_string()))
             }
             ClientMessage::Chat(body) => match parse_channel(body) {
-                Ok((number, text)) => zone.chat_channel(id, number, text),
+                Ok((number, text)) => zone.chat_channel(id, number, text).map_err(|e| e.to_string()),
                 Err(error) => Err(error),
             },
             ClientMessage::Login { .. } | ClientMessage::Noop => Ok(()),

@@ -3,6 +3,35 @@
 
 use super::*;
 
+/// Why chat was not sent; the text is the player's answer (each written once,
+/// here).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChatError {
+    /// Public chat from a player in no realm.
+    #[error("enter a realm before chatting in public")]
+    NoRealmForPublic,
+    /// Team chat from a player in no realm.
+    #[error("enter a realm before chatting to a team")]
+    NoRealmForTeam,
+    /// A freq change from a player in no realm.
+    #[error("enter a realm before changing freq")]
+    NoRealmForFreq,
+    /// A private message to a name nobody online has.
+    #[error("no player named '{0}' is online")]
+    NotOnline(String),
+    /// A channel message from a player on no channel.
+    #[error("you are on no chat channel; ?chat=name joins one")]
+    NoChannels,
+    /// A channel number the player does not have.
+    #[error("you have no channel {number}: yours are 1 to {count}; ?chat lists them")]
+    NoSuchChannel {
+        /// The number sent.
+        number: usize,
+        /// How many channels the player has.
+        count: usize,
+    },
+}
+
 /// Chat channels a player may be on (ASSS: 10).
 pub const MAX_CHANNELS: usize = 10;
 
@@ -31,11 +60,11 @@ impl Zone {
     ///
     /// # Errors
     /// The player's answer when they are in no realm.
-    pub fn chat_pub(&self, id: PlayerId, text: &str, macro_: bool) -> Result<(), &'static str> {
+    pub fn chat_pub(&self, id: PlayerId, text: &str, macro_: bool) -> Result<(), ChatError> {
         let state = self.state.read();
         let Some(player) = state.players.get(&id) else { return Ok(()) };
         let Some(realm) = player.realm.and_then(|realm| state.realms.get(&realm)) else {
-            return Err("enter a realm before chatting in public");
+            return Err(ChatError::NoRealmForPublic);
         };
         let kind = if macro_ { ChatKind::Macro } else { ChatKind::Public };
         let line = Delivery::new(Event::Chat { kind, from: player.name.clone(), text: text.into() });
@@ -47,11 +76,11 @@ impl Zone {
     ///
     /// # Errors
     /// The player's answer when they are in no realm.
-    pub fn chat_freq(&self, id: PlayerId, freq: u16, text: &str) -> Result<(), &'static str> {
+    pub fn chat_freq(&self, id: PlayerId, freq: u16, text: &str) -> Result<(), ChatError> {
         let state = self.state.read();
         let Some(player) = state.players.get(&id) else { return Ok(()) };
         let Some(realm) = player.realm.and_then(|realm| state.realms.get(&realm)) else {
-            return Err("enter a realm before chatting to a team");
+            return Err(ChatError::NoRealmForTeam);
         };
         let line =
             Delivery::new(Event::Chat { kind: ChatKind::Team, from: player.name.clone(), text: text.into() });
@@ -68,11 +97,11 @@ impl Zone {
     ///
     /// # Errors
     /// The player's answer when nobody of that name is online.
-    pub fn chat_priv(&self, id: PlayerId, to: &str, text: &str) -> Result<(), String> {
+    pub fn chat_priv(&self, id: PlayerId, to: &str, text: &str) -> Result<(), ChatError> {
         let state = self.state.read();
         let Some(player) = state.players.get(&id) else { return Ok(()) };
         let Some(target) = state.names.get(&to.to_lowercase()).and_then(|to| state.players.get(to)) else {
-            return Err(format!("no player named '{to}' is online"));
+            return Err(ChatError::NotOnline(to.to_owned()));
         };
         target.outbox.event(Event::Chat {
             kind: ChatKind::Private,
@@ -174,17 +203,14 @@ impl Zone {
     ///
     /// # Errors
     /// The player's answer when they have no such channel.
-    pub fn chat_channel(&self, id: PlayerId, number: usize, text: &str) -> Result<(), String> {
+    pub fn chat_channel(&self, id: PlayerId, number: usize, text: &str) -> Result<(), ChatError> {
         let state = self.state.read();
         let Some(sender) = state.players.get(&id) else { return Ok(()) };
         if sender.channels.is_empty() {
-            return Err("you are on no chat channel; ?chat=name joins one".to_owned());
+            return Err(ChatError::NoChannels);
         }
         let Some(channel) = number.checked_sub(1).and_then(|index| sender.channels.get(index)) else {
-            return Err(format!(
-                "you have no channel {number}: yours are 1 to {}; ?chat lists them",
-                sender.channels.len()
-            ));
+            return Err(ChatError::NoSuchChannel { number, count: sender.channels.len() });
         };
         for player in state.players.values() {
             let Some(index) = player.channels.iter().position(|own| own.eq_ignore_ascii_case(channel)) else {

@@ -29,7 +29,7 @@ mod realms;
 mod world;
 
 use chat::broadcast;
-pub use chat::{CHANNEL_NAME_LENGTH, MAX_CHANNELS};
+pub use chat::{CHANNEL_NAME_LENGTH, ChatError, MAX_CHANNELS};
 pub use event::{ChatKind, Event};
 pub use games::GameError;
 use groups::group_for;

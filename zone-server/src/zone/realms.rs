@@ -106,12 +106,12 @@ impl Zone {
     ///
     /// # Errors
     /// The player's answer when they are in no realm.
-    pub fn change_freq(&self, id: PlayerId, freq: u16) -> Result<(), &'static str> {
+    pub fn change_freq(&self, id: PlayerId, freq: u16) -> Result<(), ChatError> {
         let mut state = self.state.write();
         let State { players, realms, .. } = &mut *state;
         let Some(player) = players.get_mut(&id) else { return Ok(()) };
         let Some(realm) = player.realm.and_then(|realm| realms.get(&realm)) else {
-            return Err("enter a realm before changing freq");
+            return Err(ChatError::NoRealmForFreq);
         };
         player.freq = freq;
         let line = Delivery::new(Event::FreqChanged { name: player.name.clone(), ship: player.ship, freq });
