@@ -264,7 +264,7 @@ async fn a_store_that_refuses_writes_degrades_without_locking_anyone_out() {
     let data = tempfile::tempdir().unwrap();
     let store = FaultyStore::open(data.path());
     let mut zone_config = test_config();
-    zone_config.accounts.usage_checkpoint_secs = 1;
+    zone_config.accounts.usage_checkpoint = Duration::from_millis(200);
     let config = with_staff(zone_config, &[("Root", "sysop", None)]);
     let zone = TestZone::start_with_store(config, store.clone()).await;
     drop(zone.login("Alice").await);
@@ -313,7 +313,7 @@ async fn online_time_is_checkpointed_while_players_stay() {
     let data = tempfile::tempdir().unwrap();
     let store = FaultyStore::open(data.path());
     let mut zone_config = test_config();
-    zone_config.accounts.usage_checkpoint_secs = 1;
+    zone_config.accounts.usage_checkpoint = Duration::from_millis(200);
     let zone = TestZone::start_with_store(config::Config::from_zone(zone_config), store.clone()).await;
     let mut alice = zone.login("Alice").await;
     // Without logging out, Alice's time reaches the store (a whole second of

@@ -96,7 +96,7 @@ async fn malformed_logins_get_loginbad_with_a_reason() {
 #[tokio::test]
 async fn connection_that_never_logs_in_is_closed_after_the_timeout() {
     let mut config = test_config();
-    config.limits.login_timeout_secs = 1;
+    config.limits.login_timeout = std::time::Duration::from_millis(300);
     let zone = TestZone::start_with(config, tempfile::tempdir().unwrap()).await;
     let mut idle = zone.connect().await;
     assert_eq!(idle.expect_closed().await, ["LOGINBAD:login timed out"]);
@@ -116,7 +116,7 @@ async fn logins_past_the_player_limit_are_refused() {
 #[tokio::test]
 async fn an_idle_player_gets_keepalive_noops() {
     let mut config = common::test_config();
-    config.limits.keepalive_secs = 1;
+    config.limits.keepalive = std::time::Duration::from_millis(300);
     let zone = TestZone::start_with(config, tempfile::tempdir().unwrap()).await;
     let mut alice = zone.login("Alice").await;
     // Nothing else is sent to an idle player: the next line is a NOOP.

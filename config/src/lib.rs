@@ -11,6 +11,7 @@
 //! - [`load`]: reading a directory or the embedded default, and `init`.
 
 pub mod access;
+pub mod duration;
 pub mod error;
 pub mod load;
 pub mod zone;

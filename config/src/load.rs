@@ -385,9 +385,7 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
         ("line_length", limits.line_length as u64),
         ("lines_per_second", limits.lines_per_second as u64),
         ("connections", limits.connections as u64),
-        ("login_timeout_secs", limits.login_timeout_secs),
         ("outbound_queue", limits.outbound_queue as u64),
-        ("keepalive_secs", limits.keepalive_secs),
         ("name_length", limits.name_length as u64),
         ("realm_name_length", limits.realm_name_length as u64),
         ("realms", limits.realms as u64),
@@ -406,6 +404,14 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
     ];
     if let Some((field, _)) = positive.iter().find(|(_, value)| *value == 0) {
         return Err((vec![at(format!("{field}:"))], format!("limits.{field} must be at least 1")));
+    }
+    for (field, duration) in [("login_timeout", limits.login_timeout), ("keepalive", limits.keepalive)] {
+        if duration.is_zero() {
+            return Err((
+                vec![at(format!("{field}:"))],
+                format!("limits.{field} must be longer than nothing"),
+            ));
+        }
     }
     if limits.line_length < 64 {
         return Err((vec![at("line_length:")], "limits.line_length must be at least 64 bytes".into()));
@@ -471,10 +477,10 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
             "limits.flood_mute_secs must be at most ten years".into(),
         ));
     }
-    if zone.accounts.usage_checkpoint_secs == 0 {
+    if zone.accounts.usage_checkpoint.is_zero() {
         return Err((
-            vec![at("usage_checkpoint_secs:")],
-            "accounts.usage_checkpoint_secs must be at least 1".into(),
+            vec![at("usage_checkpoint:")],
+            "accounts.usage_checkpoint must be longer than nothing".into(),
         ));
     }
     let hashing = &zone.accounts.password_hashing;

@@ -3,6 +3,7 @@
 //! its doc and in the shipped `default/zone.ron`.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -150,13 +151,15 @@ pub struct AccountsConfig {
     /// The argon2id cost of password hashes. Existing hashes keep the cost they
     /// were made with.
     pub password_hashing: PasswordHashing,
-    /// Seconds between saves of online players' connected time, so a crash
+    /// Time between saves of online players' connected time, so a crash
     /// (`kill -9`, power loss) loses at most one period of it. A save that
-    /// fails is retried at the next one.
+    /// fails is retried at the next one. A duration (`"60s"`, `"250ms"`) or
+    /// whole seconds.
     ///
     /// # Default
-    /// `60`
-    pub usage_checkpoint_secs: u64,
+    /// `"60s"`
+    #[serde(deserialize_with = "crate::duration::deserialize")]
+    pub usage_checkpoint: Duration,
 }
 
 impl Default for AccountsConfig {
@@ -164,7 +167,7 @@ impl Default for AccountsConfig {
         AccountsConfig {
             allow_new: true,
             password_hashing: PasswordHashing::default(),
-            usage_checkpoint_secs: 60,
+            usage_checkpoint: Duration::from_secs(60),
         }
     }
 }
@@ -281,25 +284,28 @@ pub struct Limits {
     /// # Default
     /// `60`
     pub flood_mute_secs: u64,
-    /// Seconds a connection may take to log in before it is closed.
+    /// How long a connection may take to log in before it is closed: a
+    /// duration (`"30s"`, `"500ms"`) or whole seconds.
     ///
     /// # Default
-    /// `30`
-    pub login_timeout_secs: u64,
+    /// `"30s"`
+    #[serde(deserialize_with = "crate::duration::deserialize")]
+    pub login_timeout: Duration,
     /// Lines queued for a player who is not reading; when the queue is full
     /// the player is disconnected, so a slow reader never slows the realm.
     ///
     /// # Default
     /// `1024`
     pub outbound_queue: usize,
-    /// The keepalive period in seconds: at the end of a period in which the
-    /// server sent a player nothing, it sends `NOOP` (so after one to two
-    /// periods of silence), so clients and middleboxes see the connection is
-    /// alive.
+    /// The keepalive period: at the end of a period in which the server sent
+    /// a player nothing, it sends `NOOP` (so after one to two periods of
+    /// silence), so clients and middleboxes see the connection is alive. A
+    /// duration (`"60s"`) or whole seconds.
     ///
     /// # Default
-    /// `60`
-    pub keepalive_secs: u64,
+    /// `"60s"`
+    #[serde(deserialize_with = "crate::duration::deserialize")]
+    pub keepalive: Duration,
     /// The longest player name, in characters.
     ///
     /// # Default
@@ -338,9 +344,9 @@ impl Default for Limits {
             login_backoff: LoginBackoff::default(),
             flood_disconnect_secs: 10,
             flood_mute_secs: 60,
-            login_timeout_secs: 30,
+            login_timeout: Duration::from_secs(30),
             outbound_queue: 1024,
-            keepalive_secs: 60,
+            keepalive: Duration::from_secs(60),
             name_length: 20,
             realm_name_length: 15,
             realms: 100,

@@ -185,3 +185,18 @@ fn rules_and_command_groups_are_checked_against_the_commands() {
     let error = config.check_commands(&[team_only], &["default"]).unwrap_err();
     assert!(error.to_string().ends_with("usage does not take the player form; it takes team"), "{error}");
 }
+
+#[test]
+fn durations_are_written_with_units_or_as_seconds() {
+    let (dir, path) = write_zone(
+        "(limits: (login_timeout: \"500ms\", keepalive: 90), accounts: (usage_checkpoint: \"1m30s\"))",
+    );
+    let config = Config::load(dir.path()).unwrap();
+    assert_eq!(config.zone.limits.login_timeout, std::time::Duration::from_millis(500));
+    assert_eq!(config.zone.limits.keepalive, std::time::Duration::from_secs(90));
+    assert_eq!(config.zone.accounts.usage_checkpoint, std::time::Duration::from_secs(90));
+    std::fs::write(&path, "(limits: (login_timeout: \"soon\"))").unwrap();
+    let error = Config::load(dir.path()).unwrap_err().to_string();
+    assert!(error.contains("zone.ron:1:"), "{error}");
+    assert!(error.contains("'soon' is not a duration"), "{error}");
+}

@@ -93,7 +93,7 @@ pub async fn run_with_store(
     let access = AccessControl::new(config.config.clone(), rules, members, &registry);
     let zone_config = config.config.zone;
     let limits = zone_config.limits.clone();
-    let checkpoint = Duration::from_secs(zone_config.accounts.usage_checkpoint_secs);
+    let checkpoint = zone_config.accounts.usage_checkpoint;
     let sanctions = Sanctions::new(store.sanctions().await?);
     let zone = Arc::new(Zone::new(zone_config, registry, store, access, sanctions));
     attach_configured(&zone);

@@ -252,7 +252,7 @@ fn usage_survives_kill_dash_nine_and_closes_are_logged_with_reasons() {
     let config = tempfile::tempdir().unwrap();
     std::fs::write(
         config.path().join("zone.ron"),
-        "(accounts: (usage_checkpoint_secs: 1), limits: (login_timeout_secs: 1))\n",
+        "(accounts: (usage_checkpoint: \"500ms\"), limits: (login_timeout: \"500ms\"))\n",
     )
     .unwrap();
     let data = tempfile::tempdir().unwrap();

@@ -80,12 +80,12 @@ pub(crate) async fn serve(
         flood: Flood::new(limits.lines_per_second, limits.flood_disconnect_secs),
     };
 
-    let login_deadline = sleep(Duration::from_secs(limits.login_timeout_secs));
+    let login_deadline = sleep(limits.login_timeout);
     tokio::pin!(login_deadline);
-    // Keepalive: a tick every `keepalive_secs`; a NOOP goes out at a tick
+    // Keepalive: a tick every `keepalive`; a NOOP goes out at a tick
     // that follows a whole period without output (so after one to two
     // periods of silence), without reading the clock on every write.
-    let keepalive = Duration::from_secs(limits.keepalive_secs);
+    let keepalive = limits.keepalive;
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut wrote = false;
