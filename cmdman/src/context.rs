@@ -110,3 +110,20 @@ impl std::fmt::Debug for Ctx<'_> {
             .finish_non_exhaustive()
     }
 }
+
+/// What a handler may take as a parameter marked `#[from_ctx]`, instead of
+/// fetching it from the [`Ctx`] itself (like axum's `FromRequestParts`):
+///
+/// ```ignore
+/// #[command(target_pub)]
+/// fn cmd_uptime(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult
+/// ```
+///
+/// The server implements it for what its handlers need (its zone).
+pub trait FromCtx<'a>: Sized {
+    /// The value from `ctx`.
+    ///
+    /// # Errors
+    /// A failure the player sees when it cannot be had.
+    fn from_ctx(ctx: &Ctx<'a>) -> Result<Self, crate::error::CommandError>;
+}

@@ -36,7 +36,7 @@ pub mod world;
 
 pub use args::{Arg, Flag, Parser, Rest};
 pub use attach::{Conflict, Shadow};
-pub use context::Ctx;
+pub use context::{Ctx, FromCtx};
 pub use def::{BoxFuture, CommandDef, Forms, Handler, TargetForm, derive_name};
 pub use dispatch::{Outcome, Request, Split, split_command};
 pub use error::{AttachError, CommandError, CommandResult, RegistryError, Site};

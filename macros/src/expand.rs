@@ -28,8 +28,18 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
         help,
         catch_all,
         params,
+        extractors,
+        order,
         is_async,
     } = command;
+    // `#[from_ctx]` is the macro's own: the function is emitted without it.
+    let mut func = func.clone();
+    for input in &mut func.sig.inputs {
+        if let syn::FnArg::Typed(typed) = input {
+            typed.attrs.retain(|attr| !attr.path().is_ident("from_ctx"));
+        }
+    }
+    let func = &func;
     let component = option(component.as_deref());
     let cmd_char = option(*cmd_char);
     let [form_pub, form_team, form_remote_team, form_player, form_external] = *forms;
@@ -41,20 +51,28 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
     // A type mismatch between the handler and `Handler`'s fn pointer, or an async
     // handler whose future is not `Send`, is reported at the function's name.
     let names: Vec<&Ident> = params.iter().map(|(name, _)| name).collect();
+    let taken: Vec<&Ident> = extractors.iter().map(|(name, _)| name).collect();
+    let taken_types: Vec<TokenStream> =
+        extractors.iter().map(|(_, ty)| anonymous_lifetimes(ty.to_token_stream())).collect();
     // Typed arguments are parsed in the wrapper. Named lifetimes in their
     // types become `'_`: the wrapper has none of the function's.
     let types: Vec<TokenStream> =
         params.iter().map(|(_, ty)| anonymous_lifetimes(ty.to_token_stream())).collect();
     let labels: Vec<String> = names.iter().map(|name| name.unraw().to_string()).collect();
+    let extract = quote! {
+        #(let #taken: #taken_types = <#taken_types as ::cmdman::FromCtx<'_>>::from_ctx(&*ctx)?;)*
+    };
     let parse = if params.is_empty() {
-        TokenStream::new()
+        extract
     } else {
         quote! {
+            #extract
             let mut __cmdman_args = ctx.args(&[#(<#types as ::cmdman::Arg<'_>>::FLAG),*]);
             #(let #names: #types = <#types as ::cmdman::Arg<'_>>::parse(&mut __cmdman_args, #labels)?;)*
             __cmdman_args.finish()?;
         }
     };
+    let params = order;
 
     // A type mismatch between the handler and `Handler`'s fn pointer, or an async
     // handler whose future is not `Send`, is reported at the function's name.
@@ -62,7 +80,7 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
         let body = if params.is_empty() {
             quote_spanned!(ident.span()=> ::std::boxed::Box::pin(#ident(ctx)))
         } else {
-            let call = quote_spanned!(ident.span()=> #ident(ctx, #(#names),*).await);
+            let call = quote_spanned!(ident.span()=> #ident(ctx, #(#params),*).await);
             quote!(::std::boxed::Box::pin(async move {
                 #parse
                 #call
@@ -79,7 +97,7 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
     } else if params.is_empty() {
         (TokenStream::new(), quote!(::cmdman::Handler::Sync(#ident)))
     } else {
-        let call = quote_spanned!(ident.span()=> #ident(ctx, #(#names),*));
+        let call = quote_spanned!(ident.span()=> #ident(ctx, #(#params),*));
         let wrapper = quote! {
             fn __cmdman_handler(ctx: &mut ::cmdman::Ctx<'_>) -> ::cmdman::CommandResult {
                 #parse

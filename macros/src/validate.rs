@@ -35,7 +35,13 @@ pub(crate) struct Command {
     /// Whether this is the component's catch-all.
     pub(crate) catch_all: bool,
     /// The typed parameters after `ctx`: name and type.
+    /// Typed arguments, parsed from the params ([`cmdman::Arg`]).
     pub(crate) params: Vec<(Ident, Type)>,
+    /// Parameters marked `#[from_ctx]`, taken from the context
+    /// ([`cmdman::FromCtx`]).
+    pub(crate) extractors: Vec<(Ident, Type)>,
+    /// Every parameter after `ctx`, in declaration order.
+    pub(crate) order: Vec<Ident>,
     /// Whether the handler is an `async fn`.
     pub(crate) is_async: bool,
 }
@@ -54,7 +60,15 @@ pub(crate) fn validate(
     func: &ItemFn,
 ) -> Result<Command, syn::Error> {
     let args_parsed = errors.is_empty();
-    let params = check_signature(func, &mut errors);
+    let all = check_signature(func, &mut errors);
+    let order: Vec<Ident> = all.iter().map(|(name, _, _)| name.clone()).collect();
+    let extractors: Vec<(Ident, Type)> = all
+        .iter()
+        .filter(|(_, _, from_ctx)| *from_ctx)
+        .map(|(name, ty, _)| (name.clone(), ty.clone()))
+        .collect();
+    let params: Vec<(Ident, Type)> =
+        all.into_iter().filter(|(_, _, from_ctx)| !from_ctx).map(|(name, ty, _)| (name, ty)).collect();
 
     let name = match &args.name {
         Some(name) => checked_name(name.value.clone(), "command name", &mut errors),
@@ -173,6 +187,8 @@ pub(crate) fn validate(
         help,
         catch_all,
         params,
+        extractors,
+        order,
         is_async: func.sig.asyncness.is_some(),
     })
 }
@@ -238,7 +254,7 @@ fn check_scopes_and_forms(args: &Args, forms: &[bool; 5], errors: &mut Vec<syn::
 /// A handler is a free function taking `ctx: &mut Ctx<'_>` and then typed
 /// arguments with plain names, with no type or const parameters; its return
 /// type is left to rustc. Returns the typed arguments.
-fn check_signature(func: &ItemFn, errors: &mut Vec<syn::Error>) -> Vec<(Ident, Type)> {
+fn check_signature(func: &ItemFn, errors: &mut Vec<syn::Error>) -> Vec<(Ident, Type, bool)> {
     let sig = &func.sig;
     for param in &sig.generics.params {
         if !matches!(param, GenericParam::Lifetime(_)) {
@@ -272,7 +288,8 @@ fn check_signature(func: &ItemFn, errors: &mut Vec<syn::Error>) -> Vec<(Ident, T
         match input {
             FnArg::Typed(typed) => match &*typed.pat {
                 Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
-                    params.push((pat.ident.clone(), (*typed.ty).clone()));
+                    let from_ctx = typed.attrs.iter().any(|attr| attr.path().is_ident("from_ctx"));
+                    params.push((pat.ident.clone(), (*typed.ty).clone(), from_ctx));
                 }
                 other => errors.push(syn::Error::new_spanned(
                     other,

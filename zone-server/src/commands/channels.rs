@@ -5,7 +5,8 @@
 
 use cmdman::{CommandError, CommandResult, Ctx, command};
 
-use super::{store_failed, zone};
+use super::store_failed;
+use crate::zone::Zone;
 use crate::zone::{CHANNEL_NAME_LENGTH, MAX_CHANNELS};
 
 /// Sets your chat channels (`?chat=alpha,beta`) or, alone, lists them.
@@ -15,8 +16,7 @@ use crate::zone::{CHANNEL_NAME_LENGTH, MAX_CHANNELS};
 /// Names are 1 to 20 characters, without `,` `;` or `:`, and compare
 /// without regard to case. Kept with your account.
 #[command(target_pub, group = "default", args = "[=name,name,… | =-]")]
-async fn cmd_chat(ctx: &mut Ctx<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_chat(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let id = ctx.sender().id;
     let params = ctx.params().trim();
     if params.is_empty() {

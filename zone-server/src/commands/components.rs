@@ -6,13 +6,12 @@ use std::fmt::Write as _;
 
 use cmdman::{CommandError, CommandResult, Ctx, Scope, command};
 
-use super::{sentence, zone};
+use super::sentence;
 use crate::zone::Zone;
 
 /// Lists every component compiled in, its commands, and where it is attached.
 #[command(target_pub, group = "mod")]
-fn cmd_lsmod(ctx: &mut Ctx<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_lsmod(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let registry = ctx.registry();
     let attachments = registry.attachments();
     let c = ctx.cmd_char();
@@ -37,8 +36,12 @@ fn cmd_lsmod(ctx: &mut Ctx<'_>) -> CommandResult {
 /// component already offers in that very scope is not added: the conflict is
 /// reported here and in `?health`. Lasts until the zone restarts.
 #[command(target_pub, group = "sysop", args = "<component> [realm[/game]]")]
-fn cmd_attach(ctx: &mut Ctx<'_>, component: &str, scope: Option<&str>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_attach(
+    ctx: &mut Ctx<'_>,
+    #[from_ctx] zone: &Zone,
+    component: &str,
+    scope: Option<&str>,
+) -> CommandResult {
     let (scope, conflicts) =
         zone.attach(component, scope).map_err(|error| CommandError::failed(sentence(&error)))?;
     let component = ctx.registry().component(component).map_or(component, |found| found.name());
@@ -58,8 +61,12 @@ fn cmd_attach(ctx: &mut Ctx<'_>, component: &str, scope: Option<&str>) -> Comman
 ///
 /// Lasts until the zone restarts.
 #[command(target_pub, group = "sysop", args = "<component> [realm[/game]]")]
-fn cmd_detach(ctx: &mut Ctx<'_>, component: &str, scope: Option<&str>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_detach(
+    ctx: &mut Ctx<'_>,
+    #[from_ctx] zone: &Zone,
+    component: &str,
+    scope: Option<&str>,
+) -> CommandResult {
     let scope = parse_scope(zone, scope)?;
     // Canonical name, as ?lsmod shows it.
     let component = ctx.registry().component(component).map_or(component, |found| found.name());
@@ -78,8 +85,7 @@ fn cmd_detach(ctx: &mut Ctx<'_>, component: &str, scope: Option<&str>) -> Comman
 /// hide another of the same name in a narrower scope, and components
 /// attached nowhere; and stored edits this server cannot read (not applied).
 #[command(target_pub, group = "mod")]
-fn cmd_health(ctx: &mut Ctx<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_health(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let health = ctx.registry().health();
     let mut reply = ctx.reply();
     if health.conflicts.is_empty() {

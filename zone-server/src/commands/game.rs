@@ -6,12 +6,11 @@ use std::fmt::Write as _;
 
 use cmdman::{CommandError, CommandResult, Ctx, command};
 
-use super::zone;
+use crate::zone::Zone;
 
 /// Lists the games of your realm and how many players are in each.
 #[command(target_pub, group = "default")]
-fn cmd_games(ctx: &mut Ctx<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_games(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let Some(realm) = ctx.sender().location.realm else {
         return Err(CommandError::failed("Enter a realm to see its games."));
     };
@@ -32,8 +31,7 @@ fn cmd_games(ctx: &mut Ctx<'_>) -> CommandResult {
 
 /// Joins a game of your realm, leaving any other game.
 #[command(target_pub, group = "default")]
-fn cmd_join(ctx: &mut Ctx<'_>, game: &str) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_join(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, game: &str) -> CommandResult {
     let name =
         zone.join_game(ctx.sender().id, game).map_err(|error| CommandError::failed(error.to_string()))?;
     ctx.reply().line(&format!("You joined the game {name}."));
@@ -42,8 +40,7 @@ fn cmd_join(ctx: &mut Ctx<'_>, game: &str) -> CommandResult {
 
 /// Leaves the game you are in; you stay in the realm.
 #[command(target_pub, group = "default")]
-fn cmd_leave(ctx: &mut Ctx<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_leave(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let name = zone.leave_game(ctx.sender().id).map_err(|error| CommandError::failed(error.to_string()))?;
     ctx.reply().line(&format!("You left the game {name}."));
     Ok(())

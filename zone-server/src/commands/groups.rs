@@ -57,8 +57,7 @@ async fn edit_rule(ctx: &mut Ctx<'_>, group: &str, rule: &str, effect: Option<Ef
 /// Shows a player group: rank, parents, accepted command groups, all access,
 /// and its rules (its own, with where each came from, then inherited ones).
 #[command(target_pub, group = "mod", args = "<group>")]
-fn cmd_grants(ctx: &mut Ctx<'_>, group: &str) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_grants(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, group: &str) -> CommandResult {
     let snapshot = zone.access().snapshot();
     let policy = snapshot.policy();
     let Some(spec) = policy.group(group) else {
@@ -139,8 +138,13 @@ fn cmd_grants(ctx: &mut Ctx<'_>, group: &str) -> CommandResult {
 ///
 /// The group that counts is the player's in their current realm.
 #[command(target_pub, group = "mod", args = "<player> <command> [form]")]
-fn cmd_why(ctx: &mut Ctx<'_>, player: OnlinePlayer, command: &str, form: Option<&str>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_why(
+    ctx: &mut Ctx<'_>,
+    #[from_ctx] zone: &Zone,
+    player: OnlinePlayer,
+    command: &str,
+    form: Option<&str>,
+) -> CommandResult {
     let form = match form {
         None => None,
         Some(name) => Some(TargetForm::from_name(&name.to_ascii_lowercase()).ok_or_else(|| {
@@ -211,8 +215,7 @@ fn describe_realm(zone: &Zone, player: &OnlinePlayer) -> String {
 /// running config stays. zone.ron changes apply at the next start. Also
 /// picks up `zone-server staff` changes made while the zone runs.
 #[command(target_pub, group = "sysop")]
-async fn cmd_reloadconf(ctx: &mut Ctx<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_reloadconf(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let by = ctx.sender().name.to_owned();
     match zone.reload_config(&by).await {
         Ok(reloaded) => {

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use cmdman::{Command, CommandError, CommandResult, Ctx, Forms, Scope, TargetForm, World, command};
 
 use super::zone;
+use crate::zone::Zone;
 
 /// Explains a command: summary, usage, target forms, command group, and its
 /// full help.
@@ -102,8 +103,7 @@ fn forms_text(forms: Forms) -> String {
 /// Lists the commands you may run here, by command group, each with its
 /// target forms and summary.
 #[command(target_pub, group = "default")]
-fn cmd_commands(ctx: &mut Ctx<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_commands(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let c = ctx.cmd_char();
     let sender = ctx.sender();
     let mut by_group: BTreeMap<&str, Vec<String>> = BTreeMap::new();

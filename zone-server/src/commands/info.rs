@@ -3,7 +3,7 @@
 
 use cmdman::{CommandError, CommandResult, Ctx, Rest, Target, command};
 
-use super::{hms, store_failed, zone};
+use super::{hms, store_failed};
 use crate::zone::{PlayerInfo, RealmPlayers, Zone};
 
 /// Lines of names a `?who` page shows.
@@ -14,8 +14,12 @@ const WHO_LINE_NAMES: usize = 10;
 /// Lists who is online, by realm; with a realm, only there. Long lists come
 /// in pages: `?who 2`, `?who lobby 2`.
 #[command(target_pub, group = "default", args = "[realm] [page]")]
-fn cmd_who(ctx: &mut Ctx<'_>, first: Option<&str>, second: Option<u32>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_who(
+    ctx: &mut Ctx<'_>,
+    #[from_ctx] zone: &Zone,
+    first: Option<&str>,
+    second: Option<u32>,
+) -> CommandResult {
     let (realm, page) = match (first, second) {
         (Some(word), None) if word.bytes().all(|b| b.is_ascii_digit()) => (None, word.parse().unwrap_or(1)),
         (realm, page) => (realm, page.unwrap_or(1)),
@@ -69,8 +73,7 @@ fn cmd_who(ctx: &mut Ctx<'_>, first: Option<&str>, second: Option<u32>) -> Comma
 /// client, time online, idle time, lines in and out, realm, freq, game,
 /// player group and where it comes from (and, for smod and up, the address).
 #[command(target_pub, target_player, group_pub = "default", group_player = "mod")]
-fn cmd_info(ctx: &mut Ctx<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_info(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let id = match ctx.target() {
         Target::Player(player) => player.id,
         _ => ctx.sender().id,
@@ -141,8 +144,7 @@ fn sees_addresses(ctx: &Ctx<'_>, zone: &Zone) -> bool {
 
 /// Tells where a player is, or when they were last seen.
 #[command(target_pub, group = "default", args = "<name>")]
-async fn cmd_seen(ctx: &mut Ctx<'_>, name: Rest<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_seen(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, name: Rest<'_>) -> CommandResult {
     let name = name.0.trim().trim_matches('"');
     if let Some(player) = zone.find(name) {
         let place = player

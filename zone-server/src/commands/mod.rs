@@ -2,7 +2,7 @@
 //! after it, and every one is in [`config::BUILT_IN_COMPONENTS`], attached
 //! zone-wide by default. They reach the zone through [`Ctx::world`](cmdman::Ctx::world).
 
-use cmdman::{CommandError, Ctx};
+use cmdman::{CommandError, Ctx, FromCtx};
 
 use crate::zone::Zone;
 
@@ -21,11 +21,21 @@ pub mod stats;
 pub mod uptime;
 pub mod usage;
 
-/// The zone the command runs in.
+/// The zone the command runs in: handlers take it as a parameter,
+/// `#[from_ctx] zone: &Zone`.
+impl<'a> FromCtx<'a> for &'a Zone {
+    /// # Errors
+    /// A failure the player sees when dispatch was handed something else
+    /// (only possible in a test harness).
+    fn from_ctx(ctx: &Ctx<'a>) -> Result<&'a Zone, CommandError> {
+        zone(ctx)
+    }
+}
+
+/// The zone the command runs in, for helpers that get the [`Ctx`].
 ///
 /// # Errors
-/// A failure the player sees when dispatch was handed something else (only
-/// possible in a test harness).
+/// As [`FromCtx`] for `&Zone`.
 pub(crate) fn zone<'a>(ctx: &Ctx<'a>) -> Result<&'a Zone, CommandError> {
     ctx.world::<Zone>().ok_or_else(|| CommandError::failed("this command needs a running zone"))
 }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use cmdman::{CommandError, CommandResult, Ctx, Flag, Rest, Target, command};
 
-use super::{store_failed, zone};
+use super::store_failed;
 use crate::outbox::Disconnect;
 use crate::sanction::{self, Kind, Sanction, Term, Warning};
 use crate::zone::{PlayerInfo, Zone};
@@ -141,8 +141,12 @@ async fn impose(zone: &Zone, sanction: Sanction, action: String) -> Result<(), C
 /// Durations: 30s, 10m, 2h, 7d, or 1h30m. Only against players whose group
 /// ranks below yours.
 #[command(target_player, group = "mod", args = "[-t duration] [reason]")]
-async fn cmd_kick(ctx: &mut Ctx<'_>, timed: Flag<'t'>, rest: Option<Rest<'_>>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_kick(
+    ctx: &mut Ctx<'_>,
+    #[from_ctx] zone: &Zone,
+    timed: Flag<'t'>,
+    rest: Option<Rest<'_>>,
+) -> CommandResult {
     let aim = aim(ctx.target(), zone).await?;
     let Some(online) = aim.online.as_ref() else {
         return Err(CommandError::failed(format!("{} is no longer online.", aim.name)));
@@ -196,8 +200,7 @@ async fn cmd_kick(ctx: &mut Ctx<'_>, timed: Flag<'t'>, rest: Option<Rest<'_>>) -
     group = "smod",
     args = "[name] <duration|perm> <reason>"
 )]
-async fn cmd_ban(ctx: &mut Ctx<'_>, words: Rest<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_ban(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, words: Rest<'_>) -> CommandResult {
     let (aim, rest) = match ctx.target() {
         Target::Player(_) | Target::External(_) => (aim(ctx.target(), zone).await?, words.0),
         _ => {
@@ -241,8 +244,7 @@ async fn cmd_ban(ctx: &mut Ctx<'_>, words: Rest<'_>) -> CommandResult {
 
 /// Lifts a ban (or a kick with -t) on an account.
 #[command(target_pub, group = "smod", args = "<name>")]
-async fn cmd_unban(ctx: &mut Ctx<'_>, name: Rest<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_unban(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, name: Rest<'_>) -> CommandResult {
     let aim = named(zone, split_word(name.0).0).await?;
     check_rank(ctx, zone, &aim, "unban")?;
     if zone.sanctions().barred(&aim.name).is_none() {
@@ -261,8 +263,7 @@ const BANS_PAGE: usize = 20;
 /// Lists the bans and timed kicks in force, soonest to end first, 20 a page
 /// (`?bans 2`).
 #[command(target_pub, group = "smod", args = "[page]")]
-fn cmd_bans(ctx: &mut Ctx<'_>, page: Option<u32>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_bans(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, page: Option<u32>) -> CommandResult {
     let bans = zone.sanctions().list(&[Kind::Ban, Kind::Kick]);
     let mut reply = ctx.reply();
     if bans.is_empty() {
@@ -300,8 +301,12 @@ fn cmd_bans(ctx: &mut Ctx<'_>, page: Option<u32>) -> CommandResult {
     group = "mod",
     args = "[-t duration] [reason]"
 )]
-async fn cmd_mute(ctx: &mut Ctx<'_>, timed: Flag<'t'>, rest: Option<Rest<'_>>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_mute(
+    ctx: &mut Ctx<'_>,
+    #[from_ctx] zone: &Zone,
+    timed: Flag<'t'>,
+    rest: Option<Rest<'_>>,
+) -> CommandResult {
     let aim = aim(ctx.target(), zone).await?;
     check_rank(ctx, zone, &aim, "mute")?;
     let (term, reason) = timed_reason(timed.0, rest)?;
@@ -334,8 +339,7 @@ async fn cmd_mute(ctx: &mut Ctx<'_>, timed: Flag<'t'>, rest: Option<Rest<'_>>) -
 
 /// Lifts a player's mute.
 #[command(target_player, target_external, target_in_scope = false, group = "mod")]
-async fn cmd_unmute(ctx: &mut Ctx<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_unmute(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let aim = aim(ctx.target(), zone).await?;
     check_rank(ctx, zone, &aim, "unmute")?;
     if zone.sanctions().mute(&aim.name).is_none() {
@@ -354,8 +358,7 @@ async fn cmd_unmute(ctx: &mut Ctx<'_>) -> CommandResult {
 /// Warns a player: they see it as a staff warning, and it is kept against
 /// their name (?warnings).
 #[command(target_player, group = "mod", args = "<text>")]
-async fn cmd_warn(ctx: &mut Ctx<'_>, text: Rest<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_warn(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, text: Rest<'_>) -> CommandResult {
     let aim = aim(ctx.target(), zone).await?;
     check_rank(ctx, zone, &aim, "warn")?;
     check_not_muted(ctx, zone, text.0)?;
@@ -377,8 +380,7 @@ async fn cmd_warn(ctx: &mut Ctx<'_>, text: Rest<'_>) -> CommandResult {
 
 /// Shows the warnings given to a player, newest first (up to 20).
 #[command(target_pub, group = "mod", args = "<name>")]
-async fn cmd_warnings(ctx: &mut Ctx<'_>, name: Rest<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_warnings(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, name: Rest<'_>) -> CommandResult {
     let aim = match named(zone, split_word(name.0).0).await {
         Ok(aim) => aim,
         // No account, no warnings.

@@ -4,14 +4,13 @@ use std::fmt::Write as _;
 
 use cmdman::{CommandError, CommandResult, Ctx, command};
 
-use super::zone;
+use crate::zone::Zone;
 
 /// Lists the realms and how many players are in each.
 ///
 /// Realms that are not public are listed only to the players in them.
 #[command(target_pub, group = "default")]
-fn cmd_arena(ctx: &mut Ctx<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_arena(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let here = zone.player(ctx.sender().id).and_then(|player| player.realm_name);
     let mut reply = ctx.reply();
     let _ = writeln!(reply, "Realms (players):");
@@ -31,7 +30,6 @@ fn cmd_arena(ctx: &mut Ctx<'_>) -> CommandResult {
 /// With no name, moves you to the first public realm. The same as ChatNet's
 /// `GO:realm`.
 #[command(target_pub, group = "default")]
-fn cmd_go(ctx: &mut Ctx<'_>, realm: Option<&str>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_go(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, realm: Option<&str>) -> CommandResult {
     zone.enter(ctx.sender().id, realm.unwrap_or("")).map_err(|error| CommandError::failed(error.to_string()))
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use cmdman::{CommandError, CommandResult, Ctx, Scope, Target, command};
 
-use super::{sentence, store_failed, zone};
+use super::{sentence, store_failed};
 use crate::password::PasswordError;
 use crate::store::MembershipEdit;
 use crate::throttle::Kind;
@@ -59,8 +59,12 @@ fn place_text(realm: Option<&str>) -> String {
 /// With a realm, the group holds only there and wins over the zone-wide one.
 /// Only for groups ranked below your own, and players whose group there is.
 #[command(target_player, target_external, target_in_scope = false, group = "smod", args = "<group> [realm]")]
-async fn cmd_setgroup(ctx: &mut Ctx<'_>, group: &str, realm: Option<&str>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_setgroup(
+    ctx: &mut Ctx<'_>,
+    #[from_ctx] zone: &Zone,
+    group: &str,
+    realm: Option<&str>,
+) -> CommandResult {
     let target = aimed(ctx, zone)?;
     let realm = place(zone, realm)?;
     // One edit at a time, checked and applied under the lock, so two at once
@@ -81,8 +85,7 @@ async fn cmd_setgroup(ctx: &mut Ctx<'_>, group: &str, realm: Option<&str>) -> Co
 /// Send it privately to the player, who may be offline. Only for players
 /// whose group there is ranked below yours.
 #[command(target_player, target_external, target_in_scope = false, group = "smod", args = "[realm]")]
-async fn cmd_rmgroup(ctx: &mut Ctx<'_>, realm: Option<&str>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_rmgroup(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, realm: Option<&str>) -> CommandResult {
     let target = aimed(ctx, zone)?;
     let realm = place(zone, realm)?;
     let _edit = zone.access().edit_lock().await;
@@ -172,8 +175,7 @@ async fn record(
     group_player = "mod",
     group_external = "mod"
 )]
-fn cmd_getgroup(ctx: &mut Ctx<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_getgroup(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let line = match ctx.target() {
         Target::Player(player) => {
             let group = zone.group_of(player.id, player.location.realm);
@@ -200,8 +202,7 @@ fn realm_suffix(zone: &Zone, realm: Option<cmdman::RealmId>) -> String {
 /// Lists every membership (from staff.ron and moderators), and who is in a
 /// group for this session through ?grplogin.
 #[command(target_pub, group = "mod")]
-fn cmd_listmod(ctx: &mut Ctx<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_listmod(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let snapshot = zone.access().snapshot();
     let mut reply = ctx.reply();
     let memberships = snapshot.memberships();
@@ -234,8 +235,12 @@ fn cmd_listmod(ctx: &mut Ctx<'_>) -> CommandResult {
 /// a few, ?grplogin closes for a while, twice as long each time
 /// (limits.login_backoff).
 #[command(target_pub, group = "default", args = "<group> <password>")]
-async fn cmd_grplogin(ctx: &mut Ctx<'_>, group: &str, password: &str) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_grplogin(
+    ctx: &mut Ctx<'_>,
+    #[from_ctx] zone: &Zone,
+    group: &str,
+    password: &str,
+) -> CommandResult {
     let sender = ctx.sender();
     let (name, id) = (sender.name.to_owned(), sender.id);
     let Some(address) = zone.player(id).map(|player| player.address) else { return Ok(()) };
@@ -286,8 +291,7 @@ async fn cmd_grplogin(ctx: &mut Ctx<'_>, group: &str, password: &str) -> Command
 /// Shows the newest entries of the audit log: group and membership edits,
 /// group logins, reloads. Newest first; 10 unless you say (up to 100).
 #[command(target_pub, group = "smod")]
-async fn cmd_auditlog(ctx: &mut Ctx<'_>, count: Option<u8>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_auditlog(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, count: Option<u8>) -> CommandResult {
     let count = usize::from(count.unwrap_or(10).min(100));
     let entries = zone.store().audit_log(count).await.map_err(store_failed)?;
     let mut reply = ctx.reply();

@@ -4,7 +4,7 @@
 
 use cmdman::{CommandError, CommandResult, Ctx, Rest, command};
 
-use super::zone;
+use crate::zone::Zone;
 
 /// Sends a message to every member of staff online (everyone who may run
 /// ?modchat), as `MSG:MOD:you:message`. `SEND:MOD:message` does the same.
@@ -12,8 +12,7 @@ use super::zone;
 /// Staff also receive the zone's alerts here (`MSG:SYSOP`): bans, automatic
 /// mutes, refused reloads, slow readers dropped.
 #[command(target_pub, group = "mod", args = "<message>")]
-fn cmd_modchat(ctx: &mut Ctx<'_>, message: Rest<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+fn cmd_modchat(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, message: Rest<'_>) -> CommandResult {
     let sender = ctx.sender();
     if let Err(notice) = zone.check_muted(sender.id) {
         return Err(CommandError::failed(notice.unwrap_or_else(|| "You are muted.".to_owned())));

@@ -4,15 +4,15 @@ use std::fmt::Write as _;
 
 use cmdman::{CommandError, CommandResult, Ctx, Target, command};
 
-use super::{hms, zone};
+use super::hms;
+use crate::zone::Zone;
 
 /// Shows session time, total connected time and first login.
 ///
 /// Sent in public, it shows yours. Sent privately to a player (`/?usage`, or
 /// `SEND:PRIVCMD:name:?usage`), it shows theirs.
 #[command(target_pub, target_player, group = "default")]
-async fn cmd_usage(ctx: &mut Ctx<'_>) -> CommandResult {
-    let zone = zone(ctx)?;
+async fn cmd_usage(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let id = match ctx.target() {
         Target::Player(player) => player.id,
         _ => ctx.sender().id,

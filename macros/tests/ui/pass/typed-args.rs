@@ -1,6 +1,7 @@
 //! Typed arguments: parsed in order from the params, flags first; the usage
 //! line is generated from the parameters; named lifetimes work; a catch-all
-//! registers as one.
+//! registers as one; a `#[from_ctx]` parameter is taken from the context and
+//! is not an argument.
 #![forbid(unsafe_code)]
 #![deny(warnings)]
 
@@ -9,9 +10,26 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use cmdman::{
-    Addressee, COMMANDS, Collected, CommandResult, Ctx, Flag, Location, Outcome, Player, PlayerId, Registry,
-    Request, Rest, Scope, Settings, command,
+    Addressee, COMMANDS, Collected, CommandError, CommandResult, Ctx, Flag, FromCtx, Location, Outcome, Player,
+    PlayerId, Registry, Request, Rest, Scope, Settings, command,
 };
+
+/// Who sent the command, taken from the context.
+struct Sender(String);
+
+impl<'a> FromCtx<'a> for Sender {
+    fn from_ctx(ctx: &Ctx<'a>) -> Result<Sender, CommandError> {
+        Ok(Sender(ctx.sender().name.to_owned()))
+    }
+}
+
+/// Greets someone, saying who from.
+#[command(target_pub)]
+async fn cmd_greet(ctx: &mut Ctx<'_>, #[from_ctx] from: Sender, whom: &str) -> CommandResult {
+    let line = format!("{} greets {whom}", from.0);
+    ctx.reply().line(&line);
+    Ok(())
+}
 
 /// Warns a player.
 #[command(target_pub, char = '*')]
@@ -52,6 +70,8 @@ fn main() {
     assert_eq!(warn.args, Some("[-s] [times] <reason...>"));
     let echo = COMMANDS.iter().find(|def| def.name == "echo").unwrap();
     assert_eq!(echo.args, Some("<word> [more...]"));
+    let greet = COMMANDS.iter().find(|def| def.name == "greet").unwrap();
+    assert_eq!(greet.args, Some("<whom>"));
     let other = COMMANDS.iter().find(|def| def.name == "other").unwrap();
     assert!(other.catch_all && !warn.catch_all);
 
@@ -64,6 +84,7 @@ fn main() {
         ("*warn -s 3 spamming", Outcome::Ran, &["warn x3 silent=true spamming"][..]),
         ("*warn", Outcome::Failed, &["Missing <reason>.", "Usage: *warn [-s] [times] <reason...>"][..]),
         ("?echo hi there", Outcome::Ran, &["hi +there"][..]),
+        ("?greet Alice", Outcome::Ran, &["Bob greets Alice"][..]),
         ("?nothing", Outcome::Ran, &["other: nothing"][..]),
     ] {
         let mut sink = Collected::default();
