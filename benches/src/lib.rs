@@ -134,6 +134,7 @@ pub fn fixture() -> Fixture {
                 stealth: false,
                 catch_all: false,
                 args: Some("<n>"),
+                params: &[],
                 help: "A bench command.",
                 file: file!(),
                 line: line!(),

@@ -134,11 +134,98 @@ fn missing(name: &str) -> CommandError {
     CommandError::usage(format!("Missing <{name}>."))
 }
 
+/// How an argument reads in a usage line, and where it may stand: each
+/// argument type declares its own (the macro never guesses from type names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// One value: `<name>`.
+    Word,
+    /// One value or none: `[name]`.
+    Optional,
+    /// The rest of the line: `<name...>`; it comes last.
+    Rest,
+    /// The rest of the line or nothing: `[name...]`; it comes last.
+    OptionalRest,
+    /// The flag `-c`: `[-c]`; flags come first.
+    Flag(char),
+    /// An optional flag: meaningless (a flag is optional already), refused.
+    OptionalFlag,
+}
+
+impl Shape {
+    /// The shape of an `Option` of this.
+    pub const fn optional(self) -> Shape {
+        match self {
+            Shape::Word | Shape::Optional => Shape::Optional,
+            Shape::Rest | Shape::OptionalRest => Shape::OptionalRest,
+            Shape::Flag(_) | Shape::OptionalFlag => Shape::OptionalFlag,
+        }
+    }
+}
+
+/// One typed parameter of a command, as [`CommandDef::params`](crate::CommandDef::params) lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    /// The parameter's name, shown in the usage line.
+    pub name: &'static str,
+    /// How it reads.
+    pub shape: Shape,
+}
+
+/// The usage line's argument part for `params`: flags first, then the others
+/// in order; `None` without parameters.
+pub fn usage_of(params: &[Param]) -> Option<String> {
+    let flags = params.iter().filter_map(|param| match param.shape {
+        Shape::Flag(c) => Some(format!("[-{c}]")),
+        _ => None,
+    });
+    let words = params.iter().filter_map(|param| {
+        let name = param.name;
+        match param.shape {
+            Shape::Word => Some(format!("<{name}>")),
+            Shape::Optional => Some(format!("[{name}]")),
+            Shape::Rest => Some(format!("<{name}...>")),
+            Shape::OptionalRest => Some(format!("[{name}...]")),
+            Shape::Flag(_) | Shape::OptionalFlag => None,
+        }
+    });
+    let all: Vec<String> = flags.chain(words).collect();
+    (!all.is_empty()).then(|| all.join(" "))
+}
+
+/// Checks, when a command is compiled, that its arguments can be parsed: the
+/// rest of the line comes last, and no flag is in an `Option`. `#[command]`
+/// calls it in a constant, so a mistake is a compile error.
+///
+/// # Panics
+/// At compile time, saying what is wrong.
+pub const fn check_shapes(shapes: &[Shape]) {
+    let mut i = 0;
+    while i < shapes.len() {
+        match shapes[i] {
+            Shape::Rest | Shape::OptionalRest if i + 1 < shapes.len() => panic!("{}", REST_NOT_LAST),
+            Shape::OptionalFlag => panic!("{}", OPTIONAL_FLAG),
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+const REST_NOT_LAST: &str = "a `Rest` argument takes the rest of the line, so it must be the last argument";
+const OPTIONAL_FLAG: &str =
+    "a flag is optional already: write `Flag<'x'>`, which is false when the flag is not given";
+
 /// A type a handler parameter can have. `name` is the parameter's name, for
 /// error messages.
 pub trait Arg<'a>: Sized {
+    /// How it reads in the usage line, and where it may stand.
+    const SHAPE: Shape = Shape::Word;
+
     /// `Some('v')` for a type that is the flag `-v`.
-    const FLAG: Option<char> = None;
+    const FLAG: Option<char> = match Self::SHAPE {
+        Shape::Flag(c) => Some(c),
+        _ => None,
+    };
 
     /// Takes this argument from `parser`.
     ///
@@ -183,6 +270,8 @@ impl<'a> Arg<'a> for String {
 
 /// The argument if anything is left, else `None`.
 impl<'a, T: Arg<'a>> Arg<'a> for Option<T> {
+    const SHAPE: Shape = T::SHAPE.optional();
+
     fn parse(parser: &mut Parser<'a>, name: &'static str) -> Result<Self, CommandError> {
         if parser.is_empty() { Ok(None) } else { T::parse(parser, name).map(Some) }
     }
@@ -193,6 +282,8 @@ impl<'a, T: Arg<'a>> Arg<'a> for Option<T> {
 pub struct Rest<'a>(pub &'a str);
 
 impl<'a> Arg<'a> for Rest<'a> {
+    const SHAPE: Shape = Shape::Rest;
+
     fn parse(parser: &mut Parser<'a>, name: &'static str) -> Result<Self, CommandError> {
         match parser.take_rest() {
             "" => Err(missing(name)),
@@ -207,7 +298,7 @@ impl<'a> Arg<'a> for Rest<'a> {
 pub struct Flag<const C: char>(pub bool);
 
 impl<'a, const C: char> Arg<'a> for Flag<C> {
-    const FLAG: Option<char> = Some(C);
+    const SHAPE: Shape = Shape::Flag(C);
 
     fn parse(parser: &mut Parser<'a>, _name: &'static str) -> Result<Self, CommandError> {
         Ok(Flag(parser.flag(C)))

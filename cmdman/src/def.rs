@@ -46,8 +46,11 @@ pub struct CommandDef {
     /// every cmd char): it runs for names no command answers to in its scope
     /// (DESIGN §4.4, step 3). Its `name` only names it in listings and rules.
     pub catch_all: bool,
-    /// The argument part of the usage line (`"<player>"`), if any.
+    /// The argument part of the usage line as declared (`args = "<player>"`),
+    /// which wins over the one generated from [`CommandDef::params`].
     pub args: Option<&'static str>,
+    /// The typed parameters, in order, each with its [`Shape`](crate::Shape).
+    pub params: &'static [crate::args::Param],
     /// The doc comment: the first line is the summary, the whole is the `?man` text.
     pub help: &'static str,
     /// Where the declaration is (`file!()`), for registration errors.
@@ -65,6 +68,15 @@ impl CommandDef {
         match self.component {
             Some(component) => component,
             None => self.module_path.rsplit("::").next().unwrap_or(self.module_path),
+        }
+    }
+
+    /// The argument part of the usage line: as declared, else generated from
+    /// the typed parameters (`[-s] [times] <reason...>`).
+    pub fn usage_args(&self) -> Option<String> {
+        match self.args {
+            Some(args) => Some(args.to_owned()),
+            None => crate::args::usage_of(self.params),
         }
     }
 

@@ -34,7 +34,7 @@ pub mod reply;
 pub mod target;
 pub mod world;
 
-pub use args::{Arg, Flag, Parser, Rest};
+pub use args::{Arg, Flag, Param, Parser, Rest, Shape};
 pub use attach::{Conflict, Shadow};
 pub use context::{Ctx, FromCtx};
 pub use def::{BoxFuture, CommandDef, Forms, Handler, TargetForm, derive_name};

@@ -82,7 +82,7 @@ impl Command {
     /// `*warn <message>` for a command bound to `*`.
     pub fn usage(&self, cmd_char: char) -> String {
         let name = self.display_name(cmd_char);
-        match self.def.args {
+        match self.def.usage_args() {
             Some(args) => format!("{name} {args}"),
             None => name,
         }

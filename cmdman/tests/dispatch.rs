@@ -182,6 +182,7 @@ fn def(
         stealth: false,
         catch_all: false,
         args: None,
+        params: &[],
         help: "",
         file: "here.rs",
         line: 7,

@@ -101,6 +101,7 @@ fn registry(commands: &[(usize, bool, u8, [Option<usize>; 5])]) -> Registry {
             stealth: false,
             catch_all: false,
             args: None,
+            params: &[],
             help: "",
             file: "ladder.rs",
             line: 1,

@@ -62,6 +62,11 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
     let extract = quote! {
         #(let #taken: #taken_types = <#taken_types as ::cmdman::FromCtx<'_>>::from_ctx(&*ctx)?;)*
     };
+    // Each argument type says how it reads and where it may stand.
+    let static_types: Vec<TokenStream> =
+        params.iter().map(|(_, ty)| static_lifetimes(ty.to_token_stream())).collect();
+    let shapes = quote!(#(<#static_types as ::cmdman::Arg<'static>>::SHAPE),*);
+    let param_list = quote!(&[#(::cmdman::Param { name: #labels, shape: <#static_types as ::cmdman::Arg<'static>>::SHAPE }),*]);
     let parse = if params.is_empty() {
         extract
     } else {
@@ -113,6 +118,9 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
         const _: () = {
             #wrapper
 
+            // Rest last, no optional flag: a mistake is a compile error here.
+            const _: () = ::cmdman::args::check_shapes(&[#shapes]);
+
             #[::cmdman::__private::linkme::distributed_slice(::cmdman::COMMANDS)]
             #[linkme(crate = ::cmdman::__private::linkme)]
             static __CMDMAN_COMMAND: ::cmdman::CommandDef = ::cmdman::CommandDef {
@@ -134,6 +142,7 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
                 stealth: #stealth,
                 catch_all: #catch_all,
                 args: #args,
+                params: #param_list,
                 help: #help,
                 file: ::core::file!(),
                 line: #line,
@@ -161,6 +170,36 @@ fn option(value: Option<impl ToTokens>) -> TokenStream {
         Some(value) => quote!(::core::option::Option::Some(#value)),
         None => quote!(::core::option::Option::None),
     }
+}
+
+/// `tokens` with every lifetime, named or `'_`, replaced by `'static`, and a
+/// reference without one given `'static`: argument types as a `static` names
+/// them.
+fn static_lifetimes(tokens: TokenStream) -> TokenStream {
+    let mut out: Vec<TokenTree> = Vec::new();
+    let mut after_quote = false;
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (index, tree) in trees.iter().enumerate() {
+        let tree = match tree {
+            TokenTree::Ident(ident) if after_quote => TokenTree::Ident(Ident::new("static", ident.span())),
+            TokenTree::Group(group) => {
+                let mut new = Group::new(group.delimiter(), static_lifetimes(group.stream()));
+                new.set_span(group.span());
+                TokenTree::Group(new)
+            }
+            other => other.clone(),
+        };
+        after_quote = matches!(&tree, TokenTree::Punct(p) if p.as_char() == '\'');
+        let is_ref = matches!(&tree, TokenTree::Punct(p) if p.as_char() == '&');
+        out.push(tree);
+        // `&T` (no lifetime follows): `&'static T`.
+        let lifetime_follows =
+            matches!(trees.get(index + 1), Some(TokenTree::Punct(p)) if p.as_char() == '\'');
+        if is_ref && !lifetime_follows {
+            out.extend(quote!('static));
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// `tokens` with every named lifetime but `'static` replaced by `'_`.

@@ -7,40 +7,38 @@ use std::fmt::Display;
 use proc_macro2::{Punct, Spacing, Span, TokenStream, TokenTree};
 use syn::buffer::Cursor;
 use syn::ext::IdentExt as _;
-use syn::parse::{Lookahead1, ParseStream, Parser as _};
+use syn::parse::{ParseStream, Parser as _};
 use syn::{Ident, LitBool, LitChar, LitStr, Token, bracketed};
 
-/// The argument keywords, one type each so `lookahead1` can name them in its
-/// messages.
-mod kw {
-    syn::custom_keyword!(name);
-    syn::custom_keyword!(aliases);
-    syn::custom_keyword!(component);
-    syn::custom_keyword!(char);
-    syn::custom_keyword!(source_in_scope);
-    syn::custom_keyword!(target_in_scope);
-    syn::custom_keyword!(target_pub);
-    syn::custom_keyword!(target_team);
-    syn::custom_keyword!(target_remote_team);
-    syn::custom_keyword!(target_player);
-    syn::custom_keyword!(target_external);
-    syn::custom_keyword!(group);
-    syn::custom_keyword!(group_pub);
-    syn::custom_keyword!(group_team);
-    syn::custom_keyword!(group_remote_team);
-    syn::custom_keyword!(group_player);
-    syn::custom_keyword!(group_external);
-    syn::custom_keyword!(stealth);
-    syn::custom_keyword!(args);
-    syn::custom_keyword!(catch_all);
-}
+/// Every argument `#[command(...)]` knows, in the order the unknown-argument
+/// error lists them: the one table of them.
+const KEYS: [(&str, Key); 20] = [
+    ("name", Key::Name),
+    ("aliases", Key::Aliases),
+    ("component", Key::Component),
+    ("char", Key::Char),
+    ("source_in_scope", Key::SourceInScope),
+    ("target_in_scope", Key::TargetInScope),
+    ("target_pub", Key::Form(0)),
+    ("target_team", Key::Form(1)),
+    ("target_remote_team", Key::Form(2)),
+    ("target_player", Key::Form(3)),
+    ("target_external", Key::Form(4)),
+    ("group", Key::Group),
+    ("group_pub", Key::FormGroup(0)),
+    ("group_team", Key::FormGroup(1)),
+    ("group_remote_team", Key::FormGroup(2)),
+    ("group_player", Key::FormGroup(3)),
+    ("group_external", Key::FormGroup(4)),
+    ("stealth", Key::Stealth),
+    ("args", Key::Args),
+    ("catch_all", Key::CatchAll),
+];
 
-/// Every argument `#[command(...)]` knows, as listed in the unknown-argument error.
-const KNOWN: &str = "`name`, `aliases`, `component`, `char`, `source_in_scope`, \
-                     `target_in_scope`, `target_pub`, `target_team`, `target_remote_team`, \
-                     `target_player`, `target_external`, `group`, `group_pub`, `group_team`, \
-                     `group_remote_team`, `group_player`, `group_external`, `stealth`, `args`, \
-                     `catch_all`";
+/// The arguments there are, as the unknown-argument error lists them.
+fn known() -> String {
+    KEYS.iter().map(|(name, _)| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+}
 
 /// The target forms' names in `cmdman::TargetForm` order; `forms` and
 /// `form_groups` of [`Args`] are indexed the same way.
@@ -222,62 +220,13 @@ impl At<'_> {
 
 /// Which argument comes next, without consuming it.
 fn peek_key(input: ParseStream<'_>) -> syn::Result<Key> {
-    let lookahead = input.lookahead1();
-    let key = if lookahead.peek(kw::name) {
-        Key::Name
-    } else if lookahead.peek(kw::aliases) {
-        Key::Aliases
-    } else if lookahead.peek(kw::component) {
-        Key::Component
-    } else if lookahead.peek(kw::char) {
-        Key::Char
-    } else if lookahead.peek(kw::source_in_scope) {
-        Key::SourceInScope
-    } else if lookahead.peek(kw::target_in_scope) {
-        Key::TargetInScope
-    } else if lookahead.peek(kw::target_pub) {
-        Key::Form(0)
-    } else if lookahead.peek(kw::target_team) {
-        Key::Form(1)
-    } else if lookahead.peek(kw::target_remote_team) {
-        Key::Form(2)
-    } else if lookahead.peek(kw::target_player) {
-        Key::Form(3)
-    } else if lookahead.peek(kw::target_external) {
-        Key::Form(4)
-    } else if lookahead.peek(kw::group) {
-        Key::Group
-    } else if lookahead.peek(kw::group_pub) {
-        Key::FormGroup(0)
-    } else if lookahead.peek(kw::group_team) {
-        Key::FormGroup(1)
-    } else if lookahead.peek(kw::group_remote_team) {
-        Key::FormGroup(2)
-    } else if lookahead.peek(kw::group_player) {
-        Key::FormGroup(3)
-    } else if lookahead.peek(kw::group_external) {
-        Key::FormGroup(4)
-    } else if lookahead.peek(kw::stealth) {
-        Key::Stealth
-    } else if lookahead.peek(kw::args) {
-        Key::Args
-    } else if lookahead.peek(kw::catch_all) {
-        Key::CatchAll
-    } else {
-        return Err(unknown_argument(input, lookahead));
+    let Ok(ident) = input.fork().call(Ident::parse_any) else {
+        return Err(input.error(format!("expected an argument: one of {}", known())));
     };
-    Ok(key)
-}
-
-/// The error for something that is not a known argument: names the word and
-/// lists the arguments there are.
-fn unknown_argument(input: ParseStream<'_>, lookahead: Lookahead1<'_>) -> syn::Error {
-    match input.fork().call(Ident::parse_any) {
-        Ok(ident) => {
-            syn::Error::new(ident.span(), format!("unknown argument `{ident}`; the arguments are {KNOWN}"))
-        }
-        Err(_) => lookahead.error(),
-    }
+    let name = ident.unraw().to_string();
+    KEYS.iter().find(|(key, _)| *key == name).map(|(_, key)| *key).ok_or_else(|| {
+        syn::Error::new(ident.span(), format!("unknown argument `{ident}`; the arguments are {}", known()))
+    })
 }
 
 /// Stores `arg` in `slot`, or reports "`x` specified more than once" at the

@@ -165,8 +165,8 @@ pub(crate) fn validate(
             ));
         }
     }
-    check_params(&params, &mut errors);
-    let usage = usage.or_else(|| generated_usage(&params));
+    // The usage line of typed arguments, and where each may stand, come from
+    // the argument types themselves (`cmdman::Arg::SHAPE`), at compile time.
 
     let help = help_text(func, &mut errors);
 
@@ -303,85 +303,6 @@ fn check_signature(func: &ItemFn, errors: &mut Vec<syn::Error>) -> Vec<(Ident, T
         }
     }
     params
-}
-
-/// `Rest` takes the rest of the line, so it comes last; a `Flag` is optional
-/// already, so it is never in an `Option`.
-fn check_params(params: &[(Ident, Type)], errors: &mut Vec<syn::Error>) {
-    for (i, (name, ty)) in params.iter().enumerate() {
-        let (optional, inner) = match last_segment(ty) {
-            Some(("Option", Some(inner))) => (true, inner),
-            _ => (false, ty),
-        };
-        match last_segment(inner) {
-            Some(("Rest", _)) if i + 1 < params.len() => errors.push(syn::Error::new_spanned(
-                ty,
-                format!("`{name}` takes the rest of the line, so it must be the last argument"),
-            )),
-            Some(("Flag", _)) if optional => errors.push(syn::Error::new_spanned(
-                ty,
-                "a flag is optional already: write `Flag<'x'>`, which is false when the flag is not given",
-            )),
-            _ => {}
-        }
-    }
-}
-
-/// The usage line's argument part for typed parameters: `<name>`, `[name]` for
-/// an `Option`, `<name...>` for `Rest`, `[-x]` for `Flag<'x'>`; flags first.
-/// Read from the types as written: an alias of `Option` reads as required.
-fn generated_usage(params: &[(Ident, Type)]) -> Option<String> {
-    let mut flags = Vec::new();
-    let mut words = Vec::new();
-    for (name, ty) in params {
-        let name = name.unraw().to_string();
-        let (optional, inner) = match last_segment(ty) {
-            Some(("Option", Some(inner))) => (true, inner),
-            _ => (false, ty),
-        };
-        match last_segment(inner) {
-            Some(("Flag", _)) => {
-                let letter = flag_letter(inner).map_or_else(|| name.clone(), |c| c.to_string());
-                flags.push(format!("[-{letter}]"));
-            }
-            Some(("Rest", _)) if optional => words.push(format!("[{name}...]")),
-            Some(("Rest", _)) => words.push(format!("<{name}...>")),
-            _ if optional => words.push(format!("[{name}]")),
-            _ => words.push(format!("<{name}>")),
-        }
-    }
-    flags.extend(words);
-    (!flags.is_empty()).then(|| flags.join(" "))
-}
-
-/// The last path segment's name of `ty`, and its first type argument if any.
-fn last_segment(ty: &Type) -> Option<(&'static str, Option<&Type>)> {
-    let Type::Path(path) = ty else { return None };
-    let segment = path.path.segments.last()?;
-    let name = match segment.ident.to_string().as_str() {
-        "Option" => "Option",
-        "Rest" => "Rest",
-        "Flag" => "Flag",
-        _ => return Some(("", None)),
-    };
-    let inner = match &segment.arguments {
-        syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
-            syn::GenericArgument::Type(inner) => Some(inner),
-            _ => None,
-        }),
-        _ => None,
-    };
-    Some((name, inner))
-}
-
-/// The letter of `Flag<'x'>`.
-fn flag_letter(ty: &Type) -> Option<char> {
-    let Type::Path(path) = ty else { return None };
-    let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else { return None };
-    args.args.iter().find_map(|arg| match arg {
-        syn::GenericArgument::Const(Expr::Lit(ExprLit { lit: Lit::Char(c), .. })) => Some(c.value()),
-        _ => None,
-    })
 }
 
 /// Whether `name` is a legal command name or alias: 1 to 32 lower-case ASCII

@@ -100,7 +100,7 @@ fn main() {
     assert_eq!(usage.forms, Forms::new(true, false, false, true, false));
     assert_eq!(usage.groups, [Some("default"), None, None, Some("default"), None]);
     assert!(!usage.stealth);
-    assert_eq!(usage.args, Some("[player]"));
+    assert_eq!(usage.usage_args().as_deref(), Some("[player]"));
     assert_eq!(usage.help, "Shows your session time.\n\nWith a player target, shows theirs.");
     assert_eq!(usage.summary(), "Shows your session time.");
     assert!(usage.file.ends_with("registration.rs"), "{}", usage.file);
@@ -113,7 +113,7 @@ fn main() {
     assert_eq!(score_reset.groups, [Some("default"), Some("mod"), Some("mod"), Some("sysop"), None]);
     assert_eq!(score_reset.group(TargetForm::RemoteTeam), Some("mod"));
     assert_eq!(score_reset.help, "Resets your score.");
-    assert_eq!(score_reset.args, None);
+    assert_eq!(score_reset.usage_args(), None);
     assert!(matches!(score_reset.handler, Handler::Sync(_)));
 
     let specall = find("specall");

@@ -14,6 +14,27 @@ use cmdman::{
     PlayerId, Registry, Request, Rest, Scope, Settings, command,
 };
 
+/// A user's own type that happens to be called `Rest`: one word, read by
+/// its shape, not by its name.
+mod mine {
+    pub struct Rest(pub String);
+
+    impl<'a> cmdman::Arg<'a> for Rest {
+        fn parse(parser: &mut cmdman::Parser<'a>, name: &'static str) -> Result<Rest, cmdman::CommandError> {
+            let word = parser.word().ok_or_else(|| cmdman::CommandError::usage(format!("Missing <{name}>.")))?;
+            Ok(Rest(word.to_owned()))
+        }
+    }
+}
+
+/// Pairs a word and a number.
+#[command(target_pub)]
+fn cmd_pair(ctx: &mut Ctx<'_>, first: mine::Rest, second: u8) -> CommandResult {
+    let line = format!("{} {second}", first.0);
+    ctx.reply().line(&line);
+    Ok(())
+}
+
 /// Who sent the command, taken from the context.
 struct Sender(String);
 
@@ -67,11 +88,13 @@ fn block_on<F: Future>(future: F) -> F::Output {
 
 fn main() {
     let warn = COMMANDS.iter().find(|def| def.name == "warn").unwrap();
-    assert_eq!(warn.args, Some("[-s] [times] <reason...>"));
+    assert_eq!(warn.usage_args().as_deref(), Some("[-s] [times] <reason...>"));
     let echo = COMMANDS.iter().find(|def| def.name == "echo").unwrap();
-    assert_eq!(echo.args, Some("<word> [more...]"));
+    assert_eq!(echo.usage_args().as_deref(), Some("<word> [more...]"));
+    let pair = COMMANDS.iter().find(|def| def.name == "pair").unwrap();
+    assert_eq!(pair.usage_args().as_deref(), Some("<first> <second>"));
     let greet = COMMANDS.iter().find(|def| def.name == "greet").unwrap();
-    assert_eq!(greet.args, Some("<whom>"));
+    assert_eq!(greet.usage_args().as_deref(), Some("<whom>"));
     let other = COMMANDS.iter().find(|def| def.name == "other").unwrap();
     assert!(other.catch_all && !warn.catch_all);
 
@@ -85,6 +108,7 @@ fn main() {
         ("*warn", Outcome::Failed, &["Missing <reason>.", "Usage: *warn [-s] [times] <reason...>"][..]),
         ("?echo hi there", Outcome::Ran, &["hi +there"][..]),
         ("?greet Alice", Outcome::Ran, &["Bob greets Alice"][..]),
+        ("?pair x 7", Outcome::Ran, &["x 7"][..]),
         ("?nothing", Outcome::Ran, &["other: nothing"][..]),
     ] {
         let mut sink = Collected::default();
