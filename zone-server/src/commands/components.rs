@@ -2,8 +2,6 @@
 //! they are attached to (DESIGN §3, §4.3). Runtime changes last until the
 //! zone restarts; the config's attachments are made again at start-up.
 
-use std::fmt::Write as _;
-
 use cmdman::{CommandError, CommandResult, Ctx, Scope, command};
 
 use super::sentence;
@@ -25,7 +23,7 @@ fn cmd_lsmod(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
         let commands: Vec<String> =
             registry.commands_of(component).map(|command| command.display_name(c)).collect();
         let attached = if scopes.is_empty() { "not attached".to_owned() } else { scopes.join(", ") };
-        let _ = writeln!(reply, "{}: {attached} - {}", component.name(), commands.join(" "));
+        reply.line(&format!("{}: {attached} - {}", component.name(), commands.join(" ")));
     }
     Ok(())
 }
@@ -46,13 +44,12 @@ fn cmd_attach(
         zone.attach(component, scope).map_err(|error| CommandError::failed(sentence(&error)))?;
     let component = ctx.registry().component(component).map_or(component, |found| found.name());
     let mut reply = ctx.reply();
-    let _ = writeln!(reply, "Attached {component} to {}.", zone.describe(scope));
+    reply.line(&format!("Attached {component} to {}.", zone.describe(scope)));
     for conflict in conflicts {
-        let _ = writeln!(
-            reply,
+        reply.line(&format!(
             "Conflict: {} is not available from {component} there; {} offers it already.",
             conflict.name, conflict.kept
-        );
+        ));
     }
     Ok(())
 }
@@ -89,34 +86,32 @@ fn cmd_health(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let health = ctx.registry().health();
     let mut reply = ctx.reply();
     if health.conflicts.is_empty() {
-        let _ = writeln!(reply, "No conflicts.");
+        reply.line("No conflicts.");
     }
     for conflict in &health.conflicts {
-        let _ = writeln!(
-            reply,
+        reply.line(&format!(
             "Conflict in {}: {} of {} was not added; {} offers it.",
             zone.describe(conflict.scope),
             conflict.name,
             conflict.refused,
             conflict.kept
-        );
+        ));
     }
     for shadow in &health.shadows {
-        let _ = writeln!(
-            reply,
+        reply.line(&format!(
             "Note: in {}, {} of {} hides the one of {} ({}).",
             zone.describe(shadow.scope),
             shadow.name,
             shadow.component,
             shadow.hides.0,
             zone.describe(shadow.hides.1)
-        );
+        ));
     }
     if !health.unattached.is_empty() {
-        let _ = writeln!(reply, "Attached nowhere: {}.", health.unattached.join(", "));
+        reply.line(&format!("Attached nowhere: {}.", health.unattached.join(", ")));
     }
     for bad in zone.access().snapshot().bad_rows() {
-        let _ = writeln!(reply, "A stored edit is not applied, it cannot be read: {bad}.");
+        reply.line(&format!("A stored edit is not applied, it cannot be read: {bad}."));
     }
     Ok(())
 }

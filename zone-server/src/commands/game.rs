@@ -2,8 +2,6 @@
 //! is a scope inside its realm: components attached to it work only for the
 //! players who joined it.
 
-use std::fmt::Write as _;
-
 use cmdman::{CommandError, CommandResult, Ctx, command};
 
 use crate::zone::Zone;
@@ -18,13 +16,13 @@ fn cmd_games(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let current = zone.player(ctx.sender().id).and_then(|player| player.game_name);
     let mut reply = ctx.reply();
     if games.is_empty() {
-        let _ = writeln!(reply, "This realm has no games.");
+        reply.line("This realm has no games.");
         return Ok(());
     }
-    let _ = writeln!(reply, "Games (players):");
+    reply.line("Games (players):");
     for (name, count) in games {
         let mark = if current.as_deref() == Some(&*name) { " (you are in it)" } else { "" };
-        let _ = writeln!(reply, "  {name} {count}{mark}");
+        reply.line(&format!("  {name} {count}{mark}"));
     }
     Ok(())
 }

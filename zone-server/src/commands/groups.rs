@@ -3,8 +3,6 @@
 //! with who and when before they apply, sit over `groups.ron` (never
 //! rewritten), and apply to online players at once.
 
-use std::fmt::Write as _;
-
 use cmdman::ladder::rule_name;
 use cmdman::{CommandError, CommandResult, Ctx, Effect, OnlinePlayer, RuleKey, Step, TargetForm, command};
 
@@ -69,7 +67,7 @@ fn cmd_grants(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, group: &str) -> Comman
     };
     let mut reply = ctx.reply();
     let parents = if spec.inherits.is_empty() { "nothing".to_owned() } else { spec.inherits.join(", ") };
-    let _ = writeln!(reply, "{} (rank {}) inherits {parents}.", spec.name, spec.rank);
+    reply.line(&format!("{} (rank {}) inherits {parents}.", spec.name, spec.rank));
     // Its own command groups first, then inherited ones with where from.
     let mut accepted: Vec<String> = spec.command_groups.clone();
     for command_group in policy.groups().iter().flat_map(|g| g.command_groups.iter()) {
@@ -83,30 +81,29 @@ fn cmd_grants(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, group: &str) -> Comman
             }
         }
     }
-    let _ = writeln!(
-        reply,
+    reply.line(&format!(
         "Command groups: {}.",
         if accepted.is_empty() { "none".to_owned() } else { accepted.join(", ") }
-    );
+    ));
     match policy.all_access(group) {
         Some(from) if from == group => {
-            let _ = writeln!(reply, "All access: yes.");
+            reply.line("All access: yes.");
         }
         Some(from) => {
-            let _ = writeln!(reply, "All access: yes (from {from}).");
+            reply.line(&format!("All access: yes (from {from})."));
         }
         None => {
-            let _ = writeln!(reply, "All access: no.");
+            reply.line("All access: no.");
         }
     }
     let mut rules: Vec<(&RuleKey, Effect)> = spec.rules.iter().map(|(key, effect)| (key, *effect)).collect();
     rules.sort();
     for (key, effect) in rules {
         let origin = snapshot.origin(group, key).map_or_else(|| "config".to_owned(), ToString::to_string);
-        let _ = writeln!(reply, "  {effect} {key} ({origin})");
+        reply.line(&format!("  {effect} {key} ({origin})"));
     }
     for (key, origin) in snapshot.revoked(group) {
-        let _ = writeln!(reply, "  revoked {key} ({origin})");
+        reply.line(&format!("  revoked {key} ({origin})"));
     }
     // Inherited rules that still apply (not hidden by an own rule).
     let mut seen: Vec<&RuleKey> = spec.rules.iter().map(|(key, _)| key).collect();
@@ -125,7 +122,7 @@ fn cmd_grants(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, group: &str) -> Comman
             }
             seen.push(key);
             if let Some((effect, from)) = policy.effective_rule(group, key) {
-                let _ = writeln!(reply, "  {effect} {key} (from {from})");
+                reply.line(&format!("  {effect} {key} (from {from})"));
             }
         }
         stack.extend(parent_spec.inherits.iter().map(String::as_str));
@@ -172,14 +169,14 @@ fn cmd_why(
     let name = rule_name(found.def());
     let where_ = describe_realm(zone, &player);
     let mut reply = ctx.reply();
-    let _ = writeln!(reply, "{} is in group {group}{where_}.", player.name);
+    reply.line(&format!("{} is in group {group}{where_}.", player.name));
     let forms: Vec<TargetForm> = match form {
         Some(form) => vec![form],
         None => found.def().forms.iter().collect(),
     };
     for form in forms {
         if !found.def().forms.contains(form) {
-            let _ = writeln!(reply, "{name}:{form}: the command does not take that form.");
+            reply.line(&format!("{name}:{form}: the command does not take that form."));
             continue;
         }
         let decision = snapshot.decide(&group, found, form);
@@ -198,7 +195,7 @@ fn cmd_why(
                 found.def().group(form).unwrap_or("none")
             ),
         };
-        let _ = writeln!(reply, "{name}:{form}: {verdict} by {how}.");
+        reply.line(&format!("{name}:{form}: {verdict} by {how}."));
     }
     Ok(())
 }
@@ -222,17 +219,14 @@ async fn cmd_reloadconf(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandRe
             let mut reply = ctx.reply();
             match &reloaded.dir {
                 Some(dir) => {
-                    let _ = writeln!(reply, "Reloaded {}: groups and staff apply now.", dir.display());
+                    reply.line(&format!("Reloaded {}: groups and staff apply now.", dir.display()));
                 }
                 None => {
-                    let _ = writeln!(
-                        reply,
-                        "The zone runs on its embedded config; memberships and rules reloaded."
-                    );
+                    reply.line("The zone runs on its embedded config; memberships and rules reloaded.");
                 }
             }
             if reloaded.zone_changed {
-                let _ = writeln!(reply, "zone.ron has changed; its changes apply at the next start.");
+                reply.line("zone.ron has changed; its changes apply at the next start.");
             }
             Ok(())
         }

@@ -1,7 +1,6 @@
 //! `?man` (`?help`) and `?commands`: help generated from the declarations.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use cmdman::{Command, CommandError, CommandResult, Ctx, Forms, Scope, TargetForm, World, command};
 
@@ -19,11 +18,10 @@ fn cmd_man(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
     let c = ctx.cmd_char();
     let Some(name) = command else {
         let mut reply = ctx.reply();
-        let _ = writeln!(
-            reply,
+        reply.line(&format!(
             "Commands start with {c}. {c}commands lists them; {c}man <command> explains one."
-        );
-        let _ = writeln!(reply, "Send a command privately to a player to aim it at them (/{c}usage).");
+        ));
+        reply.line(&format!("Send a command privately to a player to aim it at them (/{c}usage)."));
         return Ok(());
     };
     let zone = zone(ctx)?;
@@ -69,25 +67,25 @@ fn cmd_man(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
         }
     };
     let mut reply = ctx.reply();
-    let _ = writeln!(reply, "{} - {}", command.display_name(c), def.summary());
-    let _ = writeln!(reply, "Usage: {usage}");
+    reply.line(&format!("{} - {}", command.display_name(c), def.summary()));
+    reply.line(&format!("Usage: {usage}"));
     if !def.aliases.is_empty() {
-        let _ = writeln!(reply, "Also: {}", def.aliases.join(", "));
+        reply.line(&format!("Also: {}", def.aliases.join(", ")));
     }
-    let _ = writeln!(reply, "Targets: {}", forms_text(def.forms));
+    reply.line(&format!("Targets: {}", forms_text(def.forms)));
     let groups: Vec<(TargetForm, Option<&str>)> =
         def.forms.iter().map(|form| (form, def.group(form))).collect();
     let first = groups.first().map(|(_, group)| *group).unwrap_or(None);
     if groups.iter().all(|(_, group)| *group == first) {
-        let _ = writeln!(reply, "Command group: {}", first.unwrap_or("none"));
+        reply.line(&format!("Command group: {}", first.unwrap_or("none")));
     } else {
         let listed: Vec<String> =
             groups.iter().map(|(form, group)| format!("{form}: {}", group.unwrap_or("none"))).collect();
-        let _ = writeln!(reply, "Command groups: {}", listed.join(", "));
+        reply.line(&format!("Command groups: {}", listed.join(", ")));
     }
-    let _ = writeln!(reply, "Component: {} ({where_})", command.component());
+    reply.line(&format!("Component: {} ({where_})", command.component()));
     for line in def.help.lines().skip(1).skip_while(|line| line.trim().is_empty()) {
-        let _ = writeln!(reply, "{line}");
+        reply.line(line);
     }
     Ok(())
 }
@@ -126,9 +124,9 @@ fn cmd_commands(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     }
     let mut reply = ctx.reply();
     for (group, lines) in by_group {
-        let _ = writeln!(reply, "{group}:");
+        reply.line(&format!("{group}:"));
         for line in lines {
-            let _ = writeln!(reply, "{line}");
+            reply.line(&line);
         }
     }
     Ok(())

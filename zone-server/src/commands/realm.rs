@@ -1,7 +1,5 @@
 //! `?arena` and `?go`: the realms and moving between them.
 
-use std::fmt::Write as _;
-
 use cmdman::{CommandError, CommandResult, Ctx, command};
 
 use crate::zone::Zone;
@@ -13,14 +11,14 @@ use crate::zone::Zone;
 fn cmd_arena(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let here = zone.player(ctx.sender().id).and_then(|player| player.realm_name);
     let mut reply = ctx.reply();
-    let _ = writeln!(reply, "Realms (players):");
+    reply.line("Realms (players):");
     for realm in zone.realms() {
         let current = here.as_deref() == Some(&*realm.name);
         if !realm.public && !current {
             continue;
         }
         let mark = if current { " (you are here)" } else { "" };
-        let _ = writeln!(reply, "  {} {}{mark}", realm.name, realm.player_count);
+        reply.line(&format!("  {} {}{mark}", realm.name, realm.player_count));
     }
     Ok(())
 }

@@ -3,8 +3,6 @@
 //! set here are written to the store with who and when, over staff.ron
 //! (never rewritten), and apply at once.
 
-use std::fmt::Write as _;
-
 use cmdman::{CommandError, CommandResult, Ctx, Scope, Target, command};
 
 use super::{sentence, store_failed};
@@ -207,21 +205,20 @@ fn cmd_listmod(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let mut reply = ctx.reply();
     let memberships = snapshot.memberships();
     if memberships.is_empty() {
-        let _ = writeln!(reply, "Nobody has a player group; everyone is default.");
+        reply.line("Nobody has a player group; everyone is default.");
     }
     for membership in memberships {
         let online = if zone.find(&membership.name).is_some() { ", online" } else { "" };
-        let _ = writeln!(
-            reply,
+        reply.line(&format!(
             "  {}: {} {} ({}{online})",
             membership.name,
             membership.group,
             place_text(membership.realm.as_deref()),
             membership.origin
-        );
+        ));
     }
     for (name, group) in zone.session_groups() {
-        let _ = writeln!(reply, "  {name}: {group} for this session (?grplogin, online)");
+        reply.line(&format!("  {name}: {group} for this session (?grplogin, online)"));
     }
     Ok(())
 }
@@ -296,14 +293,14 @@ async fn cmd_auditlog(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, count: Option<
     let entries = zone.store().audit_log(count).await.map_err(store_failed)?;
     let mut reply = ctx.reply();
     if entries.is_empty() {
-        let _ = writeln!(reply, "The audit log is empty.");
+        reply.line("The audit log is empty.");
     }
     for entry in entries {
-        match entry.count {
-            1 => writeln!(reply, "{} {}: {}", entry.at, entry.by, entry.action),
-            n => writeln!(reply, "{} {}: {} ({n} times since)", entry.at, entry.by, entry.action),
-        }
-        .ok();
+        let line = match entry.count {
+            1 => format!("{} {}: {}", entry.at, entry.by, entry.action),
+            n => format!("{} {}: {} ({n} times since)", entry.at, entry.by, entry.action),
+        };
+        reply.line(&line);
     }
     Ok(())
 }

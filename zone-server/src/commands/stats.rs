@@ -1,7 +1,6 @@
 //! `?cmdstats`: how often each command ran, failed, and how long it took
 //! (seed `000`: per-plugin statistics).
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use cmdman::{Command, CommandError, CommandResult, Ctx, command};
@@ -27,10 +26,10 @@ fn cmd_cmdstats(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
     rows.sort_by(|a, b| b.stats().calls.cmp(&a.stats().calls).then(a.name().cmp(b.name())));
     let mut reply = ctx.reply();
     if rows.is_empty() {
-        let _ = writeln!(reply, "No command has run yet.");
+        reply.line("No command has run yet.");
         return Ok(());
     }
-    let _ = writeln!(reply, "command (component): calls, errors, total time, mean");
+    reply.line("command (component): calls, errors, total time, mean");
     for command in rows {
         let stats = command.stats();
         let mean = match stats.calls {
@@ -39,8 +38,7 @@ fn cmd_cmdstats(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
                 u64::try_from(stats.time.as_nanos() / u128::from(calls)).unwrap_or(u64::MAX),
             ),
         };
-        let _ = writeln!(
-            reply,
+        reply.line(&format!(
             "  {} ({}): {}, {}, {}, {}",
             command.display_name(c),
             command.component(),
@@ -48,7 +46,7 @@ fn cmd_cmdstats(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
             stats.errors,
             micros(stats.time),
             micros(mean)
-        );
+        ));
     }
     Ok(())
 }

@@ -1,7 +1,5 @@
 //! `?usage`: how long a player has been connected, this session and in total.
 
-use std::fmt::Write as _;
-
 use cmdman::{CommandError, CommandResult, Ctx, Target, command};
 
 use super::hms;
@@ -34,13 +32,12 @@ async fn cmd_usage(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult 
             ));
         }
     };
-    let _ = writeln!(
-        ctx.reply(),
+    ctx.reply().line(&format!(
         "{}: session {}, total {}, first login {} UTC",
         player.name,
         hms(session.as_secs()),
         hms((account.total + zone.unsaved_usage(&player.name)).as_secs()),
-        account.first_login,
-    );
+        account.first_login
+    ));
     Ok(())
 }
