@@ -241,6 +241,9 @@ pub struct AccessControl {
 struct Sources {
     /// zone.ron as the zone started with it: its changes need a restart.
     started_zone: config::ZoneConfig,
+    /// The config's player groups, validated once when the config is read,
+    /// not again at every rebuild.
+    policy: Policy,
     config: Config,
     rules: Vec<RuleEdit>,
     members: Vec<MembershipEdit>,
@@ -249,7 +252,7 @@ struct Sources {
 
 impl Sources {
     fn build(&self, registry: &Registry) -> Snapshot {
-        let mut snapshot = build(&self.config, &self.rules, &self.members, registry);
+        let mut snapshot = build(&self.config, &self.policy, &self.rules, &self.members, registry);
         snapshot.bad_rows.clone_from(&self.bad_rows);
         snapshot
     }
@@ -297,6 +300,7 @@ impl AccessControl {
     ) -> AccessControl {
         let mut sources = Sources {
             started_zone: config.zone.clone(),
+            policy: config.policy(),
             config,
             rules: Vec::new(),
             members: Vec::new(),
@@ -475,6 +479,7 @@ impl AccessControl {
         let mut sources = self.sources.lock();
         let zone_changed = fresh.as_ref().is_some_and(|fresh| fresh.zone != sources.started_zone);
         if let Some(fresh) = fresh {
+            sources.policy = fresh.policy();
             sources.config = fresh;
         }
         sources.take_edits(rules, members);
@@ -510,11 +515,12 @@ pub fn check_against_registry(config: &Config, registry: &Registry) -> Result<()
 
 fn build(
     config: &Config,
+    policy: &Policy,
     rules: &[RuleEdit],
     memberships: &[MembershipEdit],
     registry: &Registry,
 ) -> Snapshot {
-    let mut specs = config.policy().groups().to_vec();
+    let mut specs = policy.groups().to_vec();
     let mut origins: HashMap<(String, RuleKey), Origin> = HashMap::new();
     let mut revoked = Vec::new();
     for spec in &specs {
@@ -549,7 +555,7 @@ fn build(
         // fail, but if it did the config alone is still sound.
         Err(error) => {
             warn!("runtime rule edits ignored: {error}");
-            config.policy()
+            policy.clone()
         }
     };
     let compiled = Compiled::build(&policy, registry.commands());
