@@ -181,7 +181,7 @@ async fn cmd_kick(
         text: format!("kicked by {by}{ends}{}", because(reason)),
         by: by.clone(),
     });
-    ctx.reply().line(&format!("{}.", super::sentence(&action).trim_end_matches('.')));
+    ctx.reply().line(&super::sentence(&action));
     Ok(())
 }
 
