@@ -76,16 +76,17 @@ pub enum RegistryError {
     BadCmdChar(char),
 }
 
-/// Why a component could not be attached or detached.
+/// Why a component could not be attached or detached; each text is the
+/// sentence the moderator sees.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum AttachError {
     /// No component of that name is compiled in.
-    #[error("there is no component called '{0}'")]
+    #[error("There is no component called '{0}'.")]
     UnknownComponent(String),
     /// The component is already attached to that scope.
-    #[error("component '{0}' is already attached there")]
+    #[error("Component '{0}' is already attached there.")]
     AlreadyAttached(String),
     /// The component is not attached to that scope.
-    #[error("component '{0}' is not attached there")]
+    #[error("Component '{0}' is not attached there.")]
     NotAttached(String),
 }

@@ -7,6 +7,7 @@
 //!   attachments, realms and their games, accounts, limits) with every default.
 //! - [`access`]: the schemas of `groups.ron` (player groups) and `staff.ron`
 //!   (memberships, group passwords).
+//! - [`duration`]: durations as the files write them (`"30s"`, `"250ms"`).
 //! - [`error`]: [`ConfigError`], which names file, line and column.
 //! - [`load`]: reading a directory or the embedded default, and `init`.
 

@@ -4,7 +4,6 @@
 
 use cmdman::{CommandError, CommandResult, Ctx, Scope, command};
 
-use super::sentence;
 use crate::zone::Zone;
 
 /// Lists every component compiled in, its commands, and where it is attached.
@@ -40,8 +39,7 @@ fn cmd_attach(
     component: &str,
     scope: Option<&str>,
 ) -> CommandResult {
-    let (scope, conflicts) =
-        zone.attach(component, scope).map_err(|error| CommandError::failed(sentence(&error)))?;
+    let (scope, conflicts) = zone.attach(component, scope).map_err(CommandError::failed)?;
     let component = ctx.registry().component(component).map_or(component, |found| found.name());
     let mut reply = ctx.reply();
     reply.line(&format!("Attached {component} to {}.", zone.describe(scope)));
@@ -73,7 +71,7 @@ fn cmd_detach(
              change zone.ron instead."
         )));
     }
-    ctx.registry().detach(component, scope).map_err(|error| CommandError::failed(sentence(&error)))?;
+    ctx.registry().detach(component, scope).map_err(|error| CommandError::failed(error.to_string()))?;
     ctx.reply().line(&format!("Detached {component} from {}.", zone.describe(scope)));
     Ok(())
 }

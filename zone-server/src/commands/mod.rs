@@ -48,8 +48,9 @@ pub(crate) fn store_failed(error: crate::store::StoreError) -> CommandError {
     )
 }
 
-/// `text` as a sentence for a reply: first letter capitalised, one full stop
-/// at the end (`"granted go to default"` → `"Granted go to default."`).
+/// An action as the moderator who made it reads it: the audit log's words
+/// (`"granted go to default"`) as a sentence (`"Granted go to default."`).
+/// Errors are written as sentences where they are defined.
 pub(crate) fn sentence(text: &dyn std::fmt::Display) -> String {
     let text = text.to_string();
     let text = text.trim_end_matches('.');
