@@ -58,10 +58,10 @@ fn casbin_enforcer(fixture: &Fixture) -> CachedEnforcer {
 fn benches(c: &mut Criterion) {
     let fixture = fixture();
     let request = fixture.request();
-    assert_eq!(poll_once(fixture.registry.dispatch(request, &mut NullSink)), Outcome::Ran);
+    assert_eq!(poll_once(cmdman::dispatch(&fixture.registry, request, &mut NullSink)), Outcome::Ran);
 
     c.bench_function("dispatch/full_line", |b| {
-        b.iter(|| poll_once(fixture.registry.dispatch(black_box(request), &mut NullSink)));
+        b.iter(|| poll_once(cmdman::dispatch(&fixture.registry, black_box(request), &mut NullSink)));
     });
 
     let group = fixture.world.group;

@@ -21,12 +21,12 @@ fn dispatching_a_known_command_in_public_allocates_nothing() {
     let fixture = fixture();
     let request = fixture.request();
     // Warm up: the first run may touch lazily built state.
-    assert_eq!(poll_once(fixture.registry.dispatch(request, &mut NullSink)), Outcome::Ran);
+    assert_eq!(poll_once(cmdman::dispatch(&fixture.registry, request, &mut NullSink)), Outcome::Ran);
 
     let before = allocations();
     let mut ran = 0;
     for _ in 0..100 {
-        if poll_once(fixture.registry.dispatch(request, &mut NullSink)) == Outcome::Ran {
+        if poll_once(cmdman::dispatch(&fixture.registry, request, &mut NullSink)) == Outcome::Ran {
             ran += 1;
         }
     }
@@ -37,6 +37,6 @@ fn dispatching_a_known_command_in_public_allocates_nothing() {
     // The counter does count: an unknown name builds its reply.
     let before = allocations();
     let unknown = Request { line: "?nosuchcommand", ..request };
-    assert_eq!(poll_once(fixture.registry.dispatch(unknown, &mut NullSink)), Outcome::Unknown);
+    assert_eq!(poll_once(cmdman::dispatch(&fixture.registry, unknown, &mut NullSink)), Outcome::Unknown);
     assert!(allocations() > before);
 }

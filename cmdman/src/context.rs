@@ -10,7 +10,7 @@ use crate::reply::{Recipient, Reply, ReplySink};
 use crate::target::{Player, Scope, Target};
 use crate::world::World;
 
-/// Everything a handler gets. Built by [`Registry::dispatch`] for each run.
+/// Everything a handler gets. Built by [`dispatch`](crate::dispatch()) for each run.
 pub struct Ctx<'a> {
     pub(crate) command: &'a Command,
     pub(crate) registry: &'a Registry,

@@ -77,17 +77,31 @@ pub fn split_command(cmd_char: char, text: &str) -> Split<'_> {
     Split { cmd_char, name, params }
 }
 
-impl Registry {
-    /// Runs the command(s) on `request.line`, writing every reply to `sink`.
-    ///
-    /// `?|a|b|c` runs each part in turn (a part may start with its own cmd
-    /// char, `?|a|*b`), at most
-    /// [`Settings::multi_limit`](crate::Settings::multi_limit) of them; the
-    /// sender is told when parts were dropped.
-    pub async fn dispatch(&self, request: Request<'_>, sink: &mut (dyn ReplySink + Send)) -> Outcome {
+/// Runs the command(s) on `request.line` in `registry`, writing every reply
+/// to `sink`.
+///
+/// `?|a|b|c` runs each part in turn (a part may start with its own cmd char,
+/// `?|a|*b`), at most [`Settings::multi_limit`](crate::Settings::multi_limit)
+/// of them; the sender is told when parts were dropped.
+pub async fn dispatch(
+    registry: &Registry,
+    request: Request<'_>,
+    sink: &mut (dyn ReplySink + Send),
+) -> Outcome {
+    Dispatch { registry }.run(request, sink).await
+}
+
+/// One dispatch over a registry: the steps of DESIGN §4.4.
+struct Dispatch<'r> {
+    registry: &'r Registry,
+}
+
+impl Dispatch<'_> {
+    /// [`dispatch`]: one command, or each part of a `?|a|b` line.
+    async fn run(&self, request: Request<'_>, sink: &mut (dyn ReplySink + Send)) -> Outcome {
         let (cmd_char, body) = match request.line.chars().next() {
-            Some(c) if self.settings.cmd_chars.contains(&c) => (c, &request.line[c.len_utf8()..]),
-            _ => (self.default_cmd_char(), request.line),
+            Some(c) if self.registry.settings.cmd_chars.contains(&c) => (c, &request.line[c.len_utf8()..]),
+            _ => (self.registry.default_cmd_char(), request.line),
         };
         let Some(multi) = body.strip_prefix('|') else {
             return self.dispatch_one(&request, split_command(cmd_char, body), sink).await;
@@ -113,7 +127,7 @@ impl Registry {
             return Outcome::Empty;
         }
         let mut outcome = Outcome::Empty;
-        let limit = self.settings.multi_limit;
+        let limit = self.registry.settings.multi_limit;
         let mut request = request;
         for (i, part) in parts.into_iter().enumerate() {
             if i == limit {
@@ -131,7 +145,7 @@ impl Registry {
             }
             // A part may name its own cmd char: `?|where|*warn x`.
             let (part_char, part) = match part.chars().next() {
-                Some(c) if self.settings.cmd_chars.contains(&c) => (c, &part[c.len_utf8()..]),
+                Some(c) if self.registry.settings.cmd_chars.contains(&c) => (c, &part[c.len_utf8()..]),
                 _ => (cmd_char, part),
             };
             outcome = self.dispatch_one(&request, split_command(part_char, part), sink).await;
@@ -151,7 +165,7 @@ impl Registry {
         };
         let mut ctx = Ctx {
             command: ready.command,
-            registry: self,
+            registry: self.registry,
             sender: request.sender,
             target: ready.target,
             form: ready.form,
@@ -165,7 +179,7 @@ impl Registry {
         let command = ready.command;
         // A sampled call is timed with the raw TSC where it is reliable (quanta).
         let timed = command.take_sample();
-        let started = if timed { self.clock.raw() } else { 0 };
+        let started = if timed { self.registry.clock.raw() } else { 0 };
         let result = match command.def().handler {
             Handler::Sync(handler) => handler(&mut ctx),
             // Boxed, so the future of every dispatch does not carry the
@@ -173,7 +187,7 @@ impl Registry {
             Handler::Async(handler) => Box::pin(handler(&mut ctx)).await,
         };
         if timed {
-            command.record_time(self.clock.delta_as_nanos(started, self.clock.raw()));
+            command.record_time(self.registry.clock.delta_as_nanos(started, self.registry.clock.raw()));
         }
         let sink = ctx.sink;
         match result {
@@ -242,14 +256,14 @@ impl Registry {
         };
         let found = self
             .resolve(sender.location, target, split, false, form)
-            .filter(|&(index, _)| !hidden(&self.commands[index]))
+            .filter(|&(index, _)| !hidden(&self.registry.commands[index]))
             .or_else(|| self.resolve(sender.location, target, split, true, form))
-            .filter(|&(index, _)| !hidden(&self.commands[index]));
+            .filter(|&(index, _)| !hidden(&self.registry.commands[index]));
         let Some((index, scope)) = found else {
             sink.line(Recipient::Sender, &self.unknown_reply(request, split));
             return Err(Outcome::Unknown);
         };
-        let command = &self.commands[index];
+        let command = &self.registry.commands[index];
         let def = command.def();
         // The pub form's target is the scope the command was found in.
         let target = target.unwrap_or(Target::Scope(scope));
@@ -316,7 +330,7 @@ impl Registry {
         if name.is_none() && !catch_all {
             return None;
         }
-        let attachments = self.attachments.read();
+        let attachments = self.registry.attachments.read();
         let own = attachments.table_for(sender);
         let theirs =
             target.and_then(|t| t.location()).filter(|l| *l != sender).map(|l| (attachments.table_for(l), l));
@@ -326,9 +340,11 @@ impl Registry {
             takes(def) && (def.source_in_scope || target.is_none_or(|target| target.is_in(scope)))
         };
         let pick = |slots: &dyn Fn(&Table) -> Option<&Slots>| {
-            let mine = slots(own).and_then(|s| best_in_chain(self, s, sender, by_sender));
+            let mine = slots(own).and_then(|s| best_in_chain(self.registry, s, sender, by_sender));
             let other = theirs.and_then(|(table, location)| {
-                best_in_chain(self, slots(table)?, location, |def, _| takes(def) && !def.source_in_scope)
+                best_in_chain(self.registry, slots(table)?, location, |def, _| {
+                    takes(def) && !def.source_in_scope
+                })
             });
             match (mine, other) {
                 (Some(mine), Some(other)) if other.1.depth() > mine.1.depth() => Some(other),
@@ -351,7 +367,7 @@ impl Registry {
         let typed = split.name.to_ascii_lowercase();
         let sender = request.sender;
         let mut scored: Vec<(f64, &Command)> = Vec::new();
-        for (command, _) in self.available(sender.location) {
+        for (command, _) in self.registry.available(sender.location) {
             let def = command.def();
             if def.cmd_char.is_some_and(|c| c != split.cmd_char) {
                 continue;

@@ -72,7 +72,7 @@ fn run(registry: &Registry, addressee: Addressee<'_>, line: &str) -> (Outcome, C
     let mut sink = Collected::default();
     let request = Request { sender: ALICE, addressee, line, world: &() };
     let outcome = {
-        let mut future = pin!(registry.dispatch(request, &mut sink));
+        let mut future = pin!(cmdman::dispatch(registry, request, &mut sink));
         match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
             Poll::Ready(outcome) => outcome,
             Poll::Pending => panic!("dispatch waited"),

@@ -272,7 +272,7 @@ fn run(
     let mut sink = Collected::default();
     let request = Request { sender, addressee, line, world: &TestWorld };
     let outcome = {
-        let mut future = pin!(registry.dispatch(request, &mut sink));
+        let mut future = pin!(cmdman::dispatch(registry, request, &mut sink));
         match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
             Poll::Ready(outcome) => outcome,
             Poll::Pending => panic!("dispatch waited"),

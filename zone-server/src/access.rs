@@ -213,9 +213,40 @@ pub enum EditError {
         /// The rule key.
         key: RuleKey,
     },
+    /// A membership in a group that does not exist.
+    #[error("There is no player group '{0}'.")]
+    UnknownGroup(String),
+    /// A removal of a membership the player does not have there.
+    #[error("{name} has no group {place}.")]
+    NoMembership {
+        /// The player.
+        name: String,
+        /// `zone-wide`, or `in realm duel`.
+        place: String,
+    },
+    /// A membership given or taken at or above the editor's rank.
+    #[error("You may set only groups ranked below yours ({own}, rank {own_rank}); {group} has rank {rank}.")]
+    SetRank {
+        /// The editor's group there.
+        own: String,
+        /// Its rank.
+        own_rank: u32,
+        /// The group given, or the player's current one.
+        group: String,
+        /// Its rank.
+        rank: u32,
+    },
     /// The store failed: nothing changed.
     #[error("The zone could not store this (its database failed), so nothing was changed. Try again later.")]
     Store(#[source] StoreError),
+}
+
+/// `zone-wide`, or `in realm duel`: where a membership holds, in words.
+pub fn place_text(realm: Option<&str>) -> String {
+    match realm {
+        None => "zone-wide".to_owned(),
+        Some(realm) => format!("in realm {realm}"),
+    }
 }
 
 /// Who makes an edit: their name and the group that counts for them.
@@ -432,6 +463,79 @@ impl AccessControl {
             .map_err(EditError::Store)?;
         let edit = RuleEdit { group: group.to_owned(), key, effect, by, at };
         self.record_rule(edit, registry);
+        Ok(action)
+    }
+
+    /// Puts `name` in `group` (`None`: takes them out of theirs), zone-wide
+    /// or in `realm` (lower case), as `editor`, whose group is the one that
+    /// counts at that place (DESIGN §5.3): only groups ranked below the
+    /// editor's, given to or taken from a player whose group there is ranked
+    /// below too. Checked and applied under the edit lock; written to the
+    /// store (with its audit row) before it applies. Returns the action, in
+    /// words (`set Bob's group zone-wide to mod`).
+    ///
+    /// # Errors
+    /// [`EditError`], the sentence the moderator sees; nothing changed.
+    pub async fn edit_membership(
+        &self,
+        editor: Editor<'_>,
+        name: &str,
+        realm: Option<String>,
+        group: Option<String>,
+        store: &StoreHandle,
+        registry: &Registry,
+    ) -> Result<String, EditError> {
+        let _one_at_a_time = self.edits.lock().await;
+        let snapshot = self.snapshot();
+        let place = place_text(realm.as_deref());
+        match &group {
+            Some(group) if snapshot.policy().group(group).is_none() => {
+                return Err(EditError::UnknownGroup(group.clone()));
+            }
+            None => {
+                let has = snapshot
+                    .memberships()
+                    .iter()
+                    .any(|m| m.name.eq_ignore_ascii_case(name) && m.realm.as_deref() == realm.as_deref());
+                if !has {
+                    return Err(EditError::NoMembership { name: name.to_owned(), place });
+                }
+            }
+            Some(_) => {}
+        }
+        let own_rank = snapshot.rank(editor.group);
+        let current = snapshot.member_group(name, realm.as_deref()).to_owned();
+        for checked in group.iter().chain(std::iter::once(&current)) {
+            let rank = snapshot.rank(checked);
+            if rank >= own_rank {
+                return Err(EditError::SetRank {
+                    own: editor.group.to_owned(),
+                    own_rank,
+                    group: checked.clone(),
+                    rank,
+                });
+            }
+        }
+        let action = match &group {
+            Some(group) => format!("set {name}'s group {place} to {group}"),
+            None => format!("removed {name}'s group {place}"),
+        };
+        let by = editor.name.to_owned();
+        let (owned, stored_realm, stored_group, log_by, log_action) =
+            (name.to_owned(), realm.clone(), group.clone(), by.clone(), action.clone());
+        let at = store
+            .run(move |store| {
+                store.set_membership(
+                    &owned,
+                    stored_realm.as_deref(),
+                    stored_group.as_deref(),
+                    &log_by,
+                    &log_action,
+                )
+            })
+            .await
+            .map_err(EditError::Store)?;
+        self.record_membership(MembershipEdit { name: name.to_owned(), realm, group, by, at }, registry);
         Ok(action)
     }
 

@@ -6,8 +6,8 @@
 use cmdman::{CommandError, CommandResult, Ctx, Scope, Target, command};
 
 use super::{sentence, store_failed};
+use crate::access::{Editor, place_text};
 use crate::password::PasswordError;
-use crate::store::MembershipEdit;
 use crate::throttle::Kind;
 use crate::zone::Zone;
 
@@ -44,13 +44,6 @@ fn place(zone: &Zone, realm: Option<&str>) -> Result<Option<String>, CommandErro
     }
 }
 
-fn place_text(realm: Option<&str>) -> String {
-    match realm {
-        None => "zone-wide".to_owned(),
-        Some(realm) => format!("in realm {realm}"),
-    }
-}
-
 /// Puts a player in a player group, zone-wide or in one realm.
 ///
 /// Send it privately to the player (`/?setgroup mod`), who may be offline.
@@ -65,16 +58,7 @@ async fn cmd_setgroup(
 ) -> CommandResult {
     let target = aimed(ctx, zone)?;
     let realm = place(zone, realm)?;
-    // One edit at a time, checked and applied under the lock, so two at once
-    // cannot both pass checks made before the other.
-    let _edit = zone.access().edit_lock().await;
-    let snapshot = zone.access().snapshot();
-    if snapshot.policy().group(group).is_none() {
-        return Err(CommandError::failed(format!("There is no player group '{group}'.")));
-    }
-    check_rank(ctx, zone, &target, realm.as_deref(), Some(group))?;
-    let action = format!("set {}'s group {} to {group}", target.name, place_text(realm.as_deref()));
-    record(ctx, zone, target, realm, Some(group.to_owned()), action).await
+    edit_membership(ctx, zone, target, realm, Some(group.to_owned())).await
 }
 
 /// Takes a player out of their player group, zone-wide or in one realm; they
@@ -86,72 +70,28 @@ async fn cmd_setgroup(
 async fn cmd_rmgroup(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, realm: Option<&str>) -> CommandResult {
     let target = aimed(ctx, zone)?;
     let realm = place(zone, realm)?;
-    let _edit = zone.access().edit_lock().await;
-    let snapshot = zone.access().snapshot();
-    let has = snapshot
-        .memberships()
-        .iter()
-        .any(|m| m.name.eq_ignore_ascii_case(&target.name) && m.realm.as_deref() == realm.as_deref());
-    if !has {
-        return Err(CommandError::failed(format!(
-            "{} has no group {}.",
-            target.name,
-            place_text(realm.as_deref())
-        )));
-    }
-    check_rank(ctx, zone, &target, realm.as_deref(), None)?;
-    let action = format!("removed {}'s group {}", target.name, place_text(realm.as_deref()));
-    record(ctx, zone, target, realm, None, action).await
+    edit_membership(ctx, zone, target, realm, None).await
 }
 
-/// Refuses unless the sender outranks both the group being given (if any)
-/// and the target's current group at that place.
-fn check_rank(
-    ctx: &Ctx<'_>,
-    zone: &Zone,
-    target: &Aimed,
-    realm: Option<&str>,
-    new_group: Option<&str>,
-) -> Result<(), CommandError> {
-    let snapshot = zone.access().snapshot();
-    let sender = ctx.sender();
-    // The editor's group at the place being changed: zone-wide for a
-    // zone-wide membership, in that realm for a realm's.
-    let own = zone.group_at(sender.id, realm);
-    let own_rank = snapshot.rank(&own);
-    let current = snapshot.member_group(&target.name, realm).to_owned();
-    for group in new_group.into_iter().chain(std::iter::once(current.as_str())) {
-        let rank = snapshot.rank(group);
-        if rank >= own_rank {
-            return Err(CommandError::failed(format!(
-                "You may set only groups ranked below yours ({own}, rank {own_rank}); {group} has rank {rank}."
-            )));
-        }
-    }
-    Ok(())
-}
-
-async fn record(
+/// Sets or removes the target's membership through the access control,
+/// which checks and applies it under the edit lock, then tells both players.
+async fn edit_membership(
     ctx: &mut Ctx<'_>,
     zone: &Zone,
     target: Aimed,
     realm: Option<String>,
     group: Option<String>,
-    action: String,
 ) -> CommandResult {
-    // The caller holds the edit lock, so the store and the running state agree.
-    let by = ctx.sender().name.to_owned();
-    let (name, place, new, log_by, log_action) =
-        (target.name.clone(), realm.clone(), group.clone(), by.clone(), action.clone());
-    let at = zone
-        .store()
-        .run(move |store| store.set_membership(&name, place.as_deref(), new.as_deref(), &log_by, &log_action))
+    let sender = ctx.sender();
+    // The editor's group at the place being changed: zone-wide for a
+    // zone-wide membership, in that realm for a realm's.
+    let own = zone.group_at(sender.id, realm.as_deref());
+    let editor = Editor { name: sender.name, group: &own };
+    let action = zone
+        .access()
+        .edit_membership(editor, &target.name, realm, group, zone.store(), ctx.registry())
         .await
-        .map_err(store_failed)?;
-    zone.access().record_membership(
-        MembershipEdit { name: target.name.clone(), realm, group, by, at },
-        ctx.registry(),
-    );
+        .map_err(|error| CommandError::failed(error.to_string()))?;
     ctx.reply().line(&sentence(&action));
     if let Some(id) = target.online {
         let group_now = zone.group_of(id, target.realm);

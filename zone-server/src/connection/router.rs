@@ -303,7 +303,7 @@ impl Connection {
         let mut sink =
             ChatSink { sender: self.outbox.clone(), target: found.as_ref().map(|p| p.outbox.clone()) };
         let request = Request { sender, addressee, line, world: &*zone };
-        zone.registry().dispatch(request, &mut sink).await;
+        cmdman::dispatch(zone.registry(), request, &mut sink).await;
     }
 }
 

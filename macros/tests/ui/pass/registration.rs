@@ -158,7 +158,7 @@ fn main() {
     for (line, reply) in [("?usage", "usage ran"), ("?sr", "scorereset ran")] {
         let mut sink = cmdman::Collected::default();
         let request = Request { sender, addressee: Addressee::Pub, line, world: &() };
-        assert_eq!(block_on(registry.dispatch(request, &mut sink)), cmdman::Outcome::Ran, "{line}");
+        assert_eq!(block_on(cmdman::dispatch(&registry, request, &mut sink)), cmdman::Outcome::Ran, "{line}");
         assert_eq!(sink.sender, [reply], "{line}");
     }
 }

@@ -113,7 +113,7 @@ fn main() {
     ] {
         let mut sink = Collected::default();
         let request = Request { sender, addressee: Addressee::Pub, line, world: &() };
-        assert_eq!(block_on(registry.dispatch(request, &mut sink)), outcome, "{line}");
+        assert_eq!(block_on(cmdman::dispatch(&registry, request, &mut sink)), outcome, "{line}");
         assert_eq!(sink.sender, reply, "{line}");
     }
 }
