@@ -249,13 +249,22 @@ pub fn place_text(realm: Option<&str>) -> String {
     }
 }
 
-/// Who makes an edit: their name and the group that counts for them.
-#[derive(Debug, Clone, Copy)]
+/// Who makes an edit: their name and how to find the group that counts for
+/// them where the edit reaches (zone-wide for rules). The group is looked up
+/// under the edit lock, so an edit that lands just before cannot leave the
+/// check using a group the editor no longer has.
+#[derive(Clone, Copy)]
 pub struct Editor<'a> {
     /// The moderator's name.
     pub name: &'a str,
-    /// Their group where the edit reaches (zone-wide for rules).
-    pub group: &'a str,
+    /// Their group where the edit reaches, as it is when called.
+    pub group: &'a (dyn Fn() -> Arc<str> + Send + Sync),
+}
+
+impl std::fmt::Debug for Editor<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Editor").field("name", &self.name).field("group", &(self.group)()).finish()
+    }
 }
 
 /// The access control of a running zone.
@@ -318,6 +327,10 @@ pub enum ReloadError {
     /// The store could not be read; the running config stays.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Reading the files failed unexpectedly (their task died); the running
+    /// config stays.
+    #[error("reading the config files failed: {0}")]
+    Reading(String),
 }
 
 impl AccessControl {
@@ -344,17 +357,6 @@ impl AccessControl {
             snapshot: RwLock::new(Arc::new(snapshot)),
             edits: tokio::sync::Mutex::new(()),
         }
-    }
-
-    /// Held by an edit from its checks, through its store write, to its
-    /// [`record_rule`] or [`record_membership`]: concurrent edits are checked
-    /// against each other's results and land in the same order in the store
-    /// and in memory.
-    ///
-    /// [`record_rule`]: AccessControl::record_rule
-    /// [`record_membership`]: AccessControl::record_membership
-    pub async fn edit_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.edits.lock().await
     }
 
     /// The current snapshot.
@@ -384,6 +386,7 @@ impl AccessControl {
     ) -> Result<String, EditError> {
         let _one_at_a_time = self.edits.lock().await;
         let snapshot = self.snapshot();
+        let own_group = (editor.group)();
         let spec = snapshot.policy().group(group).ok_or_else(|| EditError::NoSuchGroup(group.to_owned()))?;
         let named: Vec<&Command> =
             registry.commands().iter().filter(|command| rule_name(command.def()) == key.command).collect();
@@ -397,10 +400,10 @@ impl AccessControl {
                 forms: first.def().forms,
             });
         }
-        let (own_rank, their_rank) = (snapshot.rank(editor.group), spec.rank);
+        let (own_rank, their_rank) = (snapshot.rank(&own_group), spec.rank);
         if own_rank <= their_rank {
             return Err(EditError::Rank {
-                own: editor.group.to_owned(),
+                own: own_group.to_string(),
                 own_rank,
                 group: group.to_owned(),
                 rank: their_rank,
@@ -420,7 +423,7 @@ impl AccessControl {
             for command in &named {
                 if let Some(form) = forms(command)
                     .into_iter()
-                    .find(|form| !snapshot.decide(editor.group, command, *form).allowed())
+                    .find(|form| !snapshot.decide(&own_group, command, *form).allowed())
                 {
                     return Err(EditError::BeyondOwn { command: key.command.clone(), form });
                 }
@@ -503,13 +506,14 @@ impl AccessControl {
             }
             Some(_) => {}
         }
-        let own_rank = snapshot.rank(editor.group);
+        let own_group = (editor.group)();
+        let own_rank = snapshot.rank(&own_group);
         let current = snapshot.member_group(name, realm.as_deref()).to_owned();
         for checked in group.iter().chain(std::iter::once(&current)) {
             let rank = snapshot.rank(checked);
             if rank >= own_rank {
                 return Err(EditError::SetRank {
-                    own: editor.group.to_owned(),
+                    own: own_group.to_string(),
                     own_rank,
                     group: checked.clone(),
                     rank,
@@ -539,16 +543,17 @@ impl AccessControl {
         Ok(action)
     }
 
-    /// Applies a rule edit already written to the store.
-    pub fn record_rule(&self, edit: RuleEdit, registry: &Registry) {
+    /// Applies a rule edit already written to the store (under the edit lock).
+    fn record_rule(&self, edit: RuleEdit, registry: &Registry) {
         let mut sources = self.sources.lock();
         sources.rules.retain(|old| (&old.group, &old.key) != (&edit.group, &edit.key));
         sources.rules.push(edit);
         *self.snapshot.write() = Arc::new(sources.build(registry));
     }
 
-    /// Applies a membership edit already written to the store.
-    pub fn record_membership(&self, edit: MembershipEdit, registry: &Registry) {
+    /// Applies a membership edit already written to the store (under the edit
+    /// lock).
+    fn record_membership(&self, edit: MembershipEdit, registry: &Registry) {
         let mut sources = self.sources.lock();
         sources.members.retain(|old| {
             !(old.name.eq_ignore_ascii_case(&edit.name) && old.realm.as_deref() == edit.realm.as_deref())
@@ -573,7 +578,7 @@ impl AccessControl {
         let fresh = match dir {
             Some(dir) => {
                 let loaded = tokio::task::spawn_blocking(move || Config::load(&dir)).await;
-                let fresh = loaded.map_err(|error| StoreError::Unavailable(error.to_string()))??;
+                let fresh = loaded.map_err(|error| ReloadError::Reading(error.to_string()))??;
                 check_against_registry(&fresh, registry)?;
                 Some(fresh)
             }
