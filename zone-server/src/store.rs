@@ -387,9 +387,34 @@ impl std::str::FromStr for Time {
     }
 }
 
-impl rusqlite::types::FromSql for Time {
-    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Time> {
-        value.as_str()?.parse().map_err(|error: String| rusqlite::types::FromSqlError::Other(error.into()))
+impl Time {
+    /// Stands in for a stored time that does not decode, where the row is
+    /// still worth reading (an account's first login): the Unix epoch,
+    /// `1970-01-01 00:00:00`, plainly not a real one.
+    pub const UNREADABLE: Time = Time(jiff::Timestamp::UNIX_EPOCH);
+}
+
+/// A time column as read: the time, or what is wrong with the value (not
+/// text, or text that is not `YYYY-MM-DD HH:MM:SS`). Decoding never fails,
+/// so one bad value costs its row at most, never the whole read.
+struct StoredTime(Result<Time, String>);
+
+impl rusqlite::types::FromSql for StoredTime {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<StoredTime> {
+        Ok(StoredTime(match value.as_str() {
+            Ok(text) => text.parse(),
+            Err(_) => Err(format!("a {} where a time belongs", value.data_type())),
+        }))
+    }
+}
+
+impl StoredTime {
+    /// The time, or [`Time::UNREADABLE`] with a warning naming `what`.
+    fn or_unreadable(self, what: &dyn std::fmt::Display) -> Time {
+        self.0.unwrap_or_else(|problem| {
+            tracing::warn!("the store's {what} is unreadable ({problem}); shown as {}", Time::UNREADABLE);
+            Time::UNREADABLE
+        })
     }
 }
 
@@ -586,12 +611,17 @@ impl SqliteStore {
                         max(last_login, coalesce(last_logout, '')) FROM accounts WHERE name_key = ?1",
                 params![key],
                 |row| {
+                    let name: String = row.get(0)?;
+                    let first_login =
+                        row.get::<_, StoredTime>(1)?.or_unreadable(&format_args!("first login of {name}"));
+                    let last_seen =
+                        row.get::<_, StoredTime>(4)?.or_unreadable(&format_args!("last login of {name}"));
                     Ok((
                         Account {
-                            name: row.get(0)?,
-                            first_login: row.get(1)?,
+                            name,
+                            first_login,
                             total: Duration::from_millis(row.get::<_, i64>(2)?.max(0) as u64),
-                            last_seen: row.get(4)?,
+                            last_seen,
                         },
                         row.get(3)?,
                     ))
@@ -680,13 +710,13 @@ impl Store for SqliteStore {
             "SELECT player_group, rule_key, effect, by_name, at FROM rule_edits ORDER BY at, rowid",
         )?;
         let rows = statement.query_map([], |row| {
-            let raw: (String, String, Option<String>, String, String) =
+            let raw: (String, String, Option<String>, String, StoredTime) =
                 (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
             Ok(raw)
         })?;
         let mut read = Rows { rows: Vec::new(), bad: Vec::new() };
         for row in rows {
-            let (group, key_text, effect_text, by, at_text) = row?;
+            let (group, key_text, effect_text, by, at) = row?;
             let decoded = (|| {
                 let key =
                     key_text.parse::<RuleKey>().map_err(|error| format!("rule key '{key_text}': {error}"))?;
@@ -696,7 +726,7 @@ impl Store for SqliteStore {
                     Some("deny") => Some(Effect::Deny),
                     Some(other) => return Err(format!("effect '{other}' is neither grant nor deny")),
                 };
-                let at = at_text.parse::<Time>()?;
+                let at = at.0?;
                 Ok(RuleEdit { group: group.clone(), key, effect, by: by.clone(), at })
             })();
             match decoded {
@@ -730,14 +760,14 @@ impl Store for SqliteStore {
         let mut statement = conn
             .prepare("SELECT name, realm, player_group, by_name, at FROM memberships ORDER BY at, rowid")?;
         let rows = statement.query_map([], |row| {
-            let raw: (String, String, Option<String>, String, String) =
+            let raw: (String, String, Option<String>, String, StoredTime) =
                 (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
             Ok(raw)
         })?;
         let mut read = Rows { rows: Vec::new(), bad: Vec::new() };
         for row in rows {
-            let (name, realm, group, by, at_text) = row?;
-            match at_text.parse::<Time>() {
+            let (name, realm, group, by, at) = row?;
+            match at.0 {
                 Ok(at) => read.rows.push(MembershipEdit {
                     name,
                     realm: (!realm.is_empty()).then_some(realm),
@@ -945,7 +975,8 @@ impl Store for SqliteStore {
         let mut statement =
             conn.prepare("SELECT at, by_name, action, count FROM audit ORDER BY id DESC LIMIT ?1")?;
         let rows = statement.query_map(params![i64::try_from(count).unwrap_or(i64::MAX)], |row| {
-            Ok(AuditEntry { at: row.get(0)?, by: row.get(1)?, action: row.get(2)?, count: row.get(3)? })
+            let at = row.get::<_, StoredTime>(0)?.or_unreadable(&"time of an audit row");
+            Ok(AuditEntry { at, by: row.get(1)?, action: row.get(2)?, count: row.get(3)? })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -953,7 +984,9 @@ impl Store for SqliteStore {
 
 /// The time now, UTC, as the database writes it.
 fn now(conn: &Connection) -> Result<Time, StoreError> {
-    Ok(conn.query_row("SELECT strftime('%Y-%m-%d %H:%M:%S', 'now')", [], |row| row.get(0))?)
+    let text: String = conn.query_row("SELECT strftime('%Y-%m-%d %H:%M:%S', 'now')", [], |row| row.get(0))?;
+    text.parse()
+        .map_err(|problem: String| StoreError::Unavailable(format!("the database's clock: {problem}")))
 }
 
 fn insert_audit(conn: &Connection, by: &str, action: &str) -> Result<(), StoreError> {
@@ -1043,6 +1076,7 @@ mod tests {
                 "INSERT INTO rule_edits VALUES ('default', 'usage:sideways', 'grant', 'Eve', '2026-11-27 10:00:00');
                  INSERT INTO rule_edits VALUES ('default', 'uptime', 'allow', 'Eve', '2026-11-27 10:00:00');
                  INSERT INTO rule_edits VALUES ('default', 'find', 'deny', 'Eve', 'yesterday');
+                 INSERT INTO rule_edits VALUES ('default', 'kick', 'deny', 'Eve', x'00');
                  INSERT INTO memberships VALUES ('bob', 'Bob', '', 'mod', 'Eve', 'not a time');",
             )
             .unwrap();
@@ -1053,7 +1087,7 @@ mod tests {
             (rules.rows[0].key.to_string(), rules.rows[0].effect),
             ("usage:player".to_owned(), Some(Effect::Deny))
         );
-        assert_eq!(rules.bad.len(), 3, "{:?}", rules.bad);
+        assert_eq!(rules.bad.len(), 4, "{:?}", rules.bad);
         assert!(rules.bad[0].contains("usage:sideways"), "{:?}", rules.bad);
         assert!(
             rules.bad.iter().any(|bad| bad.contains("effect 'allow' is neither grant nor deny")),
@@ -1061,6 +1095,7 @@ mod tests {
             rules.bad
         );
         assert!(rules.bad.iter().any(|bad| bad.contains("'yesterday' is not a time")), "{:?}", rules.bad);
+        assert!(rules.bad.iter().any(|bad| bad.contains("where a time belongs")), "{:?}", rules.bad);
         let members = store.memberships().unwrap();
         assert!(members.rows.is_empty());
         assert_eq!(members.bad.len(), 1);
@@ -1069,6 +1104,18 @@ mod tests {
             "{:?}",
             members.bad
         );
+        // An account or audit row with a bad time still reads: the player
+        // can log in, `?auditlog` still shows the log.
+        store.create_account("Al", "hash").unwrap().unwrap();
+        store
+            .conn
+            .lock()
+            .execute_batch("UPDATE accounts SET first_login = 'garbage'; UPDATE audit SET at = x'00';")
+            .unwrap();
+        let (account, hash) = store.credentials("al").unwrap().unwrap();
+        assert_eq!((account.first_login, hash.as_str()), (Time::UNREADABLE, "hash"));
+        let log = store.audit_log(10).unwrap();
+        assert!(!log.is_empty() && log.iter().all(|entry| entry.at == Time::UNREADABLE), "{log:?}");
     }
 
     #[test]
