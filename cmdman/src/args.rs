@@ -153,6 +153,15 @@ pub enum Shape {
 }
 
 impl Shape {
+    /// `Some('v')` for the flag `-v`: the parser takes `-v` as a flag
+    /// exactly when the usage line shows `[-v]`.
+    pub const fn flag(self) -> Option<char> {
+        match self {
+            Shape::Flag(c) => Some(c),
+            _ => None,
+        }
+    }
+
     /// The shape of an `Option` of this.
     pub const fn optional(self) -> Shape {
         match self {
@@ -220,12 +229,6 @@ const OPTIONAL_FLAG: &str =
 pub trait Arg<'a>: Sized {
     /// How it reads in the usage line, and where it may stand.
     const SHAPE: Shape = Shape::Word;
-
-    /// `Some('v')` for a type that is the flag `-v`.
-    const FLAG: Option<char> = match Self::SHAPE {
-        Shape::Flag(c) => Some(c),
-        _ => None,
-    };
 
     /// Takes this argument from `parser`.
     ///

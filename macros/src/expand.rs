@@ -32,14 +32,6 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
         order,
         is_async,
     } = command;
-    // `#[from_ctx]` is the macro's own: the function is emitted without it.
-    let mut func = func.clone();
-    for input in &mut func.sig.inputs {
-        if let syn::FnArg::Typed(typed) = input {
-            typed.attrs.retain(|attr| !attr.path().is_ident("from_ctx"));
-        }
-    }
-    let func = &func;
     let component = option(component.as_deref());
     let cmd_char = option(*cmd_char);
     let [form_pub, form_team, form_remote_team, form_player, form_external] = *forms;
@@ -48,8 +40,7 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
     // `line!()` with the function name's span reports the line of the `fn`.
     let line = quote_spanned!(ident.span()=> ::core::line!());
 
-    // A type mismatch between the handler and `Handler`'s fn pointer, or an async
-    // handler whose future is not `Send`, is reported at the function's name.
+    // Context parameters are taken first, then the typed arguments parsed.
     let names: Vec<&Ident> = params.iter().map(|(name, _)| name).collect();
     let taken: Vec<&Ident> = extractors.iter().map(|(name, _)| name).collect();
     let taken_types: Vec<TokenStream> =
@@ -72,7 +63,7 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
     } else {
         quote! {
             #extract
-            let mut __cmdman_args = ctx.args(&[#(<#types as ::cmdman::Arg<'_>>::FLAG),*]);
+            let mut __cmdman_args = ctx.args(&[#(<#types as ::cmdman::Arg<'_>>::SHAPE.flag()),*]);
             #(let #names: #types = <#types as ::cmdman::Arg<'_>>::parse(&mut __cmdman_args, #labels)?;)*
             __cmdman_args.finish()?;
         }
@@ -155,6 +146,19 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
 /// The item unchanged (so rustc reports nothing about it that is not really
 /// wrong, such as a missing function where it is called), then one
 /// `compile_error!` per problem in `error`.
+/// `func` as emitted: `#[from_ctx]` is the macro's own attribute, so it is
+/// taken off the parameters (with or without errors to report, so they are
+/// the only errors the user sees).
+pub(crate) fn without_from_ctx(func: &ItemFn) -> ItemFn {
+    let mut func = func.clone();
+    for input in &mut func.sig.inputs {
+        if let syn::FnArg::Typed(typed) = input {
+            typed.attrs.retain(|attr| !attr.path().is_ident("from_ctx"));
+        }
+    }
+    func
+}
+
 pub(crate) fn with_errors(item: impl ToTokens, error: &syn::Error) -> TokenStream {
     let errors = error.to_compile_error();
     quote! {

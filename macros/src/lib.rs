@@ -47,6 +47,15 @@ mod validate;
 ///     -> CommandResult { Ok(()) }
 /// ```
 ///
+/// A parameter marked `#[from_ctx]` is not parsed from the line but taken
+/// from the context through `cmdman::FromCtx` (a component's shared state,
+/// say), before the typed arguments are parsed; its error is the command's:
+///
+/// ```ignore
+/// #[command(target_pub, group = "mod", args = "<group>")]
+/// fn cmd_grants(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, group: &str) -> CommandResult { Ok(()) }
+/// ```
+///
 /// Arguments, all optional, in any order, each at most once:
 ///
 /// | argument | meaning | default |
@@ -89,7 +98,9 @@ fn command_impl(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) 
         }
     };
     let (args, parse_errors) = parse::parse(args);
-    match validate::validate(&args, parse_errors, &func) {
+    let validated = validate::validate(&args, parse_errors, &func);
+    let func = expand::without_from_ctx(&func);
+    match validated {
         Ok(command) => expand::expand(&func, &command),
         Err(error) => expand::with_errors(&func, &error),
     }

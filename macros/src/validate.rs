@@ -34,11 +34,11 @@ pub(crate) struct Command {
     pub(crate) help: String,
     /// Whether this is the component's catch-all.
     pub(crate) catch_all: bool,
-    /// The typed parameters after `ctx`: name and type.
-    /// Typed arguments, parsed from the params ([`cmdman::Arg`]).
+    /// The typed arguments after `ctx`, parsed from the params
+    /// (`cmdman::Arg`): name and type.
     pub(crate) params: Vec<(Ident, Type)>,
     /// Parameters marked `#[from_ctx]`, taken from the context
-    /// ([`cmdman::FromCtx`]).
+    /// (`cmdman::FromCtx`): name and type.
     pub(crate) extractors: Vec<(Ident, Type)>,
     /// Every parameter after `ctx`, in declaration order.
     pub(crate) order: Vec<Ident>,
@@ -253,7 +253,8 @@ fn check_scopes_and_forms(args: &Args, forms: &[bool; 5], errors: &mut Vec<syn::
 
 /// A handler is a free function taking `ctx: &mut Ctx<'_>` and then typed
 /// arguments with plain names, with no type or const parameters; its return
-/// type is left to rustc. Returns the typed arguments.
+/// type is left to rustc. Returns every parameter after `ctx`: name, type,
+/// and whether it is marked `#[from_ctx]`.
 fn check_signature(func: &ItemFn, errors: &mut Vec<syn::Error>) -> Vec<(Ident, Type, bool)> {
     let sig = &func.sig;
     for param in &sig.generics.params {
