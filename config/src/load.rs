@@ -365,6 +365,12 @@ fn at(needle: impl Into<String>) -> (String, usize) {
 
 /// Checks the rules serde cannot: on failure, the places to point at (tried
 /// in turn) and the problem.
+/// The shortest a configured period may be (login timeout, keepalive, usage
+/// checkpoint).
+const SHORTEST_PERIOD: std::time::Duration = std::time::Duration::from_millis(100);
+/// The longest: one day.
+const LONGEST_PERIOD: std::time::Duration = std::time::Duration::from_secs(86_400);
+
 fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)> {
     if zone.cmd_chars.is_empty() {
         return Err((vec![at("cmd_chars")], "cmd_chars needs at least one cmd char, such as '?'".into()));
@@ -405,11 +411,19 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
     if let Some((field, _)) = positive.iter().find(|(_, value)| *value == 0) {
         return Err((vec![at(format!("{field}:"))], format!("limits.{field} must be at least 1")));
     }
-    for (field, duration) in [("login_timeout", limits.login_timeout), ("keepalive", limits.keepalive)] {
-        if duration.is_zero() {
+    // Shorter would spin a timer per connection; longer overflows timers
+    // and means nothing to an operator anyway.
+    let periods = [
+        ("limits.login_timeout", limits.login_timeout),
+        ("limits.keepalive", limits.keepalive),
+        ("accounts.usage_checkpoint", zone.accounts.usage_checkpoint),
+    ];
+    for (field, duration) in periods {
+        if !(SHORTEST_PERIOD..=LONGEST_PERIOD).contains(&duration) {
+            let key = field.rsplit('.').next().unwrap_or(field);
             return Err((
-                vec![at(format!("{field}:"))],
-                format!("limits.{field} must be longer than nothing"),
+                vec![at(format!("{key}:"))],
+                format!("{field} must be between 100ms and 1d, not {duration:?}"),
             ));
         }
     }
@@ -475,12 +489,6 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
         return Err((
             vec![at("flood_mute_secs:")],
             "limits.flood_mute_secs must be at most ten years".into(),
-        ));
-    }
-    if zone.accounts.usage_checkpoint.is_zero() {
-        return Err((
-            vec![at("usage_checkpoint:")],
-            "accounts.usage_checkpoint must be longer than nothing".into(),
         ));
     }
     let hashing = &zone.accounts.password_hashing;

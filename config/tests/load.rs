@@ -199,4 +199,12 @@ fn durations_are_written_with_units_or_as_seconds() {
     let error = Config::load(dir.path()).unwrap_err().to_string();
     assert!(error.contains("zone.ron:1:"), "{error}");
     assert!(error.contains("'soon' is not a duration"), "{error}");
+    // A period too short spins timers; one too long overflows them.
+    std::fs::write(&path, "(limits: (keepalive: \"1ms\"))").unwrap();
+    let error = Config::load(dir.path()).unwrap_err().to_string();
+    assert!(error.contains("zone.ron:1:"), "{error}");
+    assert!(error.contains("limits.keepalive must be between 100ms and 1d, not 1ms"), "{error}");
+    std::fs::write(&path, "(accounts: (usage_checkpoint: \"100000000d\"))").unwrap();
+    let error = Config::load(dir.path()).unwrap_err().to_string();
+    assert!(error.contains("accounts.usage_checkpoint must be between 100ms and 1d"), "{error}");
 }
