@@ -18,7 +18,7 @@ pub use zone_ladder::{Forms, TargetForm};
 #[derive(Debug)]
 pub struct CommandDef {
     /// The command's name, lower case (`"usage"`). Derived from the function name
-    /// by the macro when not given ([`derive_name`](crate::derive_name)).
+    /// by the macro when not given ([`derive_name`]).
     pub name: &'static str,
     /// Other names the command answers to (`["help"]` for `man`).
     pub aliases: &'static [&'static str],

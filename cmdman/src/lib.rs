@@ -10,7 +10,7 @@
 //!   they are attached (the lookup tables live in the private `attach`, built
 //!   from plain entries). Handlers, [`Ctx`] and the registry are the one
 //!   deliberate knot of modules that refer to each other.
-//! - [`dispatch`]: splitting a line, finding the command through the sender's
+//! - [`mod@dispatch`]: splitting a line, finding the command through the sender's
 //!   and target's scopes, the form, scope and access checks, and running it.
 //! - [`context`], [`reply`]: what a handler gets and writes to.
 //! - [`args`]: typed handler arguments.

@@ -58,7 +58,8 @@ impl TargetForm {
     pub const ALL: [TargetForm; TargetForm::COUNT] =
         [TargetForm::Pub, TargetForm::Team, TargetForm::RemoteTeam, TargetForm::Player, TargetForm::External];
 
-    /// The form's position in [`TargetForm::ALL`] and in [`CommandDef::groups`].
+    /// The form's position in [`TargetForm::ALL`] and in a command's
+    /// per-form command groups (`cmdman::CommandDef::groups`).
     pub const fn index(self) -> usize {
         self as usize
     }

@@ -5,7 +5,7 @@
 //! - [`server`]: [`run`], the accept loop, start-up attachments and graceful
 //!   shutdown.
 //! - [`access`]: who may run which command: groups, staff, runtime edits, the ladder.
-//! - [`connection`](crate::connection): one connection: the socket loop, with
+//! - [`connection`]: one connection: the socket loop, with
 //!   `session` (login) and `router` (chat or dispatch, replies, floods).
 //! - [`chatnet`]: the ChatNet 1.6 codec and messages.
 //! - [`zone`]: players, realms (`realms`), games (`games`), chat routing

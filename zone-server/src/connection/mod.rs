@@ -1,8 +1,8 @@
 //! One connection from accept to close (DESIGN §2). Here, the socket: framing
 //! input, draining the outbound queue to the socket, keepalives, the login
 //! deadline, the goodbye line and a lingering close, and saving session time
-//! at the end. The login handshake is in [`session`]; routing each message
-//! to chat or dispatch, the reply sink and flood control in [`router`].
+//! at the end. The login handshake is in `session`; routing each message
+//! to chat or dispatch, the reply sink and flood control in `router`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
