@@ -363,14 +363,14 @@ fn at(needle: impl Into<String>) -> (String, usize) {
     (needle.into(), 0)
 }
 
-/// Checks the rules serde cannot: on failure, the places to point at (tried
-/// in turn) and the problem.
 /// The shortest a configured period may be (login timeout, keepalive, usage
 /// checkpoint).
 const SHORTEST_PERIOD: std::time::Duration = std::time::Duration::from_millis(100);
 /// The longest: one day.
 const LONGEST_PERIOD: std::time::Duration = std::time::Duration::from_secs(86_400);
 
+/// Checks the rules serde cannot: on failure, the places to point at (tried
+/// in turn) and the problem.
 fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)> {
     if zone.cmd_chars.is_empty() {
         return Err((vec![at("cmd_chars")], "cmd_chars needs at least one cmd char, such as '?'".into()));

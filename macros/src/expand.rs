@@ -143,9 +143,6 @@ pub(crate) fn expand(func: &ItemFn, command: &Command) -> TokenStream {
     }
 }
 
-/// The item unchanged (so rustc reports nothing about it that is not really
-/// wrong, such as a missing function where it is called), then one
-/// `compile_error!` per problem in `error`.
 /// `func` as emitted: `#[from_ctx]` is the macro's own attribute, so it is
 /// taken off the parameters (with or without errors to report, so they are
 /// the only errors the user sees).
@@ -159,6 +156,9 @@ pub(crate) fn without_from_ctx(func: &ItemFn) -> ItemFn {
     func
 }
 
+/// The item unchanged (so rustc reports nothing about it that is not really
+/// wrong, such as a missing function where it is called), then one
+/// `compile_error!` per problem in `error`.
 pub(crate) fn with_errors(item: impl ToTokens, error: &syn::Error) -> TokenStream {
     let errors = error.to_compile_error();
     quote! {

@@ -363,6 +363,11 @@ impl StoreHandle {
 pub struct Time(pub jiff::Timestamp);
 
 impl Time {
+    /// Stands in for a stored time that does not decode, where the row is
+    /// still worth reading (an account's first login): the Unix epoch,
+    /// `1970-01-01 00:00:00`, plainly not a real one.
+    pub const UNREADABLE: Time = Time(jiff::Timestamp::UNIX_EPOCH);
+
     /// The time now.
     pub fn now() -> Time {
         Time(jiff::Timestamp::now())
@@ -385,13 +390,6 @@ impl std::str::FromStr for Time {
             .map(|zoned| Time(zoned.timestamp()))
             .map_err(|error| format!("'{text}' is not a time: {error}"))
     }
-}
-
-impl Time {
-    /// Stands in for a stored time that does not decode, where the row is
-    /// still worth reading (an account's first login): the Unix epoch,
-    /// `1970-01-01 00:00:00`, plainly not a real one.
-    pub const UNREADABLE: Time = Time(jiff::Timestamp::UNIX_EPOCH);
 }
 
 /// A time column as read: the time, or what is wrong with the value (not
