@@ -154,7 +154,7 @@ pub struct AccountsConfig {
     /// Time between saves of online players' connected time, so a crash
     /// (`kill -9`, power loss) loses at most one period of it. A save that
     /// fails is retried at the next one. A duration (`"60s"`, `"250ms"`) or
-    /// whole seconds.
+    /// whole seconds, 100ms to 1d.
     ///
     /// # Default
     /// `"60s"`
@@ -285,7 +285,7 @@ pub struct Limits {
     /// `60`
     pub flood_mute_secs: u64,
     /// How long a connection may take to log in before it is closed: a
-    /// duration (`"30s"`, `"500ms"`) or whole seconds.
+    /// duration (`"30s"`, `"500ms"`) or whole seconds, 100ms to 1d.
     ///
     /// # Default
     /// `"30s"`
@@ -300,7 +300,7 @@ pub struct Limits {
     /// The keepalive period: at the end of a period in which the server sent
     /// a player nothing, it sends `NOOP` (so after one to two periods of
     /// silence), so clients and middleboxes see the connection is alive. A
-    /// duration (`"60s"`) or whole seconds.
+    /// duration (`"60s"`) or whole seconds, 100ms to 1d.
     ///
     /// # Default
     /// `"60s"`
