@@ -185,8 +185,7 @@ pub fn hash_with(
     password: &str,
     cost: PasswordHashing,
 ) -> Result<String, PasswordError> {
-    let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
-        .map_err(|e| PasswordError::Hash(e.to_string()))?;
+    let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)?;
     let salt = SaltString::generate(&mut OsRng);
     let output =
         compute(memory, Algorithm::Argon2id, Version::V0x13, params.clone(), password, salt.as_salt())?;

@@ -22,6 +22,19 @@ pub enum Term {
 /// The longest term that is not `perm`: ten years.
 const LONGEST: Duration = Duration::from_secs(10 * 365 * 86_400);
 
+impl Term {
+    /// When a sanction of this term begun at `now` (seconds since the epoch)
+    /// ends: `None` for perm.
+    pub fn ends(self, now: i64) -> Option<i64> {
+        match self {
+            Term::Perm => None,
+            Term::For(length) => {
+                Some(now.saturating_add(i64::try_from(length.as_secs()).unwrap_or(i64::MAX)))
+            }
+        }
+    }
+}
+
 impl std::str::FromStr for Term {
     type Err = String;
 

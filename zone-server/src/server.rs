@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use cmdman::{Registry, RegistryError, Scope, Settings};
 use thiserror::Error;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -161,10 +161,9 @@ fn refuse(
     tokio::spawn(async move {
         let mut stream = stream;
         let _ = tokio::time::timeout(Duration::from_secs(1), async {
-            stream.shutdown().await?;
-            let mut sink = [0u8; 1024];
-            while stream.read(&mut sink).await? > 0 {}
-            Ok::<(), std::io::Error>(())
+            if stream.shutdown().await.is_ok() {
+                crate::connection::drain(&mut stream, usize::MAX).await;
+            }
         })
         .await;
         drop(permit);

@@ -113,12 +113,7 @@ fn timed_reason<'a>(timed: bool, rest: Option<Rest<'a>>) -> Result<(Option<Term>
 
 /// When a sanction of `term` from now ends: `None` for perm.
 fn until(term: Term) -> Option<i64> {
-    match term {
-        Term::Perm => None,
-        Term::For(length) => {
-            Some(sanction::now().saturating_add(i64::try_from(length.as_secs()).unwrap_or(i64::MAX)))
-        }
-    }
+    term.ends(sanction::now())
 }
 
 /// `: reason`, or nothing (a full stop at its end is left to the sentence).
@@ -161,7 +156,6 @@ async fn cmd_kick(
         Some(Term::Perm) => return Err(CommandError::usage("A kick is for a while; ?ban is for good.")),
         Some(term @ Term::For(_)) => {
             let _ = write!(action, " {term}{}", because(reason));
-            ends = until(term).map(|until| format!(" until {}", sanction::utc(until))).unwrap_or_default();
             let kick = Sanction {
                 name: aim.name.clone(),
                 kind: Kind::Kick,
@@ -170,6 +164,7 @@ async fn cmd_kick(
                 by: by.clone(),
                 at: sanction::now(),
             };
+            ends = kick.until.map(|until| format!(" until {}", sanction::utc(until))).unwrap_or_default();
             impose(zone, kick, action.clone()).await?;
         }
         None => {

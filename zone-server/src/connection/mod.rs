@@ -94,6 +94,8 @@ pub(crate) async fn serve(
     let kicked = kick.requested();
     tokio::pin!(kicked);
 
+    // A slow reader is also reported to staff, once the session is gone.
+    let mut slow_reader = false;
     let (farewell, reason): (Option<bytes::Bytes>, String) = loop {
         tokio::select! {
             biased;
@@ -106,8 +108,8 @@ pub(crate) async fn serve(
                 // What was queued is dropped: a slow reader is behind already.
                 queue.close();
                 while queue.try_recv().is_ok() {}
-                let line = ServerLine::Arena(&format!("Disconnected: {}.", reason.player_text())).encode();
-                break (Some(line), reason.log_text());
+                slow_reader = reason == Disconnect::SlowReader;
+                break goodbye(&reason);
             }
             Some(item) = queue.recv(), if batch.is_empty() => {
                 encode(&mut batch, &item);
@@ -152,7 +154,7 @@ pub(crate) async fn serve(
         Some(session) => {
             zone.leave(session.id);
             info!(%peer, name = %session.name, online = ?session.start.elapsed(), reason, "logged out");
-            if reason == Disconnect::SlowReader.log_text() {
+            if slow_reader {
                 zone.alert_staff(&format!("{} was disconnected for not reading fast enough.", session.name));
             }
         }
@@ -204,17 +206,28 @@ async fn finish(
     if !matches!(sent, Ok(Ok(()))) {
         return;
     }
-    let _ = tokio::time::timeout(LINGER, async {
-        let mut sink = [0u8; 4096];
-        let mut drained = 0;
-        while drained < LINGER_BYTES {
-            match read.read(&mut sink).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => drained += n,
-            }
+    let _ = tokio::time::timeout(LINGER, drain(&mut read, LINGER_BYTES)).await;
+}
+
+/// The line a player disconnected for `reason` gets
+/// (`MSG:ARENA:Disconnected: ….`) and the reason in the log.
+fn goodbye(reason: &Disconnect) -> (Option<bytes::Bytes>, String) {
+    let line = ServerLine::Arena(&format!("Disconnected: {}.", reason.player_text())).encode();
+    (Some(line), reason.log_text())
+}
+
+/// Reads and drops what the client still sends, up to `max_bytes` or its
+/// close (or an error): the lingering half of a close, so the client reads
+/// the last line instead of a reset. The caller bounds the time.
+pub(crate) async fn drain(read: &mut (impl tokio::io::AsyncRead + Unpin), max_bytes: usize) {
+    let mut sink = [0u8; 4096];
+    let mut drained = 0;
+    while drained < max_bytes {
+        match read.read(&mut sink).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
         }
-    })
-    .await;
+    }
 }
 
 struct Connection {

@@ -102,7 +102,7 @@ impl Connection {
         let zone = self.zone.clone();
         let length = Duration::from_secs(zone.config().limits.flood_mute_secs);
         let now = crate::sanction::now();
-        let until = now.saturating_add(i64::try_from(length.as_secs()).unwrap_or(i64::MAX));
+        let until = crate::sanction::Term::For(length).ends(now).unwrap_or(i64::MAX);
         // A mute that ends later (a moderator's) is never shortened.
         if zone.sanctions().mute(&session.name).is_some_and(|mute| mute.until.is_none_or(|end| end >= until))
         {
@@ -144,9 +144,8 @@ impl Connection {
                 return Next::Continue;
             }
             FloodCheck::Disconnect => {
-                let reason = Disconnect::Flood;
-                let line = ServerLine::Arena(&format!("Disconnected: {}.", reason.player_text())).encode();
-                return Next::Close(Some(line), reason.log_text());
+                let (line, reason) = goodbye(&Disconnect::Flood);
+                return Next::Close(line, reason);
             }
         }
         match frame {

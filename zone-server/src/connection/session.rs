@@ -24,13 +24,10 @@ impl Connection {
         if password.is_empty() {
             return refuse("a password is required");
         }
-        // A full zone refuses before a password hash or a new account.
-        if let Err(full) = zone.admits(name, address) {
-            return refuse(&full.to_string());
-        }
-        // Banned or kicked for a while: said before any password is checked.
-        if let Some(barred) = zone.sanctions().barred(name) {
-            return refuse(&barred.describe());
+        // A full zone, a ban or a timed kick refuses before a password hash
+        // or a new account.
+        if let Err(refused) = zone.admits(name, address) {
+            return refuse(&refused.to_string());
         }
         let attempt = match zone.backoff().begin(Kind::Login, name, None, address) {
             Ok(attempt) => attempt,
