@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Client, PATIENCE, TestZone, test_config, with_staff};
+use common::{Client, PATIENCE, TestZone, ask, test_config, with_staff};
 use zone_server::store::Time;
 
 /// The staff of these tests: two mods, an smod and a sysop.
@@ -16,13 +16,6 @@ fn staffed() -> config::Config {
         test_config(),
         &[("Mod", "mod", None), ("Mo", "mod", None), ("Sam", "smod", None), ("Root", "sysop", None)],
     )
-}
-
-/// The single reply line to `line`, without `MSG:ARENA:`.
-async fn ask(client: &mut Client, line: &str) -> String {
-    let lines = client.command(line).await;
-    assert_eq!(lines.len(), 1, "{}: {line}: {lines:?}", client.name);
-    lines[0].strip_prefix("MSG:ARENA:").unwrap_or(&lines[0]).to_owned()
 }
 
 /// Lines that arrive after `line` up to a command round trip: the usual
@@ -174,8 +167,10 @@ async fn bans_hold_across_a_restart_until_lifted_and_alert_staff() {
     assert_eq!(ask(&mut sam, "SEND:CMD:?unban Pleb").await, "Pleb is not banned.");
     let (_, answer) = try_login(&zone, "Pleb").await;
     assert_eq!(answer, "LOGINOK:Pleb");
-    let log = sam.command("SEND:CMD:?auditlog 1").await;
+    // One audit row for one `?unban` (it lifts a timed kick and a ban).
+    let log = sam.command("SEND:CMD:?auditlog 2").await;
     assert!(log[0].ends_with(" Sam: unbanned Pleb"), "{log:?}");
+    assert!(!log[1].ends_with("unbanned Pleb"), "{log:?}");
 }
 
 #[tokio::test]

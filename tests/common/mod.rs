@@ -308,8 +308,14 @@ impl Client {
     }
 }
 
-/// An SQLite store whose writes fail while `failing` is set, as on a full or
-/// read-only disk: reads still work.
+/// Sends `line` and returns the one reply line it gets, without a
+/// `MSG:ARENA:` prefix; fails if there is not exactly one.
+pub async fn ask(client: &mut Client, line: &str) -> String {
+    let lines = client.command(line).await;
+    assert_eq!(lines.len(), 1, "{}: {line}: {lines:?}", client.name);
+    lines[0].strip_prefix("MSG:ARENA:").unwrap_or(&lines[0]).to_owned()
+}
+
 /// An SQLite store whose writes fail while `failing` is set, as on a full or
 /// read-only disk (reads still work), and whose reading of the rule edits can
 /// be held at a gate, as a slow disk would hold it.
@@ -441,9 +447,9 @@ impl Store for FaultyStore {
         self.write()?;
         self.inner.set_sanction(sanction, action)
     }
-    fn lift_sanction(&self, name: &str, kind: Kind, by: &str, action: &str) -> Result<(), StoreError> {
+    fn lift_sanction(&self, name: &str, kinds: &[Kind], by: &str, action: &str) -> Result<(), StoreError> {
         self.write()?;
-        self.inner.lift_sanction(name, kind, by, action)
+        self.inner.lift_sanction(name, kinds, by, action)
     }
     fn purge_sanctions(&self, now: i64) -> Result<(), StoreError> {
         self.write()?;

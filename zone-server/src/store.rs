@@ -158,13 +158,18 @@ pub trait Store: Send + Sync + 'static {
     /// A database failure; nothing is written then.
     fn set_sanction(&self, sanction: &Sanction, action: &str) -> Result<(), StoreError>;
 
-    /// Removes `name`'s sanction of `kind`, and adds `action` by `by` to the
-    /// audit log, at once.
+    /// Removes `name`'s sanctions of each of `kinds`, and adds `action` by
+    /// `by` to the audit log once, at once.
     ///
     /// # Errors
     /// A database failure; nothing is written then.
-    fn lift_sanction(&self, name: &str, kind: SanctionKind, by: &str, action: &str)
-    -> Result<(), StoreError>;
+    fn lift_sanction(
+        &self,
+        name: &str,
+        kinds: &[SanctionKind],
+        by: &str,
+        action: &str,
+    ) -> Result<(), StoreError>;
 
     /// Deletes the sanctions that ended before `now` (Unix seconds).
     ///
@@ -868,16 +873,18 @@ impl Store for SqliteStore {
     fn lift_sanction(
         &self,
         name: &str,
-        kind: SanctionKind,
+        kinds: &[SanctionKind],
         by: &str,
         action: &str,
     ) -> Result<(), StoreError> {
         let mut conn = self.conn.lock();
         let transaction = conn.transaction()?;
-        transaction.execute(
-            "DELETE FROM sanctions WHERE name_key = ?1 AND kind = ?2",
-            params![key(name), kind.as_str()],
-        )?;
+        for kind in kinds {
+            transaction.execute(
+                "DELETE FROM sanctions WHERE name_key = ?1 AND kind = ?2",
+                params![key(name), kind.as_str()],
+            )?;
+        }
         insert_audit(&transaction, by, action)?;
         transaction.commit()?;
         Ok(())
@@ -1173,7 +1180,7 @@ mod tests {
         assert_eq!(warnings.len(), WARNINGS_KEPT);
         assert_eq!(warnings[0].text, format!("warning {}", WARNINGS_KEPT + 4));
         assert_eq!(store.channels("Bob").unwrap(), ["Alpha", "beta"]);
-        store.lift_sanction("bob", SanctionKind::Ban, "Admin", "unbanned Bob").unwrap();
+        store.lift_sanction("bob", &[SanctionKind::Ban], "Admin", "unbanned Bob").unwrap();
         assert!(store.sanctions().unwrap().is_empty());
         assert_eq!(store.audit_log(1).unwrap()[0].action, "unbanned Bob");
     }

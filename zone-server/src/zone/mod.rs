@@ -503,11 +503,7 @@ impl Zone {
     ) -> Result<(), crate::store::StoreError> {
         let _one_at_a_time = self.sanction_lock.lock().await;
         let (owned, by) = (name.to_owned(), by.to_owned());
-        self.store
-            .run(move |store| {
-                kinds.iter().try_for_each(|kind| store.lift_sanction(&owned, *kind, &by, &action))
-            })
-            .await?;
+        self.store.run(move |store| store.lift_sanction(&owned, kinds, &by, &action)).await?;
         for kind in kinds {
             self.sanctions.lift(name, *kind);
         }
