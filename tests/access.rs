@@ -9,15 +9,8 @@ mod common;
 use std::time::Duration;
 
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-use common::{Client, PATIENCE, TestZone, test_config, with_staff};
+use common::{PATIENCE, TestZone, ask, test_config, with_staff};
 use config::{Config, GroupPassword};
-
-/// The single reply line to `line`, without `MSG:ARENA:`.
-async fn ask(client: &mut Client, line: &str) -> String {
-    let lines = client.command(line).await;
-    assert_eq!(lines.len(), 1, "{}: {line}: {lines:?}", client.name);
-    lines[0].strip_prefix("MSG:ARENA:").unwrap_or(&lines[0]).to_owned()
-}
 
 fn is_usage(reply: &str, name: &str) -> bool {
     reply.starts_with(&format!("{name}: session "))

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{Client, TestZone, test_config};
+use common::{Client, TestZone, ask, test_config};
 use config::{GameConfig, RealmConfig, ZoneConfig};
 
 /// Replies `<name> from <scope>`: which command ran, from where.
@@ -102,13 +102,6 @@ fn scoped_config() -> ZoneConfig {
         ],
     });
     config
-}
-
-/// The single reply line to `line`, without `MSG:ARENA:`.
-async fn ask(client: &mut Client, line: &str) -> String {
-    let lines = client.command(line).await;
-    assert_eq!(lines.len(), 1, "{}: {line}: {lines:?}", client.name);
-    lines[0].strip_prefix("MSG:ARENA:").unwrap_or(&lines[0]).to_owned()
 }
 
 /// Nora (no realm), Alice (lobby), Dan (duel) and Fin (duel, game final),

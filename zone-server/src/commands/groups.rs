@@ -48,7 +48,7 @@ async fn edit_rule(ctx: &mut Ctx<'_>, group: &str, rule: &str, effect: Option<Ef
         .access()
         .edit_rule(editor, group, key, effect, zone.store(), ctx.registry())
         .await
-        .map_err(|error| CommandError::failed(error.to_string()))?;
+        .map_err(super::edit_failed)?;
     ctx.reply().line(&sentence(&action));
     Ok(())
 }

@@ -48,6 +48,15 @@ pub(crate) fn store_failed(error: crate::store::StoreError) -> CommandError {
     )
 }
 
+/// A refused moderator edit as the moderator is told it; a store failure
+/// is also logged, as [`store_failed`] does.
+pub(crate) fn edit_failed(error: crate::access::EditError) -> CommandError {
+    match error {
+        crate::access::EditError::Store(error) => store_failed(error),
+        refused => CommandError::failed(refused.to_string()),
+    }
+}
+
 /// An action as the moderator who made it reads it: the audit log's words
 /// (`"granted go to default"`) as a sentence (`"Granted go to default."`).
 /// Errors are written as sentences where they are defined.

@@ -92,7 +92,7 @@ async fn edit_membership(
         .access()
         .edit_membership(editor, &target.name, realm, group, zone.store(), ctx.registry())
         .await
-        .map_err(|error| CommandError::failed(error.to_string()))?;
+        .map_err(super::edit_failed)?;
     ctx.reply().line(&sentence(&action));
     if let Some(id) = target.online {
         let group_now = zone.group_of(id, target.realm);
