@@ -139,14 +139,9 @@ impl fmt::Debug for Handler {
     }
 }
 
-/// Derives a command name from a function name (DESIGN §4.1): lower-cased, a
-/// leading `cmd_` removed, `_` and other non-alphanumerics removed.
-///
-/// `cmd_specall` → `specall`, `score_reset` → `scorereset`. The macro applies the
-/// same rule at compile time.
-pub fn derive_name(function: &str) -> String {
-    zone_names::derive_name(function)
-}
+/// Derives a command name from a function name (DESIGN §4.1); the macro
+/// applies the same rule at compile time.
+pub use zone_names::derive_name;
 
 #[cfg(test)]
 mod tests {

@@ -207,7 +207,7 @@ fn parse_ron<T: serde::de::DeserializeOwned>(source: &Source) -> Result<T, Confi
 fn validate_groups(config: &GroupsConfig) -> Result<Policy, (Vec<(String, usize)>, String)> {
     let mut specs = Vec::new();
     for group in &config.groups {
-        if !valid_group_name(&group.name) {
+        if !zone_names::is_group_name(&group.name) {
             return Err((
                 vec![at(format!("\"{}\"", group.name))],
                 format!(
@@ -317,10 +317,6 @@ fn validate_staff(
 /// The group every player is in until a membership says otherwise.
 pub const DEFAULT_GROUP: &str = "default";
 
-fn valid_group_name(name: &str) -> bool {
-    zone_names::is_group_name(name)
-}
-
 /// Writes the default config into `dir` (created if missing) and returns the
 /// files written. Existing files are never overwritten.
 ///
@@ -379,7 +375,7 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
         if !zone_names::is_cmd_char(c) {
             return Err((
                 vec![at(format!("'{c}'")), at("cmd_chars")],
-                format!("'{c}' cannot be a cmd char: use ASCII punctuation other than '|' and ':'"),
+                format!("'{c}' cannot be a cmd char: {}", zone_names::CMD_CHAR_RULE),
             ));
         }
         if zone.cmd_chars[..i].contains(&c) {

@@ -74,12 +74,12 @@ pub(crate) fn validate(
         Some(name) => checked_name(name.value.clone(), "command name", &mut errors),
         None => {
             let ident = &func.sig.ident;
-            let derived = derive_name(&ident.unraw().to_string());
-            if !is_valid_name(&derived) {
+            let derived = zone_names::derive_name(&ident.unraw().to_string());
+            if !zone_names::is_command_name(&derived) {
                 let gives = if derived.is_empty() {
                     "nothing is left once `cmd_` and non-alphanumerics are removed".to_owned()
                 } else {
-                    format!("it gives `{derived}`, but names are 1 to 32 lower-case ASCII letters and digits")
+                    format!("it gives `{derived}`, but {}", zone_names::COMMAND_NAME_RULE)
                 };
                 errors.push(syn::Error::new(
                     ident.span(),
@@ -306,17 +306,12 @@ fn check_signature(func: &ItemFn, errors: &mut Vec<syn::Error>) -> Vec<(Ident, T
     params
 }
 
-/// Whether `name` is a legal command name or alias: 1 to 32 lower-case ASCII
-/// letters and digits (the registry checks the same at start-up).
-fn is_valid_name(name: &str) -> bool {
-    zone_names::is_command_name(name)
-}
-
 /// The text of a given name or alias, with an error on the literal if it is not
 /// legal. `what` is "command name" or "alias".
 fn checked_name(lit: LitStr, what: &str, errors: &mut Vec<syn::Error>) -> String {
     let text = lit.value();
-    if !is_valid_name(&text) {
+    // The registry checks the same at start-up.
+    if !zone_names::is_command_name(&text) {
         errors.push(syn::Error::new(
             lit.span(),
             format!("invalid {what} {text:?}: {}", zone_names::COMMAND_NAME_RULE),
@@ -336,13 +331,6 @@ fn checked_group(lit: &LitStr, what: &str, errors: &mut Vec<syn::Error>) -> Stri
         ));
     }
     text
-}
-
-/// Derives a command name from a function name exactly as `cmdman::derive_name`
-/// does (DESIGN §4.1): lower-cased, a leading `cmd_` removed, `_` and other
-/// non-alphanumerics removed. `cmd_specall` → `specall`, `score_reset` → `scorereset`.
-pub(crate) fn derive_name(function: &str) -> String {
-    zone_names::derive_name(function)
 }
 
 /// The help text: the function's `#[doc = "..."]` attributes (its `///` lines)
@@ -390,49 +378,6 @@ pub(crate) fn join_doc<'a>(docs: impl IntoIterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn derived_names_follow_the_seed() {
-        assert_eq!(derive_name("cmd_specall"), "specall");
-        assert_eq!(derive_name("score_reset"), "scorereset");
-        assert_eq!(derive_name("cmd_usage"), "usage");
-        assert_eq!(derive_name("CMD_Usage"), "usage");
-        assert_eq!(derive_name("cmdusage"), "cmdusage");
-        assert_eq!(derive_name("cmd_cmd_x"), "cmdx");
-        assert_eq!(derive_name("set_freq_2"), "setfreq2");
-        assert_eq!(derive_name("cmd_"), "");
-    }
-
-    #[test]
-    fn derived_names_match_cmdman() {
-        for function in [
-            "cmd_specall",
-            "score_reset",
-            "CMD_Usage",
-            "Cmd_X",
-            "cmd_",
-            "_cmd_x",
-            "__",
-            "cmd__lag",
-            "ÉcoLe_9",
-            "cmd_straße",
-            "x1_y2",
-        ] {
-            assert_eq!(derive_name(function), cmdman::derive_name(function), "{function}");
-        }
-    }
-
-    #[test]
-    fn name_rules() {
-        assert!(is_valid_name("usage"));
-        assert!(is_valid_name("a1"));
-        assert!(is_valid_name(&"x".repeat(32)));
-        assert!(!is_valid_name(&"x".repeat(33)));
-        assert!(!is_valid_name(""));
-        assert!(!is_valid_name("Usage"));
-        assert!(!is_valid_name("score_reset"));
-        assert!(!is_valid_name("école"));
-    }
 
     #[test]
     fn doc_lines_lose_one_leading_space_and_outer_blank_lines() {

@@ -98,7 +98,8 @@ mod tests {
     fn command_and_group_names() {
         assert!(is_command_name("usage") && is_command_name(&"x".repeat(32)));
         assert!(!is_command_name("") && !is_command_name(&"x".repeat(33)) && !is_command_name("Usage"));
-        assert!(!is_command_name("set_freq"));
+        assert!(!is_command_name("set_freq") && !is_command_name("école"));
+        assert!(is_command_name("a1"));
         assert!(is_group_name("smod") && is_group_name("tcp_duel-2"));
         assert!(!is_group_name("") && !is_group_name("Mod") && !is_group_name("a b"));
     }
@@ -122,5 +123,9 @@ mod tests {
         assert_eq!(derive_name("score_reset"), "scorereset");
         assert_eq!(derive_name("CMD_Usage"), "usage");
         assert_eq!(derive_name("cmd_"), "");
+        assert_eq!(derive_name("cmd_usage"), "usage");
+        assert_eq!(derive_name("cmdusage"), "cmdusage");
+        assert_eq!(derive_name("cmd_cmd_x"), "cmdx");
+        assert_eq!(derive_name("set_freq_2"), "setfreq2");
     }
 }
