@@ -476,7 +476,7 @@ async fn idle_raw(cli: &Cli) -> anyhow::Result<()> {
     let mut open = Vec::new();
     for mut conn in held {
         match tokio::time::timeout(Duration::from_millis(1), conn.recv()).await {
-            Ok(Ok(line)) if line.starts_with("LOGINBAD:") => refused += 1,
+            // A LOGINBAD line, or the close itself.
             Ok(_) => refused += 1,
             Err(_) => open.push(conn),
         }
