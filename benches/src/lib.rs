@@ -105,7 +105,13 @@ pub struct Fixture {
 impl Fixture {
     /// The fixture's line from its player, in public.
     pub fn request(&self) -> Request<'_> {
-        Request { sender: self.player, addressee: Addressee::Pub, line: &self.line, world: &self.world }
+        Request {
+            sender: self.player,
+            addressee: Addressee::Pub,
+            line: &self.line,
+            world: &self.world,
+            via: cmdman::Via::Command,
+        }
     }
 }
 

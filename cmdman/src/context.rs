@@ -22,6 +22,7 @@ pub struct Ctx<'a> {
     pub(crate) scope: Scope,
     pub(crate) params: &'a str,
     pub(crate) world: &'a dyn World,
+    pub(crate) via: crate::dispatch::Via,
     pub(crate) sink: &'a mut (dyn ReplySink + Send),
 }
 
@@ -65,6 +66,11 @@ impl<'a> Ctx<'a> {
     /// The scope the command's component is attached to, where dispatch found it.
     pub fn scope(&self) -> Scope {
         self.scope
+    }
+
+    /// Whether the line was typed as a command or sent as chat.
+    pub fn via(&self) -> crate::dispatch::Via {
+        self.via
     }
 
     /// The text after the command name, without the separating space or `=`.

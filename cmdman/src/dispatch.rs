@@ -26,6 +26,23 @@ pub struct Request<'a> {
     /// The server: access decisions, online players, scope names; handlers
     /// get it back through [`Ctx::world`].
     pub world: &'a dyn World,
+    /// Whether the line was typed as a command or as chat; handlers read it
+    /// through [`Ctx::via`].
+    pub via: Via,
+}
+
+/// How a command line reached the server: typed as a command, or as a chat
+/// message that starts with a cmd char. A command whose arguments are
+/// secret (`?passwd`) may refuse the chat way, where a client could echo
+/// or log the line as chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Via {
+    /// Typed as a command: ChatNet's `SEND:CMD` and `SEND:PRIVCMD`.
+    #[default]
+    Command,
+    /// A chat message that starts with a cmd char: ChatNet's
+    /// `SEND:PUB:?x`, `SEND:PRIV:name:?x`, `SEND:FREQ:freq:?x`, `SEND:MOD`.
+    Chat,
 }
 
 /// What became of one command line (of the last command, for `?|a|b`).
@@ -174,6 +191,7 @@ impl Dispatch<'_> {
             scope: ready.scope,
             params: split.params,
             world: request.world,
+            via: request.via,
             sink,
         };
         let command = ready.command;

@@ -70,7 +70,7 @@ const BOB: Player<'static> = Player {
 /// Dispatches and polls once: these handlers never wait.
 fn run(registry: &Registry, addressee: Addressee<'_>, line: &str) -> (Outcome, Collected) {
     let mut sink = Collected::default();
-    let request = Request { sender: ALICE, addressee, line, world: &() };
+    let request = Request { sender: ALICE, addressee, line, world: &(), via: cmdman::Via::Command };
     let outcome = {
         let mut future = pin!(cmdman::dispatch(registry, request, &mut sink));
         match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {

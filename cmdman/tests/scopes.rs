@@ -270,7 +270,7 @@ fn run(
     line: &str,
 ) -> (Outcome, Vec<String>) {
     let mut sink = Collected::default();
-    let request = Request { sender, addressee, line, world: &TestWorld };
+    let request = Request { sender, addressee, line, world: &TestWorld, via: cmdman::Via::Command };
     let outcome = {
         let mut future = pin!(cmdman::dispatch(registry, request, &mut sink));
         match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {

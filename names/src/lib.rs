@@ -80,6 +80,26 @@ pub fn derive_name(function: &str) -> String {
     rest.chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
+/// Whether `c` may not appear in a line of text a player sends or is
+/// shown: C0 and C1 control characters (tab included) and DEL, the Unicode
+/// line and paragraph separators, and the bidirectional overrides and
+/// isolates that reorder what other players see. Input lines with one are
+/// refused; the operator's texts (the message of the day, help topics) may
+/// not contain one.
+pub fn is_forbidden_in_text(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The first character of `line` that [`is_forbidden_in_text`], with its
+/// 1-based column in characters.
+pub fn first_forbidden_in_text(line: &str) -> Option<(usize, char)> {
+    // Printable ASCII is by far the common case: one pass over the bytes.
+    if line.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return None;
+    }
+    line.chars().enumerate().find(|(_, c)| is_forbidden_in_text(*c)).map(|(at, c)| (at + 1, c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -157,7 +157,7 @@ fn main() {
     let sender = Player { id: PlayerId(1), name: "Bob", location: Location::default(), freq: None };
     for (line, reply) in [("?usage", "usage ran"), ("?sr", "scorereset ran")] {
         let mut sink = cmdman::Collected::default();
-        let request = Request { sender, addressee: Addressee::Pub, line, world: &() };
+        let request = Request { sender, addressee: Addressee::Pub, line, world: &(), via: cmdman::Via::Command };
         assert_eq!(block_on(cmdman::dispatch(&registry, request, &mut sink)), cmdman::Outcome::Ran, "{line}");
         assert_eq!(sink.sender, [reply], "{line}");
     }

@@ -112,7 +112,7 @@ fn main() {
         ("?nothing", Outcome::Ran, &["other: nothing"][..]),
     ] {
         let mut sink = Collected::default();
-        let request = Request { sender, addressee: Addressee::Pub, line, world: &() };
+        let request = Request { sender, addressee: Addressee::Pub, line, world: &(), via: cmdman::Via::Command };
         assert_eq!(block_on(cmdman::dispatch(&registry, request, &mut sink)), outcome, "{line}");
         assert_eq!(sink.sender, reply, "{line}");
     }
