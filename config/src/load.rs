@@ -48,6 +48,8 @@ pub struct Config {
     pub dir: Option<PathBuf>,
     /// The texts of `zone.ron`, `groups.ron` and `staff.ron`.
     pub sources: [Source; 3],
+    /// The help topics of `help/*.txt`; none on the embedded default.
+    pub help: crate::help::HelpTopics,
 }
 
 impl Config {
@@ -74,6 +76,7 @@ impl Config {
             staff: StaffConfig::default(),
             dir: None,
             sources: [source(ZONE_FILE), source(GROUPS_FILE), source(STAFF_FILE)],
+            help: crate::help::HelpTopics::default(),
         }
     }
 
@@ -96,7 +99,9 @@ impl Config {
             }
         };
         let sources = [read(ZONE_FILE, true)?, read(GROUPS_FILE, false)?, read(STAFF_FILE, false)?];
-        Config::parse(Some(dir.to_owned()), sources)
+        let mut config = Config::parse(Some(dir.to_owned()), sources)?;
+        config.help = crate::help::HelpTopics::load(dir)?;
+        Ok(config)
     }
 
     fn parse(dir: Option<PathBuf>, sources: [Source; 3]) -> Result<Config, ConfigError> {
@@ -108,7 +113,7 @@ impl Config {
             .map_err(|(needles, problem)| invalid(groups_source, &needles, problem))?;
         validate_staff(&staff, &policy, &zone)
             .map_err(|(needles, problem)| invalid(staff_source, &needles, problem))?;
-        Ok(Config { zone, groups, staff, dir, sources })
+        Ok(Config { zone, groups, staff, dir, sources, help: crate::help::HelpTopics::default() })
     }
 
     /// The player groups as the ladder takes them (config rules only).
@@ -359,6 +364,9 @@ fn at(needle: impl Into<String>) -> (String, usize) {
     (needle.into(), 0)
 }
 
+/// The most lines the message of the day may have.
+const MOTD_LINES: usize = 20;
+
 /// The shortest a configured period may be (login timeout, keepalive, usage
 /// checkpoint).
 const SHORTEST_PERIOD: std::time::Duration = std::time::Duration::from_millis(100);
@@ -403,6 +411,9 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
         ("max_entries", limits.login_backoff.max_entries as u64),
         ("audit_window_secs", limits.login_backoff.audit_window_secs),
         ("forget_secs", limits.login_backoff.forget_secs),
+        ("ignores_per_player", limits.ignores_per_player as u64),
+        ("messages_per_recipient", limits.messages_per_recipient as u64),
+        ("messages_per_day", limits.messages_per_day as u64),
     ];
     if let Some((field, _)) = positive.iter().find(|(_, value)| *value == 0) {
         return Err((vec![at(format!("{field}:"))], format!("limits.{field} must be at least 1")));
@@ -422,6 +433,9 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
                 format!("{field} must be between 100ms and 1d, not {duration:?}"),
             ));
         }
+    }
+    if let Err((line, column, problem)) = crate::help::text_lines(&zone.motd, MOTD_LINES) {
+        return Err((vec![at("motd:")], format!("motd, line {line}, column {column}: {problem}")));
     }
     if limits.line_length < 64 {
         return Err((vec![at("line_length:")], "limits.line_length must be at least 64 bytes".into()));

@@ -16,6 +16,14 @@ pub struct ZoneConfig {
     /// # Default
     /// `"zone-server"`
     pub name: String,
+    /// The message of the day: sent to every player after the welcome line
+    /// at login, one `MSG:ARENA:` line per line of text (`"\n"` starts a
+    /// new line). No control characters other than the line breaks; at
+    /// most 20 lines of at most 250 characters each.
+    ///
+    /// # Default
+    /// `""` (none)
+    pub motd: String,
     /// The TCP address the ChatNet listener binds; `--listen` overrides it.
     ///
     /// # Default
@@ -56,6 +64,7 @@ impl Default for ZoneConfig {
     fn default() -> ZoneConfig {
         ZoneConfig {
             name: "zone-server".to_owned(),
+            motd: String::new(),
             listen: SocketAddr::from(([127, 0, 0, 1], 5000)),
             cmd_chars: vec!['?', '*'],
             spec_freq: 8025,
@@ -132,6 +141,11 @@ pub const BUILT_IN_COMPONENTS: &[&str] = &[
     "staffchat",
     "channels",
     "info",
+    "account",
+    "ignore",
+    "messages",
+    "announce",
+    "teams",
 ];
 
 fn yes() -> bool {
@@ -327,6 +341,23 @@ pub struct Limits {
     /// # Default
     /// `5`
     pub multi_commands: usize,
+    /// Names one player may `?ignore` at once, kept with their account.
+    ///
+    /// # Default
+    /// `50`
+    pub ignores_per_player: usize,
+    /// Unread offline messages (`?message`) kept for one player; one more
+    /// is refused with `NAME's message box is full.`
+    ///
+    /// # Default
+    /// `20`
+    pub messages_per_recipient: usize,
+    /// Offline messages one player may send a day (UTC); one more is
+    /// refused until the next day.
+    ///
+    /// # Default
+    /// `20`
+    pub messages_per_day: usize,
 }
 
 impl Default for Limits {
@@ -351,6 +382,9 @@ impl Default for Limits {
             realm_name_length: 15,
             realms: 100,
             multi_commands: 5,
+            ignores_per_player: 50,
+            messages_per_recipient: 20,
+            messages_per_day: 20,
         }
     }
 }

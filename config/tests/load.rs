@@ -86,6 +86,28 @@ fn bad_values_are_invalid_with_a_reason() {
 }
 
 #[test]
+fn the_message_of_the_day_and_help_topics_refuse_control_characters_with_positions() {
+    let (dir, _) = write_zone("(\n  name: \"z\",\n  motd: \"hello\\nbad\\tline\",\n)");
+    let error = Config::load(dir.path()).unwrap_err().to_string();
+    assert!(
+        error.ends_with(
+            "zone.ron:3:3: motd, line 2, column 4: the control character U+0009 (use spaces instead of tabs)"
+        ),
+        "{error}"
+    );
+
+    let (dir, _) = write_zone("(motd: \"Welcome!\\nRules: ?help rules\")");
+    std::fs::create_dir(dir.path().join("help")).unwrap();
+    std::fs::write(dir.path().join("help/rules.txt"), "Be nice.\n").unwrap();
+    let config = Config::load(dir.path()).unwrap();
+    assert_eq!(config.zone.motd, "Welcome!\nRules: ?help rules");
+    assert_eq!(config.help.get("rules").unwrap().lines, ["Be nice."]);
+    std::fs::write(dir.path().join("help/bad name.txt"), "x").unwrap();
+    let error = Config::load(dir.path()).unwrap_err().to_string();
+    assert!(error.contains("bad name.txt:1:1: 'bad name' cannot be a help topic"), "{error}");
+}
+
+#[test]
 fn missing_directory_is_an_io_error_naming_the_file() {
     let error = Config::load(std::path::Path::new("/nonexistent/zone-config")).unwrap_err();
     assert!(error.to_string().starts_with("/nonexistent/zone-config/zone.ron: "), "{error}");
