@@ -32,6 +32,45 @@ pub struct Account {
     /// When the player was last seen: their last logout, or their last login
     /// if that is later (a crash records no logout).
     pub last_seen: Time,
+    /// Whether the password is a one-time password staff set (`?resetpw`),
+    /// to be changed (`?passwd`) before anything else.
+    pub must_change_password: bool,
+}
+
+/// An offline message (`?message`), kept until its recipient reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The recipient's account name.
+    pub to: String,
+    /// The sender's name.
+    pub from: String,
+    /// What they wrote.
+    pub text: String,
+    /// When it was sent (the store's clock; ignored when adding).
+    pub at: Time,
+}
+
+/// The bounds [`Store::add_message`] checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageLimits {
+    /// Unread messages one recipient may have.
+    pub per_recipient: usize,
+    /// Messages one sender may send a day (UTC).
+    pub per_day: usize,
+}
+
+/// What became of an offline message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// Stored for the recipient.
+    Stored,
+    /// The recipient ignores the sender: counted against the sender's day,
+    /// not stored.
+    Ignored,
+    /// The recipient has [`MessageLimits::per_recipient`] unread messages.
+    RecipientFull,
+    /// The sender has sent [`MessageLimits::per_day`] today.
+    SenderLimit,
 }
 
 /// Why the store failed.
@@ -202,6 +241,58 @@ pub trait Store: Send + Sync + 'static {
     /// A database failure; nothing is written then.
     fn set_channels(&self, name: &str, channels: &[String]) -> Result<(), StoreError>;
 
+    /// Sets `name`'s password hash (argon2 PHC); with `must_change`, it is a
+    /// one-time password to be changed at the next login. Adds `action` by
+    /// `by` to the audit log (never the password), at once. `false` when
+    /// there is no such account.
+    ///
+    /// # Errors
+    /// A database failure; nothing is written then.
+    fn set_password(
+        &self,
+        name: &str,
+        hash: &str,
+        must_change: bool,
+        by: &str,
+        action: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// The names `name` ignores, in the order ignored.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn ignores(&self, name: &str) -> Result<Vec<String>, StoreError>;
+
+    /// Adds `other` to `name`'s ignore list, or with `ignore == false`
+    /// takes them off it.
+    ///
+    /// # Errors
+    /// A database failure; nothing is written then.
+    fn set_ignore(&self, name: &str, other: &str, ignore: bool) -> Result<(), StoreError>;
+
+    /// Stores `message` for its recipient, within `limits`, in one
+    /// transaction: refused when the sender has sent their day's share or
+    /// the recipient's box is full; counted but not stored when the
+    /// recipient ignores the sender.
+    ///
+    /// # Errors
+    /// A database failure; nothing is written then.
+    fn add_message(&self, message: &Message, limits: MessageLimits) -> Result<Sent, StoreError>;
+
+    /// How many messages wait for `name`.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn message_count(&self, name: &str) -> Result<usize, StoreError>;
+
+    /// The messages waiting for `name`, oldest first, deleted as they are
+    /// read, except those from senders `name` ignores now, which are
+    /// deleted unread.
+    ///
+    /// # Errors
+    /// A database failure; nothing is deleted then.
+    fn take_messages(&self, name: &str) -> Result<Vec<Message>, StoreError>;
+
     /// Deletes the oldest audit entries beyond the newest `keep`.
     ///
     /// # Errors
@@ -360,6 +451,66 @@ impl StoreHandle {
         let name = name.to_owned();
         self.run(move |store| store.set_channels(&name, &channels)).await
     }
+
+    /// [`Store::set_password`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn set_password(
+        &self,
+        name: &str,
+        hash: String,
+        must_change: bool,
+        by: &str,
+        action: String,
+    ) -> Result<bool, StoreError> {
+        let (name, by) = (name.to_owned(), by.to_owned());
+        self.run(move |store| store.set_password(&name, &hash, must_change, &by, &action)).await
+    }
+
+    /// [`Store::ignores`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn ignores(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        let name = name.to_owned();
+        self.run(move |store| store.ignores(&name)).await
+    }
+
+    /// [`Store::set_ignore`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn set_ignore(&self, name: &str, other: &str, ignore: bool) -> Result<(), StoreError> {
+        let (name, other) = (name.to_owned(), other.to_owned());
+        self.run(move |store| store.set_ignore(&name, &other, ignore)).await
+    }
+
+    /// [`Store::add_message`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn add_message(&self, message: Message, limits: MessageLimits) -> Result<Sent, StoreError> {
+        self.run(move |store| store.add_message(&message, limits)).await
+    }
+
+    /// [`Store::message_count`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn message_count(&self, name: &str) -> Result<usize, StoreError> {
+        let name = name.to_owned();
+        self.run(move |store| store.message_count(&name)).await
+    }
+
+    /// [`Store::take_messages`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn take_messages(&self, name: &str) -> Result<Vec<Message>, StoreError> {
+        let name = name.to_owned();
+        self.run(move |store| store.take_messages(&name)).await
+    }
 }
 
 /// A time the store wrote, UTC. Shown (and kept in the database) as
@@ -488,7 +639,7 @@ pub struct SqliteStore {
 }
 
 /// The schema version this code writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 impl SqliteStore {
     /// Opens (creating if needed) `zone.db` in `data_dir`, which is created too.
@@ -565,8 +716,40 @@ impl SqliteStore {
              CREATE TABLE IF NOT EXISTS channels (
                  name_key TEXT PRIMARY KEY,
                  list     TEXT NOT NULL      -- channel names, comma-separated, in order
+             );
+             CREATE TABLE IF NOT EXISTS ignores (
+                 name_key    TEXT NOT NULL,  -- who ignores, lower case
+                 ignored_key TEXT NOT NULL,  -- whom, lower case
+                 ignored     TEXT NOT NULL,  -- whom, as their account is named
+                 PRIMARY KEY (name_key, ignored_key)
+             );
+             CREATE TABLE IF NOT EXISTS messages (
+                 id        INTEGER PRIMARY KEY AUTOINCREMENT,
+                 to_key    TEXT NOT NULL,
+                 from_name TEXT NOT NULL,
+                 text      TEXT NOT NULL,
+                 at        TEXT NOT NULL     -- UTC, YYYY-MM-DD HH:MM:SS
+             );
+             CREATE INDEX IF NOT EXISTS messages_to ON messages (to_key, id);
+             -- Offline messages sent per sender and UTC day (days since 1970).
+             CREATE TABLE IF NOT EXISTS message_quota (
+                 from_key TEXT NOT NULL,
+                 day      INTEGER NOT NULL,
+                 count    INTEGER NOT NULL,
+                 PRIMARY KEY (from_key, day)
              );",
         )?;
+        // Version 4 had no one-time passwords.
+        let has_must_change: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info('accounts') WHERE name = 'must_change_password'",
+            [],
+            |row| row.get(0),
+        )?;
+        if !has_must_change {
+            conn.execute_batch(
+                "ALTER TABLE accounts ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;",
+            )?;
+        }
         // Version 3 had no logout time.
         let has_logout: bool = conn.query_row(
             "SELECT count(*) > 0 FROM pragma_table_info('accounts') WHERE name = 'last_logout'",
@@ -611,7 +794,8 @@ impl SqliteStore {
         let row = conn
             .query_row(
                 "SELECT name, first_login, total_ms, password_hash,
-                        max(last_login, coalesce(last_logout, '')) FROM accounts WHERE name_key = ?1",
+                        max(last_login, coalesce(last_logout, '')), must_change_password
+                 FROM accounts WHERE name_key = ?1",
                 params![key],
                 |row| {
                     let name: String = row.get(0)?;
@@ -625,6 +809,7 @@ impl SqliteStore {
                             first_login,
                             total: Duration::from_millis(row.get::<_, i64>(2)?.max(0) as u64),
                             last_seen,
+                            must_change_password: row.get(5)?,
                         },
                         row.get(3)?,
                     ))
@@ -949,6 +1134,135 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn set_password(
+        &self,
+        name: &str,
+        hash: &str,
+        must_change: bool,
+        by: &str,
+        action: &str,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn.lock();
+        let transaction = conn.transaction()?;
+        let changed = transaction.execute(
+            "UPDATE accounts SET password_hash = ?2, must_change_password = ?3 WHERE name_key = ?1",
+            params![key(name), hash, must_change],
+        )?;
+        if changed == 0 {
+            return Ok(false);
+        }
+        insert_audit(&transaction, by, action)?;
+        transaction.commit()?;
+        Ok(true)
+    }
+
+    fn ignores(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn.lock();
+        let mut statement = conn.prepare("SELECT ignored FROM ignores WHERE name_key = ?1 ORDER BY rowid")?;
+        let rows = statement.query_map(params![key(name)], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn set_ignore(&self, name: &str, other: &str, ignore: bool) -> Result<(), StoreError> {
+        let conn = self.conn.lock();
+        if ignore {
+            conn.execute(
+                "INSERT OR REPLACE INTO ignores (name_key, ignored_key, ignored) VALUES (?1, ?2, ?3)",
+                params![key(name), key(other), other],
+            )?;
+        } else {
+            conn.execute(
+                "DELETE FROM ignores WHERE name_key = ?1 AND ignored_key = ?2",
+                params![key(name), key(other)],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn add_message(&self, message: &Message, limits: MessageLimits) -> Result<Sent, StoreError> {
+        let (to, from) = (key(&message.to), key(&message.from));
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let mut conn = self.conn.lock();
+        let transaction = conn.transaction()?;
+        let today: i64 =
+            transaction
+                .query_row("SELECT CAST(strftime('%s', 'now') AS INTEGER) / 86400", [], |row| row.get(0))?;
+        transaction.execute("DELETE FROM message_quota WHERE day < ?1", params![today])?;
+        let sent: i64 = transaction
+            .query_row(
+                "SELECT count FROM message_quota WHERE from_key = ?1 AND day = ?2",
+                params![from, today],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        if sent >= count(limits.per_day) {
+            return Ok(Sent::SenderLimit);
+        }
+        let waiting: i64 =
+            transaction.query_row("SELECT count(*) FROM messages WHERE to_key = ?1", params![to], |row| {
+                row.get(0)
+            })?;
+        if waiting >= count(limits.per_recipient) {
+            return Ok(Sent::RecipientFull);
+        }
+        transaction.execute(
+            "INSERT INTO message_quota (from_key, day, count) VALUES (?1, ?2, 1)
+             ON CONFLICT (from_key, day) DO UPDATE SET count = count + 1",
+            params![from, today],
+        )?;
+        let ignored: bool = transaction.query_row(
+            "SELECT count(*) > 0 FROM ignores WHERE name_key = ?1 AND ignored_key = ?2",
+            params![to, from],
+            |row| row.get(0),
+        )?;
+        let outcome = if ignored {
+            Sent::Ignored
+        } else {
+            let at = now(&transaction)?;
+            transaction.execute(
+                "INSERT INTO messages (to_key, from_name, text, at) VALUES (?1, ?2, ?3, ?4)",
+                params![to, message.from, message.text, at],
+            )?;
+            Sent::Stored
+        };
+        transaction.commit()?;
+        Ok(outcome)
+    }
+
+    fn message_count(&self, name: &str) -> Result<usize, StoreError> {
+        let count: i64 = self.conn.lock().query_row(
+            "SELECT count(*) FROM messages WHERE to_key = ?1",
+            params![key(name)],
+            |row| row.get(0),
+        )?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+
+    fn take_messages(&self, name: &str) -> Result<Vec<Message>, StoreError> {
+        let to = key(name);
+        let mut conn = self.conn.lock();
+        let transaction = conn.transaction()?;
+        let messages = {
+            let mut statement = transaction.prepare(
+                "SELECT from_name, text, at FROM messages WHERE to_key = ?1
+                     AND lower(from_name) NOT IN (SELECT ignored_key FROM ignores WHERE name_key = ?1)
+                 ORDER BY id",
+            )?;
+            let rows = statement.query_map(params![to], |row| {
+                let from: String = row.get(0)?;
+                let at = row
+                    .get::<_, StoredTime>(2)?
+                    .or_unreadable(&format_args!("time of a message from {from}"));
+                Ok(Message { to: name.to_owned(), from, text: row.get(1)?, at })
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        transaction.execute("DELETE FROM messages WHERE to_key = ?1", params![to])?;
+        transaction.commit()?;
+        Ok(messages)
+    }
+
     fn audit_repeated(&self, by: &str, action: &str, window: Duration) -> Result<(), StoreError> {
         let secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
         let mut conn = self.conn.lock();
@@ -1183,6 +1497,56 @@ mod tests {
         store.lift_sanction("bob", &[SanctionKind::Ban], "Admin", "unbanned Bob").unwrap();
         assert!(store.sanctions().unwrap().is_empty());
         assert_eq!(store.audit_log(1).unwrap()[0].action, "unbanned Bob");
+    }
+
+    #[test]
+    fn passwords_ignores_and_messages_survive_reopening_within_their_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = MessageLimits { per_recipient: 2, per_day: 3 };
+        let message = |from: &str, to: &str, text: &str| Message {
+            to: to.into(),
+            from: from.into(),
+            text: text.into(),
+            at: Time::UNREADABLE,
+        };
+        {
+            let store = SqliteStore::open(dir.path()).unwrap();
+            store.create_account("Bob", "old").unwrap();
+            assert!(store.set_password("bob", "one-time", true, "Sam", "reset Bob's password").unwrap());
+            assert!(!store.set_password("nobody", "x", false, "Sam", "reset nobody's password").unwrap());
+            store.set_ignore("Bob", "Eve", true).unwrap();
+            store.set_ignore("bob", "Mal", true).unwrap();
+            store.set_ignore("bob", "mal", false).unwrap();
+            assert_eq!(store.add_message(&message("Eve", "Bob", "spam"), limits).unwrap(), Sent::Ignored);
+            assert_eq!(store.add_message(&message("Al", "Bob", "hi"), limits).unwrap(), Sent::Stored);
+            assert_eq!(store.add_message(&message("Al", "bob", "again"), limits).unwrap(), Sent::Stored);
+            assert_eq!(
+                store.add_message(&message("Al", "Bob", "third"), limits).unwrap(),
+                Sent::RecipientFull
+            );
+            assert_eq!(store.add_message(&message("Al", "Cy", "hey"), limits).unwrap(), Sent::Stored);
+            // Three sent today (the refused one not counted): the day's share.
+            assert_eq!(store.add_message(&message("al", "Dee", "hey"), limits).unwrap(), Sent::SenderLimit);
+            // The ignored sender's try counted against their day too.
+            assert_eq!(store.add_message(&message("Eve", "Cy", "1"), limits).unwrap(), Sent::Stored);
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let (account, hash) = store.credentials("BOB").unwrap().unwrap();
+        assert_eq!((hash.as_str(), account.must_change_password), ("one-time", true));
+        assert_eq!(store.ignores("bob").unwrap(), ["Eve"]);
+        assert_eq!(store.message_count("Bob").unwrap(), 2);
+        let read = store.take_messages("bob").unwrap();
+        let texts: Vec<(&str, &str)> = read.iter().map(|m| (m.from.as_str(), m.text.as_str())).collect();
+        assert_eq!(texts, [("Al", "hi"), ("Al", "again")]);
+        assert_ne!(read[0].at, Time::UNREADABLE, "the store's clock stamps a message");
+        assert_eq!(store.message_count("Bob").unwrap(), 0, "read messages are gone");
+        // A sender ignored after sending: their message is dropped unread.
+        store.set_ignore("Cy", "Eve", true).unwrap();
+        let read = store.take_messages("cy").unwrap();
+        assert_eq!(read.iter().map(|m| m.from.as_str()).collect::<Vec<_>>(), ["Al"]);
+        assert_eq!(store.message_count("Cy").unwrap(), 0);
+        let log = store.audit_log(1).unwrap();
+        assert_eq!(log[0].action, "reset Bob's password");
     }
 
     #[test]
