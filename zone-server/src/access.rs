@@ -600,6 +600,17 @@ impl AccessControl {
     pub fn config_dir(&self) -> Option<PathBuf> {
         self.sources.lock().config.dir.clone()
     }
+
+    /// The lines of help topic `name` (any case), as the config was last
+    /// read (`help/NAME.txt`).
+    pub fn help_topic(&self, name: &str) -> Option<Vec<String>> {
+        self.sources.lock().config.help.get(name).map(|topic| topic.lines.clone())
+    }
+
+    /// Every help topic's name and file, in name order.
+    pub fn help_topics(&self) -> Vec<(String, PathBuf)> {
+        self.sources.lock().config.help.iter().map(|topic| (topic.name.clone(), topic.path.clone())).collect()
+    }
 }
 
 /// Checks what only the compiled-in commands can tell: components, rules and

@@ -107,6 +107,8 @@ pub enum Disconnect {
     Replaced,
     /// Past `lines_per_second` for `flood_disconnect_secs` seconds in a row.
     Flood,
+    /// The account's password was changed from another session.
+    PasswordChanged,
     /// A moderator's `?kick` (or `?ban` of an online player).
     Kicked {
         /// What the player is told: `kicked by Mod: reason`.
@@ -123,6 +125,9 @@ impl Disconnect {
             Disconnect::SlowReader => "you were not reading fast enough",
             Disconnect::Replaced => "you logged in from another connection",
             Disconnect::Flood => "you sent too many lines too fast",
+            Disconnect::PasswordChanged => {
+                "the password of your account was changed; log in with the new one"
+            }
             Disconnect::Kicked { text, .. } => text,
         }
     }
@@ -133,6 +138,7 @@ impl Disconnect {
             Disconnect::SlowReader => "slow reader".to_owned(),
             Disconnect::Replaced => "replaced by a new login".to_owned(),
             Disconnect::Flood => "flood".to_owned(),
+            Disconnect::PasswordChanged => "password changed".to_owned(),
             Disconnect::Kicked { by, .. } => format!("kicked by {by}"),
         }
     }

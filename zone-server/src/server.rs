@@ -234,14 +234,33 @@ fn attach_configured(zone: &Zone) {
 /// How often the config files are checked for changes.
 const CONFIG_POLL: Duration = Duration::from_secs(2);
 
-/// Reloads the config when a file in `dir` changes (its modification time or
-/// length), until `stop`. Polling works on every file system and with editors
+/// Reloads the config when a file in `dir` or a help topic in `dir/help`
+/// changes, appears or goes (its modification time or length), until `stop`. Polling works on every file system and with editors
 /// that replace files on save.
 async fn watch_config(zone: Arc<Zone>, dir: PathBuf, stop: CancellationToken) {
-    fn stamp(dir: &std::path::Path) -> Vec<Option<(Option<std::time::SystemTime>, u64)>> {
-        config::DEFAULT_FILES
-            .iter()
-            .map(|(name, _)| std::fs::metadata(dir.join(name)).ok().map(|m| (m.modified().ok(), m.len())))
+    type Stamp = Option<(Option<std::time::SystemTime>, u64)>;
+    fn stamp_of(path: &std::path::Path) -> Stamp {
+        std::fs::metadata(path).ok().map(|m| (m.modified().ok(), m.len()))
+    }
+    /// The three files, then each help topic (at most [`config::help::MAX_TOPICS`]
+    /// are read; a few more are enough to see a change).
+    fn stamp(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Stamp)> {
+        let mut paths: Vec<std::path::PathBuf> =
+            config::DEFAULT_FILES.iter().map(|(name, _)| dir.join(name)).collect();
+        if let Ok(entries) = std::fs::read_dir(dir.join(config::help::HELP_DIR)) {
+            let mut topics: Vec<std::path::PathBuf> = entries
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .take(config::help::MAX_TOPICS * 4)
+                .collect();
+            topics.sort();
+            paths.extend(topics);
+        }
+        paths
+            .into_iter()
+            .map(|path| {
+                let stamp = stamp_of(&path);
+                (path, stamp)
+            })
             .collect()
     }
     let mut seen = stamp(&dir);

@@ -78,10 +78,12 @@ fn cmd_detach(
 
 /// Lists component problems: conflicts (commands not added), commands that
 /// hide another of the same name in a narrower scope, and components
-/// attached nowhere; and stored edits this server cannot read (not applied).
+/// attached nowhere; help topics a command's name hides; and stored edits
+/// this server cannot read (not applied).
 #[command(target_pub, group = "mod")]
 fn cmd_health(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
-    let health = ctx.registry().health();
+    let (registry, c) = (ctx.registry(), ctx.cmd_char());
+    let health = registry.health();
     let mut reply = ctx.reply();
     if health.conflicts.is_empty() {
         reply.line("No conflicts.");
@@ -107,6 +109,15 @@ fn cmd_health(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     }
     if !health.unattached.is_empty() {
         reply.line(&format!("Attached nowhere: {}.", health.unattached.join(", ")));
+    }
+    for (topic, path) in zone.access().help_topics() {
+        if let Some(command) = registry.find_all(&topic).next() {
+            reply.line(&format!(
+                "Help topic '{topic}' ({}) is hidden: {} has its name, and a command wins.",
+                path.display(),
+                command.display_name(c)
+            ));
+        }
     }
     for bad in zone.access().snapshot().bad_rows() {
         reply.line(&format!("A stored edit is not applied, it cannot be read: {bad}."));

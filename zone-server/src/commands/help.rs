@@ -1,4 +1,5 @@
-//! `?man` (`?help`) and `?commands`: help generated from the declarations.
+//! `?man` (`?help`) and `?commands`: help generated from the declarations,
+//! and the operator's help topics (`help/*.txt` in the config directory).
 
 use std::collections::BTreeMap;
 
@@ -8,23 +9,29 @@ use super::zone;
 use crate::zone::Zone;
 
 /// Explains a command: summary, usage, target forms, command group, and its
-/// full help.
+/// full help; or shows one of the zone's help topics (`?help rules`).
 ///
-/// With no command named, tells how to find commands. A command that only
-/// works elsewhere (attached to another realm or game) is explained too, with
-/// where it works.
+/// With nothing named, tells how to find commands and lists the help topics.
+/// A command that only works elsewhere (attached to another realm or game)
+/// is explained too, with where it works. A topic with a command's name is
+/// hidden by the command (?health reports it).
 #[command(target_pub, aliases = ["help"], group = "default")]
 fn cmd_man(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
     let c = ctx.cmd_char();
+    let zone = zone(ctx)?;
     let Some(name) = command else {
+        let topics = zone.access().help_topics();
         let mut reply = ctx.reply();
         reply.line(&format!(
             "Commands start with {c}. {c}commands lists them; {c}man <command> explains one."
         ));
         reply.line(&format!("Send a command privately to a player to aim it at them (/{c}usage)."));
+        if !topics.is_empty() {
+            let names: Vec<&str> = topics.iter().map(|(name, _)| name.as_str()).collect();
+            reply.line(&format!("Help topics: {}. {c}help <topic> shows one.", names.join(", ")));
+        }
         return Ok(());
     };
-    let zone = zone(ctx)?;
     let registry = ctx.registry();
     let sender = ctx.sender();
     let cmd_char = name.chars().next().filter(|first| registry.settings().cmd_chars.contains(first));
@@ -46,7 +53,16 @@ fn cmd_man(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
                 .any(|form| zone.allows(&sender, command.for_form(form), form, sender.location.realm))
     });
     let Some((command, scope)) = visible else {
-        return Err(CommandError::failed(format!("No command '{name}'. Type {c}commands for a list.")));
+        if let Some(lines) = zone.access().help_topic(bare) {
+            let mut reply = ctx.reply();
+            for line in lines {
+                reply.line(&line);
+            }
+            return Ok(());
+        }
+        return Err(CommandError::failed(format!(
+            "No command or help topic '{name}'. Type {c}commands for commands, {c}help for topics."
+        )));
     };
     let def = command.def();
     let usage = command.usage(c);

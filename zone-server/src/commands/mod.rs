@@ -2,22 +2,27 @@
 //! after it, and every one is in [`config::BUILT_IN_COMPONENTS`], attached
 //! zone-wide by default. They reach the zone through [`Ctx::world`](cmdman::Ctx::world).
 
-use cmdman::{CommandError, Ctx, FromCtx};
+use cmdman::{CommandError, Ctx, FromCtx, Target};
 
-use crate::zone::Zone;
+use crate::zone::{PlayerInfo, Zone};
 
+pub mod account;
+pub mod announce;
 pub mod channels;
 pub mod components;
 pub mod find;
 pub mod game;
 pub mod groups;
 pub mod help;
+pub mod ignore;
 pub mod info;
+pub mod messages;
 pub mod moderation;
 pub mod realm;
 pub mod staff;
 pub mod staffchat;
 pub mod stats;
+pub mod teams;
 pub mod uptime;
 pub mod usage;
 
@@ -70,6 +75,89 @@ pub(crate) fn sentence(text: &dyn std::fmt::Display) -> String {
     }
 }
 
+/// The player a staff command (moderation, `?resetpw`, `?setfreq`) is
+/// aimed at.
+pub(crate) struct Aim {
+    /// The name as the zone knows it (online) or as given.
+    pub(crate) name: String,
+    pub(crate) online: Option<PlayerInfo>,
+}
+
+/// The target of a private command: online, or an account not online
+/// (`external`).
+pub(crate) async fn aim(target: Target<'_>, zone: &Zone) -> Result<Aim, CommandError> {
+    match target {
+        Target::Player(player) => Ok(Aim { name: player.name.to_owned(), online: zone.player(player.id) }),
+        Target::External(name) => named(zone, name).await,
+        _ => Err(CommandError::failed("Send this privately to the player (/?command).")),
+    }
+}
+
+/// A player by name: online, or an account that exists (so sanctions and
+/// warnings are kept only for real accounts, and their number is bounded).
+pub(crate) async fn named(zone: &Zone, name: &str) -> Result<Aim, CommandError> {
+    if let Some(online) = zone.find(name) {
+        return Ok(Aim { name: online.name.to_string(), online: Some(online) });
+    }
+    zone_names::check_player_name(name, zone.config().limits.name_length)
+        .map_err(|reason| CommandError::failed(format!("'{name}' is not a player name: {reason}.")))?;
+    match zone.store().account(name).await.map_err(store_failed)? {
+        Some(account) => Ok(Aim { name: account.name, online: None }),
+        None => Err(CommandError::failed(format!("Nobody called '{name}' has played here."))),
+    }
+}
+
+/// Refuses a muted moderator an action whose text reaches the player (a
+/// reason, a warning): a mute silences staff too.
+pub(crate) fn check_not_muted(ctx: &Ctx<'_>, zone: &Zone, text: &str) -> Result<(), CommandError> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    match zone.sanctions().mute(ctx.sender().name) {
+        Some(mute) => Err(CommandError::failed(format!(
+            "You are {}; a reason or warning would reach the player, so it is refused.",
+            mute.describe()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Refuses unless the sender's group outranks the target's, both taken in
+/// the realm that counts: the target's realm when they are online, else
+/// zone-wide (§5.1, §5.3).
+pub(crate) fn check_rank(ctx: &Ctx<'_>, zone: &Zone, aim: &Aim, verb: &str) -> Result<(), CommandError> {
+    let snapshot = zone.access().snapshot();
+    let realm = aim.online.as_ref().and_then(|player| player.realm_name.clone());
+    let own = zone.group_at(ctx.sender().id, realm.as_deref());
+    let theirs = match &aim.online {
+        Some(player) => zone.group_of(player.id, player.location.realm),
+        None => snapshot.member_group(&aim.name, None).into(),
+    };
+    let (own_rank, their_rank) = (snapshot.rank(&own), snapshot.rank(&theirs));
+    if own_rank <= their_rank {
+        return Err(CommandError::failed(format!(
+            "You may not {verb} {}: their group {theirs} (rank {their_rank}) is not ranked below yours ({own}, rank {own_rank}).",
+            aim.name
+        )));
+    }
+    Ok(())
+}
+
+/// The first word of `text` (a `"quoted name"` keeps its spaces) and the
+/// rest, trimmed.
+pub(crate) fn split_word(text: &str) -> (&str, &str) {
+    let text = text.trim();
+    if let Some(quoted) = text.strip_prefix('"')
+        && let Some((word, rest)) = quoted.split_once('"')
+    {
+        return (word, rest.trim());
+    }
+    match text.split_once(' ') {
+        Some((word, rest)) => (word, rest.trim()),
+        None => (text, ""),
+    }
+}
+
 /// Seconds as `h:mm:ss`, hours unbounded: `0:05:12`, `27:03:10`.
 pub(crate) fn hms(secs: u64) -> String {
     format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
@@ -85,6 +173,13 @@ mod tests {
             "Component 'x' is not attached there."
         );
         assert_eq!(super::sentence(&""), "");
+    }
+
+    #[test]
+    fn words_split_with_quotes() {
+        assert_eq!(super::split_word("Bob 7d spam"), ("Bob", "7d spam"));
+        assert_eq!(super::split_word("\"Mr T\" perm cheating"), ("Mr T", "perm cheating"));
+        assert_eq!(super::split_word("  alone "), ("alone", ""));
     }
 
     #[test]

@@ -9,92 +9,10 @@ use std::fmt::Write as _;
 
 use cmdman::{CommandError, CommandResult, Ctx, Flag, Rest, Target, command};
 
-use super::store_failed;
+use super::{Aim, aim, check_not_muted, check_rank, named, split_word, store_failed};
 use crate::outbox::Disconnect;
 use crate::sanction::{self, Kind, Sanction, Term, Warning};
-use crate::zone::{PlayerInfo, Zone};
-
-/// The player a moderation command is aimed at.
-struct Aim {
-    /// The name as the zone knows it (online) or as given.
-    name: String,
-    online: Option<PlayerInfo>,
-}
-
-/// The target of a private command: online, or an account not online
-/// (`external`).
-async fn aim(target: Target<'_>, zone: &Zone) -> Result<Aim, CommandError> {
-    match target {
-        Target::Player(player) => Ok(Aim { name: player.name.to_owned(), online: zone.player(player.id) }),
-        Target::External(name) => named(zone, name).await,
-        _ => Err(CommandError::failed("Send this privately to the player (/?command).")),
-    }
-}
-
-/// A player by name: online, or an account that exists (so sanctions and
-/// warnings are kept only for real accounts, and their number is bounded).
-async fn named(zone: &Zone, name: &str) -> Result<Aim, CommandError> {
-    if let Some(online) = zone.find(name) {
-        return Ok(Aim { name: online.name.to_string(), online: Some(online) });
-    }
-    zone_names::check_player_name(name, zone.config().limits.name_length)
-        .map_err(|reason| CommandError::failed(format!("'{name}' is not a player name: {reason}.")))?;
-    match zone.store().account(name).await.map_err(store_failed)? {
-        Some(account) => Ok(Aim { name: account.name, online: None }),
-        None => Err(CommandError::failed(format!("Nobody called '{name}' has played here."))),
-    }
-}
-
-/// Refuses a muted moderator an action whose text reaches the player (a
-/// reason, a warning): a mute silences staff too.
-fn check_not_muted(ctx: &Ctx<'_>, zone: &Zone, text: &str) -> Result<(), CommandError> {
-    if text.is_empty() {
-        return Ok(());
-    }
-    match zone.sanctions().mute(ctx.sender().name) {
-        Some(mute) => Err(CommandError::failed(format!(
-            "You are {}; a reason or warning would reach the player, so it is refused.",
-            mute.describe()
-        ))),
-        None => Ok(()),
-    }
-}
-
-/// Refuses unless the sender's group outranks the target's, both taken in
-/// the realm that counts: the target's realm when they are online, else
-/// zone-wide (§5.1, §5.3).
-fn check_rank(ctx: &Ctx<'_>, zone: &Zone, aim: &Aim, verb: &str) -> Result<(), CommandError> {
-    let snapshot = zone.access().snapshot();
-    let realm = aim.online.as_ref().and_then(|player| player.realm_name.clone());
-    let own = zone.group_at(ctx.sender().id, realm.as_deref());
-    let theirs = match &aim.online {
-        Some(player) => zone.group_of(player.id, player.location.realm),
-        None => snapshot.member_group(&aim.name, None).into(),
-    };
-    let (own_rank, their_rank) = (snapshot.rank(&own), snapshot.rank(&theirs));
-    if own_rank <= their_rank {
-        return Err(CommandError::failed(format!(
-            "You may not {verb} {}: their group {theirs} (rank {their_rank}) is not ranked below yours ({own}, rank {own_rank}).",
-            aim.name
-        )));
-    }
-    Ok(())
-}
-
-/// The first word of `text` (a `"quoted name"` keeps its spaces) and the
-/// rest, trimmed.
-fn split_word(text: &str) -> (&str, &str) {
-    let text = text.trim();
-    if let Some(quoted) = text.strip_prefix('"')
-        && let Some((word, rest)) = quoted.split_once('"')
-    {
-        return (word, rest.trim());
-    }
-    match text.split_once(' ') {
-        Some((word, rest)) => (word, rest.trim()),
-        None => (text, ""),
-    }
-}
+use crate::zone::Zone;
 
 /// `-t duration` and a reason: the term (if `-t`) and the reason.
 fn timed_reason<'a>(timed: bool, rest: Option<Rest<'a>>) -> Result<(Option<Term>, &'a str), CommandError> {
@@ -393,16 +311,4 @@ async fn cmd_warnings(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, name: Rest<'_>
         reply.line(&format!("  … and {} older.", warnings.len() - 20));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn words_split_with_quotes() {
-        assert_eq!(split_word("Bob 7d spam"), ("Bob", "7d spam"));
-        assert_eq!(split_word("\"Mr T\" perm cheating"), ("Mr T", "perm cheating"));
-        assert_eq!(split_word("  alone "), ("alone", ""));
-    }
 }

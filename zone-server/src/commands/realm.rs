@@ -6,7 +6,8 @@ use crate::zone::Zone;
 
 /// Lists the realms and how many players are in each.
 ///
-/// Realms that are not public are listed only to the players in them.
+/// Realms that are not public are listed only to the players in them;
+/// locked realms (?lock) say so.
 #[command(target_pub, group = "default")]
 fn cmd_arena(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let here = zone.player(ctx.sender().id).and_then(|player| player.realm_name);
@@ -18,7 +19,8 @@ fn cmd_arena(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
             continue;
         }
         let mark = if current { " (you are here)" } else { "" };
-        reply.line(&format!("  {} {}{mark}", realm.name, realm.player_count));
+        let locked = if realm.locked { " (locked)" } else { "" };
+        reply.line(&format!("  {} {}{locked}{mark}", realm.name, realm.player_count));
     }
     Ok(())
 }

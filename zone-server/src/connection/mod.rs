@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, BytesMut};
-use cmdman::{Addressee, Player, PlayerId, Recipient, ReplySink, Request};
+use cmdman::{Addressee, Player, PlayerId, Recipient, ReplySink, Request, Via};
 use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -76,20 +76,10 @@ impl Flood {
     }
 }
 
-/// Whether `c` may not appear in a line: C0 and C1 control characters (and
-/// DEL), Unicode line and paragraph separators, and the bidirectional
-/// overrides and isolates that reorder what other players see.
-fn forbidden(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// The first forbidden character of `line`, if any.
+/// The first forbidden character of `line`, if any
+/// ([`zone_names::is_forbidden_in_text`]).
 fn first_forbidden(line: &str) -> Option<char> {
-    // Printable ASCII is by far the common case: one pass over the bytes.
-    if line.bytes().all(|b| (b' '..=b'~').contains(&b)) {
-        return None;
-    }
-    line.chars().find(|&c| forbidden(c))
+    zone_names::first_forbidden_in_text(line).map(|(_, c)| c)
 }
 
 impl Connection {
@@ -170,6 +160,8 @@ impl Connection {
     }
 
     async fn line(&mut self, line: &str) -> Next {
+        // Its length only: a line may hold a password.
+        tracing::trace!(peer = %self.peer, bytes = line.len(), "line in");
         let message = match parse(line) {
             Ok(message) => message,
             Err(error) => {
@@ -201,30 +193,37 @@ impl Connection {
     async fn logged_in(&mut self, id: PlayerId, message: ClientMessage<'_>) {
         let zone = self.zone.clone();
         let registry = zone.registry();
+        if zone.password_change_due(id) && !self.is_passwd(&message) {
+            let c = registry.default_cmd_char();
+            self.error(&format!(
+                "your password was reset: change it first with {c}passwd <one-time password> <new password>"
+            ));
+            return;
+        }
         let result: Result<(), String> = match message {
             ClientMessage::Go(realm) => zone.enter(id, realm).map_err(|e| e.to_string()),
             ClientMessage::ChangeFreq(freq) => {
                 parse_freq(freq).and_then(|freq| zone.change_freq(id, freq).map_err(|e| e.to_string()))
             }
             ClientMessage::Pub(text) if registry.is_command(text) => {
-                self.command(id, text, Target::Pub).await;
+                self.command(id, text, Target::Pub, Via::Chat).await;
                 Ok(())
             }
             ClientMessage::Cmd(text) => {
-                self.command(id, text, Target::Pub).await;
+                self.command(id, text, Target::Pub, Via::Command).await;
                 Ok(())
             }
             ClientMessage::Priv { name, text } if registry.is_command(text) => {
-                self.command(id, text, Target::Name(name)).await;
+                self.command(id, text, Target::Name(name), Via::Chat).await;
                 Ok(())
             }
             ClientMessage::PrivCmd { name, cmd } => {
-                self.command(id, cmd, Target::Name(name)).await;
+                self.command(id, cmd, Target::Name(name), Via::Command).await;
                 Ok(())
             }
             ClientMessage::Freq { freq, text } if registry.is_command(text) => match parse_freq(freq) {
                 Ok(freq) => {
-                    self.command(id, text, Target::Team(freq)).await;
+                    self.command(id, text, Target::Team(freq), Via::Chat).await;
                     Ok(())
                 }
                 Err(error) => Err(error),
@@ -232,7 +231,7 @@ impl Connection {
             // Staff chat is the modchat command: the ladder decides who may.
             ClientMessage::Mod(text) => {
                 let line = format!("{}modchat {text}", registry.default_cmd_char());
-                self.command(id, &line, Target::Pub).await;
+                self.command(id, &line, Target::Pub, Via::Chat).await;
                 Ok(())
             }
             // Chat of every kind: not delivered from a muted player.
@@ -252,6 +251,31 @@ impl Connection {
         if let Err(text) = result {
             self.error(&text);
         }
+    }
+
+    /// Whether `message` runs `?passwd` (with any cmd char, in any form):
+    /// the one thing a player with a one-time password may do.
+    fn is_passwd(&self, message: &ClientMessage<'_>) -> bool {
+        let registry = self.zone.registry();
+        let line = match message {
+            ClientMessage::Noop => return true,
+            ClientMessage::Cmd(line) | ClientMessage::PrivCmd { cmd: line, .. } => *line,
+            ClientMessage::Pub(line)
+            | ClientMessage::Priv { text: line, .. }
+            | ClientMessage::Freq { text: line, .. }
+                if registry.is_command(line) =>
+            {
+                line
+            }
+            _ => return false,
+        };
+        let body = match line.chars().next() {
+            Some(c) if registry.settings().cmd_chars.contains(&c) => &line[c.len_utf8()..],
+            _ => line,
+        };
+        cmdman::split_command(registry.default_cmd_char(), body)
+            .name
+            .eq_ignore_ascii_case(crate::commands::account::PASSWD)
     }
 
     /// Whether player `id` may send the chat `message`: not while muted
@@ -280,7 +304,7 @@ impl Connection {
     }
 
     /// Runs a command line through the command manager.
-    async fn command(&mut self, id: PlayerId, line: &str, target: Target<'_>) {
+    async fn command(&mut self, id: PlayerId, line: &str, target: Target<'_>, via: Via) {
         let zone = self.zone.clone();
         let Some((name, location, freq)) = zone.whereabouts(id) else { return };
         let sender = Player { id, name: &name, location, freq };
@@ -301,8 +325,10 @@ impl Connection {
         };
         let mut sink =
             ChatSink { sender: self.outbox.clone(), target: found.as_ref().map(|p| p.outbox.clone()) };
-        let request = Request { sender, addressee, line, world: &*zone };
-        cmdman::dispatch(zone.registry(), request, &mut sink).await;
+        let request = Request { sender, addressee, line, world: &*zone, via };
+        let outcome = cmdman::dispatch(zone.registry(), request, &mut sink).await;
+        // The outcome only: a command line may hold a password.
+        tracing::debug!(player = %name, ?outcome, "command");
     }
 }
 

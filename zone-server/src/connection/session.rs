@@ -33,18 +33,42 @@ impl Connection {
             Ok(attempt) => attempt,
             Err(wait) => return refuse(&format!("too many attempts; try again in {} s", wait.as_secs())),
         };
+        // Read before the stored hash: a password changed meanwhile refuses
+        // this login at join.
+        let password_generation = zone.password_generation(name);
         let account = match self.authenticate(name, password, attempt).await {
             Ok(account) => account,
             Err(reason) => return refuse(&reason),
         };
-        let channels = match zone.store().channels(name).await {
-            Ok(channels) => channels,
-            Err(error) => {
+        let store = zone.store();
+        let read =
+            futures_util::future::join3(store.channels(name), store.ignores(name), store.message_count(name));
+        let (channels, ignored, messages) = read.await;
+        let (channels, ignored, messages) = (
+            channels.unwrap_or_else(|error| {
                 zone.store_trouble("read chat channels", &error);
                 Vec::new()
-            }
+            }),
+            ignored.unwrap_or_else(|error| {
+                zone.store_trouble("read an ignore list", &error);
+                Vec::new()
+            }),
+            messages.unwrap_or_else(|error| {
+                zone.store_trouble("count offline messages", &error);
+                0
+            }),
+        );
+        let must_change_password = account.must_change_password;
+        let arrival = Arrival {
+            name,
+            address,
+            client,
+            channels,
+            outbox: self.outbox.clone(),
+            account,
+            ignored,
+            password_generation,
         };
-        let arrival = Arrival { name, address, client, channels, outbox: self.outbox.clone(), account };
         let id = match zone.join(arrival) {
             Ok(id) => id,
             Err(refused) => return refuse(&refused.to_string()),
@@ -59,6 +83,19 @@ impl Connection {
             "Welcome to {}, {name}. Type {cmd_char}help for help, {cmd_char}commands for commands.",
             config.name
         ));
+        // Checked when the config was read: lines without control characters.
+        for line in config.motd.trim_end().lines() {
+            self.outbox.notice(line);
+        }
+        if messages > 0 {
+            let plural = if messages == 1 { "" } else { "s" };
+            self.outbox.notice(&format!("You have {messages} message{plural} ({cmd_char}messages)."));
+        }
+        if must_change_password {
+            self.outbox.notice(&format!(
+                "Your password was reset by staff. Change it now with {cmd_char}passwd <one-time password> <new password>; until then nothing else works."
+            ));
+        }
         Next::Continue
     }
 

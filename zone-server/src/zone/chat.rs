@@ -16,6 +16,9 @@ pub enum ChatError {
     /// A freq change from a player in no realm.
     #[error("enter a realm before changing freq")]
     NoRealmForFreq,
+    /// A command that acts on the sender's realm, from a player in none.
+    #[error("enter a realm first: this acts on the realm you are in")]
+    NoRealmForCommand,
     /// A private message to a name nobody online has.
     #[error("no player named '{0}' is online")]
     NotOnline(String),
@@ -38,25 +41,36 @@ pub const MAX_CHANNELS: usize = 10;
 /// The longest chat channel name, in characters.
 pub const CHANNEL_NAME_LENGTH: usize = 20;
 
-pub(super) fn broadcast(
-    players: &HashMap<PlayerId, Online>,
-    to: &[PlayerId],
-    except: Option<PlayerId>,
-    line: &Arc<Delivery>,
-) {
+/// `line` to each of the players `to` (an event of the realm or game, not
+/// chat: nobody's ignore list applies).
+pub(super) fn broadcast(players: &HashMap<PlayerId, Online>, to: &[PlayerId], line: &Arc<Delivery>) {
     for id in to {
-        if Some(*id) == except {
-            continue;
-        }
         if let Some(player) = players.get(id) {
             player.outbox.deliver(line);
         }
     }
 }
 
+/// Chat from `sender` to the players `to` but the sender and those who
+/// ignore them (`?ignore`).
+fn deliver_chat(
+    players: &HashMap<PlayerId, Online>,
+    to: &[PlayerId],
+    sender: PlayerId,
+    line: &Arc<Delivery>,
+) {
+    let Some(from) = players.get(&sender) else { return };
+    for id in to {
+        match players.get(id) {
+            Some(player) if *id != sender && !player.ignores(&from.name) => player.outbox.deliver(line),
+            _ => {}
+        }
+    }
+}
+
 impl Zone {
     /// Public chat (`MSG:PUB`, or `MSG:PUBM` for a macro) to the others in the
-    /// sender's realm.
+    /// sender's realm, but those who ignore the sender.
     ///
     /// # Errors
     /// The player's answer when they are in no realm.
@@ -68,11 +82,12 @@ impl Zone {
         };
         let kind = if macro_ { ChatKind::Macro } else { ChatKind::Public };
         let line = Delivery::new(Event::Chat { kind, from: player.name.clone(), text: text.into() });
-        broadcast(&state.players, &realm.players, Some(id), &line);
+        deliver_chat(&state.players, &realm.players, id, &line);
         Ok(())
     }
 
-    /// Team chat (`MSG:FREQ`) to the others on `freq` in the sender's realm.
+    /// Team chat (`MSG:FREQ`) to the others on `freq` in the sender's realm,
+    /// but those who ignore the sender.
     ///
     /// # Errors
     /// The player's answer when they are in no realm.
@@ -86,14 +101,17 @@ impl Zone {
             Delivery::new(Event::Chat { kind: ChatKind::Team, from: player.name.clone(), text: text.into() });
         for other in &realm.players {
             match state.players.get(other) {
-                Some(present) if *other != id && present.freq == freq => present.outbox.deliver(&line),
+                Some(present) if *other != id && present.freq == freq && !present.ignores(&player.name) => {
+                    present.outbox.deliver(&line);
+                }
                 _ => {}
             }
         }
         Ok(())
     }
 
-    /// A private message (`MSG:PRIV`) to `to`, in any realm.
+    /// A private message (`MSG:PRIV`) to `to`, in any realm; dropped, without
+    /// a word to the sender, when `to` ignores them.
     ///
     /// # Errors
     /// The player's answer when nobody of that name is online.
@@ -103,6 +121,9 @@ impl Zone {
         let Some(target) = state.names.get(&to.to_lowercase()).and_then(|to| state.players.get(to)) else {
             return Err(ChatError::NotOnline(to.to_owned()));
         };
+        if target.ignores(&player.name) {
+            return Ok(());
+        }
         target.outbox.event(Event::Chat {
             kind: ChatKind::Private,
             from: player.name.clone(),
@@ -146,10 +167,7 @@ impl Zone {
     /// (staff: DESIGN §10, decided by rules, not a list), each judged in the
     /// realm they are in.
     pub fn staff(&self) -> Vec<Outbox> {
-        let Some(modchat) = self.registry.commands().iter().find(|command| command.def().name == "modchat")
-        else {
-            return Vec::new();
-        };
+        let Some(modchat) = self.builtin("modchat") else { return Vec::new() };
         let state = self.state.read();
         let snapshot = self.access.snapshot();
         state
@@ -199,7 +217,8 @@ impl Zone {
 
     /// A chat channel message from player `id` on their channel `number`
     /// (from 1): `MSG:CHAT:n:name> text` to every online member, sender
-    /// included, `n` being each receiver's own number for the channel.
+    /// included, `n` being each receiver's own number for the channel, but
+    /// members who ignore the sender.
     ///
     /// # Errors
     /// The player's answer when they have no such channel.
@@ -216,6 +235,9 @@ impl Zone {
             let Some(index) = player.channels.iter().position(|own| own.eq_ignore_ascii_case(channel)) else {
                 continue;
             };
+            if player.ignores(&sender.name) {
+                continue;
+            }
             player.outbox.event(Event::Channel {
                 number: index + 1,
                 from: sender.name.clone(),

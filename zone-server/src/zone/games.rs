@@ -52,11 +52,11 @@ impl Zone {
         };
         if let Some(previous) = previous.filter(|previous| *previous != game) {
             let line = Delivery::new(Event::Notice(format!("{player_name} left the game.").into()));
-            broadcast(players, &in_game(players, previous), None, &line);
+            broadcast(players, &in_game(players, previous), &line);
         }
         if previous != Some(game) {
             let line = Delivery::new(Event::Notice(format!("{player_name} joined the game.").into()));
-            broadcast(players, &in_game(players, game), None, &line);
+            broadcast(players, &in_game(players, game), &line);
         }
         if let Some(player) = players.get_mut(&id) {
             player.game = Some(game);
@@ -84,7 +84,7 @@ impl Zone {
             .copied()
             .filter(|p| players.get(p).is_some_and(|o| o.game == Some(game)))
             .collect();
-        broadcast(players, &others, None, &line);
+        broadcast(players, &others, &line);
         Ok(realm.games.get(game.0 as usize).cloned().unwrap_or_else(|| "?".into()))
     }
 

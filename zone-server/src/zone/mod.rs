@@ -21,6 +21,7 @@ use crate::sanction::{Sanction, Sanctions};
 use crate::store::{Account, StoreHandle};
 use crate::throttle::{Attempts, Backoff, LogQuota};
 
+mod accounts;
 mod chat;
 pub mod event;
 mod games;
@@ -33,7 +34,7 @@ pub use chat::{CHANNEL_NAME_LENGTH, ChatError, MAX_CHANNELS};
 pub use event::{ChatKind, Event};
 pub use games::GameError;
 use groups::group_for;
-pub use realms::{EnterError, RealmPlayers, RealmSummary};
+pub use realms::{EnterError, RealmPlayers, RealmSummary, SpecAll};
 
 /// Chat clients are spectators (ChatNet 1.6).
 pub const SPEC_SHIP: u8 = 8;
@@ -64,6 +65,8 @@ pub struct Zone {
     sanction_lock: tokio::sync::Mutex<()>,
     /// Staff alerts (`MSG:SYSOP`) a minute, at most.
     alerts: LogQuota,
+    /// Password changes, so a login that checked the old password is refused.
+    generations: accounts::PasswordGenerations,
 }
 
 /// A player logging in, as [`Zone::join`] takes them.
@@ -81,6 +84,11 @@ pub struct Arrival<'a> {
     pub outbox: Outbox,
     /// Their account.
     pub account: Account,
+    /// The names they ignore, as stored.
+    pub ignored: Vec<String>,
+    /// [`Zone::password_generation`] of the name before its password was
+    /// checked: if the password changed since, the login is refused.
+    pub password_generation: u32,
 }
 
 /// Accounts whose unsaved time is kept while the store refuses writes; past
@@ -129,6 +137,9 @@ pub enum JoinError {
     /// address ([`crate::throttle::network`]).
     #[error("too many players from your address; try again later")]
     AddressFull,
+    /// The account's password changed while the login checked the old one.
+    #[error("the password of this account was just changed; log in with the new one")]
+    PasswordChanged,
 }
 
 #[derive(Default)]
@@ -163,6 +174,11 @@ struct Online {
     channels: Vec<Arc<str>>,
     /// When a muted player was last told so.
     told_muted: Option<Instant>,
+    /// The names they ignore (ASCII, compared without case).
+    ignored: Vec<Arc<str>>,
+    /// Logged in with a one-time password: nothing but `?passwd` until it
+    /// is changed.
+    must_change_password: bool,
 }
 
 struct Realm {
@@ -173,6 +189,8 @@ struct Realm {
     games: Vec<Arc<str>>,
     /// In order of entry.
     players: Vec<PlayerId>,
+    /// Locked (`?lock`): only players who may run `lock` here may enter.
+    locked: bool,
 }
 
 /// A copy of what the zone knows of one online player.
@@ -230,6 +248,7 @@ impl Zone {
             sanctions,
             sanction_lock: tokio::sync::Mutex::new(()),
             alerts: LogQuota::new(60),
+            generations: accounts::PasswordGenerations::default(),
             config,
             registry,
             store,
@@ -309,10 +328,14 @@ impl Zone {
     /// [`JoinError`] when the zone, or the address's share of it, is full
     /// and the name is not online already (then it replaces that session).
     pub fn join(&self, arrival: Arrival<'_>) -> Result<PlayerId, JoinError> {
-        let Arrival { name, address, client, channels, outbox, account } = arrival;
+        let Arrival { name, address, client, channels, outbox, account, ignored, password_generation } =
+            arrival;
         let key = name.to_lowercase();
         let mut state = self.state.write();
         self.admits_locked(&state, &key, address)?;
+        if self.generations.current(name) != password_generation {
+            return Err(JoinError::PasswordChanged);
+        }
         let id = PlayerId(self.next_player.fetch_add(1, Ordering::Relaxed));
         if let Some(old) = state.names.get(&key).copied() {
             let (online, closed) = state.remove_player(old);
@@ -338,11 +361,13 @@ impl Zone {
                 session_group: None,
                 session_start: Instant::now(),
                 counted_until: Instant::now(),
+                must_change_password: account.must_change_password,
                 account,
                 address,
                 client: client.into(),
                 channels: channels.iter().map(|channel| Arc::from(channel.as_str())).collect(),
                 told_muted: None,
+                ignored: ignored.iter().map(|name| Arc::from(name.as_str())).collect(),
             },
         );
         Ok(id)
@@ -529,6 +554,22 @@ impl Zone {
     /// How many players are online.
     pub fn player_count(&self) -> usize {
         self.state.read().players.len()
+    }
+
+    /// The built-in command `name`, whose rules say who is staff
+    /// (`modchat`) or may enter a locked realm (`lock`): decided by the
+    /// ladder, not by a list.
+    fn builtin(&self, name: &str) -> Option<&cmdman::Command> {
+        self.registry.commands().iter().find(|command| command.def().name == name)
+    }
+
+    /// Whether `player` may run the built-in command `name` in its public
+    /// form, judged by their group in `realm` (a realm name; `None` for
+    /// zone-wide).
+    fn may_run(&self, player: &Online, name: &str, realm: Option<&str>) -> bool {
+        let Some(command) = self.builtin(name) else { return false };
+        let snapshot = self.access.snapshot();
+        snapshot.allows(group_for(&snapshot, player, realm), command, TargetForm::Pub)
     }
 }
 

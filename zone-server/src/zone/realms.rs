@@ -23,6 +23,18 @@ pub struct RealmSummary {
     pub player_count: usize,
     /// Whether it is public.
     pub public: bool,
+    /// Whether it is locked (`?lock`).
+    pub locked: bool,
+}
+
+/// What `?specall` did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SpecAll {
+    /// Players moved to the spectator freq.
+    pub moved: usize,
+    /// Players left where they were: their group ranks at or above the
+    /// sender's.
+    pub spared: Vec<Arc<str>>,
 }
 
 /// Why a player could not enter a realm; the text is the player's answer.
@@ -37,6 +49,9 @@ pub enum EnterError {
     /// The realm limit is reached.
     #[error("no more realms can be created now; try an existing one (?arena)")]
     TooManyRealms,
+    /// The realm is locked and the player may not run `lock` there.
+    #[error("realm {0} is locked; only staff may enter it now")]
+    Locked(Arc<str>),
 }
 
 impl Zone {
@@ -44,6 +59,9 @@ impl Zone {
     /// creating it if needed; sends them `INARENA` and a `PLAYER` line for
     /// each other player there, and
     /// the others `LEAVING`/`ENTERING`.
+    ///
+    /// A locked realm admits only players who may run `lock` there (their
+    /// group in that realm counts), and those already in it.
     ///
     /// # Errors
     /// [`EnterError`] with the player's answer; the player stays where they were.
@@ -65,7 +83,16 @@ impl Zone {
             return Ok(());
         }
         let realm_id = match state.realm_names.get(&key) {
-            Some(&realm_id) => realm_id,
+            Some(&realm_id) => {
+                if let (Some(realm), Some(player)) = (state.realms.get(&realm_id), state.players.get(&id))
+                    && realm.locked
+                    && player.realm != Some(realm_id)
+                    && !self.may_run(player, "lock", Some(&realm.name))
+                {
+                    return Err(EnterError::Locked(realm.name.clone()));
+                }
+                realm_id
+            }
             None => {
                 if state.realms.len() >= self.config.limits.realms {
                     return Err(EnterError::TooManyRealms);
@@ -115,8 +142,98 @@ impl Zone {
         };
         player.freq = freq;
         let line = Delivery::new(Event::FreqChanged { name: player.name.clone(), ship: player.ship, freq });
-        broadcast(players, &realm.players, None, &line);
+        broadcast(players, &realm.players, &line);
         Ok(())
+    }
+
+    /// Locks (or unlocks) player `id`'s realm; the realm is told who did it.
+    /// Returns the realm's name and whether anything changed.
+    ///
+    /// # Errors
+    /// The player's answer when they are in no realm.
+    pub fn set_locked(&self, id: PlayerId, locked: bool) -> Result<(Arc<str>, bool), ChatError> {
+        let mut state = self.state.write();
+        let State { players, realms, .. } = &mut *state;
+        let Some(player) = players.get(&id) else { return Err(ChatError::NoRealmForCommand) };
+        let Some(realm) = player.realm.and_then(|realm| realms.get_mut(&realm)) else {
+            return Err(ChatError::NoRealmForCommand);
+        };
+        if realm.locked == locked {
+            return Ok((realm.name.clone(), false));
+        }
+        realm.locked = locked;
+        let text = if locked {
+            format!("{} locked this realm: only staff may enter it now.", player.name)
+        } else {
+            format!("{} unlocked this realm.", player.name)
+        };
+        broadcast(players, &realm.players, &Delivery::new(Event::Notice(text.into())));
+        Ok((realm.name.clone(), true))
+    }
+
+    /// Moves everyone in player `id`'s realm whose group there ranks below
+    /// theirs (and the player) to the spectator freq; the realm sees a
+    /// `SHIPFREQCHANGE` for each.
+    ///
+    /// # Errors
+    /// The player's answer when they are in no realm.
+    pub fn spec_all(&self, id: PlayerId) -> Result<SpecAll, ChatError> {
+        let spec_freq = self.config.spec_freq;
+        let snapshot = self.access.snapshot();
+        let mut state = self.state.write();
+        let State { players, realms, .. } = &mut *state;
+        let Some(realm) =
+            players.get(&id).and_then(|player| player.realm).and_then(|realm| realms.get(&realm))
+        else {
+            return Err(ChatError::NoRealmForCommand);
+        };
+        let rank_of = |player: &Online| snapshot.rank(group_for(&snapshot, player, Some(&realm.name)));
+        let own_rank = players.get(&id).map(rank_of).unwrap_or_default();
+        let mut done = SpecAll::default();
+        let mut moved = Vec::new();
+        for other in &realm.players {
+            let Some(player) = players.get(other) else { continue };
+            if player.freq == spec_freq {
+                continue;
+            }
+            if *other != id && rank_of(player) >= own_rank {
+                done.spared.push(player.name.clone());
+                continue;
+            }
+            moved.push(*other);
+        }
+        for other in moved {
+            let Some(player) = players.get_mut(&other) else { continue };
+            player.freq = spec_freq;
+            let line = Delivery::new(Event::FreqChanged {
+                name: player.name.clone(),
+                ship: player.ship,
+                freq: spec_freq,
+            });
+            broadcast(players, &realm.players, &line);
+            done.moved += 1;
+        }
+        Ok(done)
+    }
+
+    /// An announcement (`MSG:ARENA:text`) to everyone in `realm`, or with
+    /// `None` to everyone online; returns how many it reached.
+    pub fn announce(&self, realm: Option<RealmId>, text: &str) -> usize {
+        let state = self.state.read();
+        let line = Delivery::new(Event::Notice(text.into()));
+        match realm {
+            Some(realm) => {
+                let Some(realm) = state.realms.get(&realm) else { return 0 };
+                broadcast(&state.players, &realm.players, &line);
+                realm.players.len()
+            }
+            None => {
+                for player in state.players.values() {
+                    player.outbox.deliver(&line);
+                }
+                state.players.len()
+            }
+        }
     }
 
     /// Every realm, in name order.
@@ -129,6 +246,7 @@ impl Zone {
                 name: realm.name.clone(),
                 player_count: realm.players.len(),
                 public: realm.public,
+                locked: realm.locked,
             })
             .collect();
         realms.sort_by(|a, b| a.name.cmp(&b.name));
@@ -231,8 +349,17 @@ impl State {
     pub(super) fn create_realm(&mut self, key: &str, declared: bool, public: bool) -> RealmId {
         let id = RealmId(self.next_realm);
         self.next_realm += 1;
-        self.realms
-            .insert(id, Realm { name: key.into(), declared, public, games: Vec::new(), players: Vec::new() });
+        self.realms.insert(
+            id,
+            Realm {
+                name: key.into(),
+                declared,
+                public,
+                games: Vec::new(),
+                players: Vec::new(),
+                locked: false,
+            },
+        );
         self.realm_names.insert(key.to_owned(), id);
         id
     }
@@ -249,7 +376,7 @@ impl State {
         let realm = self.realms.get_mut(&realm_id)?;
         realm.players.retain(|other| *other != id);
         let line = Delivery::new(Event::Left { name: name.clone() });
-        broadcast(&self.players, &realm.players, None, &line);
+        broadcast(&self.players, &realm.players, &line);
         if realm.players.is_empty() && !realm.declared && keep != Some(realm_id) {
             let key = realm.name.to_string();
             self.realms.remove(&realm_id);

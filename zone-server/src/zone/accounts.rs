@@ -1,0 +1,94 @@
+//! Accounts as the zone sees them online: password changes (closing the
+//! account's other sessions and refusing a login that checked the old
+//! password), one-time passwords, and ignore lists.
+
+use std::hash::{Hash, Hasher};
+
+use super::*;
+
+/// Buckets of [`PasswordGenerations`]: a fixed table, so its memory does not
+/// grow with the accounts that change their password.
+const GENERATION_BUCKETS: usize = 1024;
+
+/// A counter per bucket of lower-case names, bumped at every password
+/// change. A login reads its name's counter before it reads the stored
+/// hash, and [`Zone::join`] refuses it if the counter moved: the password
+/// changed while the old one was being checked. Two names in one bucket
+/// only cost a rare "log in again".
+pub(super) struct PasswordGenerations(Box<[AtomicU32]>);
+
+impl Default for PasswordGenerations {
+    fn default() -> PasswordGenerations {
+        PasswordGenerations((0..GENERATION_BUCKETS).map(|_| AtomicU32::new(0)).collect())
+    }
+}
+
+impl PasswordGenerations {
+    fn bucket(&self, name: &str) -> &AtomicU32 {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        name.to_ascii_lowercase().hash(&mut hasher);
+        &self.0[(hasher.finish() % GENERATION_BUCKETS as u64) as usize]
+    }
+
+    pub(super) fn current(&self, name: &str) -> u32 {
+        self.bucket(name).load(Ordering::SeqCst)
+    }
+
+    fn bump(&self, name: &str) {
+        self.bucket(name).fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Zone {
+    /// The password generation of `name` now: a login reads it before the
+    /// stored hash and hands it to [`Zone::join`] in [`Arrival`].
+    pub fn password_generation(&self, name: &str) -> u32 {
+        self.generations.current(name)
+    }
+
+    /// Called once a new password of `name` is stored: a login that checked
+    /// the old one is refused at join, and every session of the account but
+    /// `keep` is closed for `reason`.
+    pub fn password_changed(&self, name: &str, keep: Option<PlayerId>, reason: Disconnect) {
+        // Bumped before the lock: a join either sees the new generation, or
+        // finished before and is found here.
+        self.generations.bump(name);
+        let state = self.state.read();
+        let online = state.names.get(&name.to_lowercase()).filter(|id| Some(**id) != keep);
+        if let Some(player) = online.and_then(|id| state.players.get(id)) {
+            player.outbox.kick(reason);
+        }
+    }
+
+    /// Whether player `id` logged in with a one-time password they have not
+    /// changed yet (then only `?passwd` works).
+    pub fn password_change_due(&self, id: PlayerId) -> bool {
+        self.state.read().players.get(&id).is_some_and(|player| player.must_change_password)
+    }
+
+    /// Player `id` changed their one-time password.
+    pub fn password_change_done(&self, id: PlayerId) {
+        if let Some(player) = self.state.write().players.get_mut(&id) {
+            player.must_change_password = false;
+        }
+    }
+
+    /// The names player `id` ignores, in the order ignored.
+    pub fn ignored(&self, id: PlayerId) -> Vec<Arc<str>> {
+        self.state.read().players.get(&id).map(|player| player.ignored.clone()).unwrap_or_default()
+    }
+
+    /// Sets the names player `id` ignores (as stored).
+    pub fn set_ignored(&self, id: PlayerId, names: Vec<Arc<str>>) {
+        if let Some(player) = self.state.write().players.get_mut(&id) {
+            player.ignored = names;
+        }
+    }
+}
+
+impl Online {
+    /// Whether this player ignores `sender`: their chat is not delivered.
+    pub(super) fn ignores(&self, sender: &str) -> bool {
+        self.ignored.iter().any(|name| name.eq_ignore_ascii_case(sender))
+    }
+}
