@@ -104,7 +104,7 @@ async fn man_explains_a_command_from_its_declaration() {
     );
     assert_eq!(
         alice.command("SEND:CMD:?man nosuch").await,
-        ["MSG:ARENA:No command 'nosuch'. Type ?commands for a list."]
+        ["MSG:ARENA:No command or help topic 'nosuch'. Type ?commands for commands, ?help for topics."]
     );
 }
 
@@ -130,11 +130,26 @@ async fn commands_lists_what_the_player_may_run_by_group_with_forms_and_summary(
     );
     // Only what the player may run: ?attach (sysop) and ?lsmod (mod) are not listed.
     assert!(!lines.iter().any(|line| line.contains("?attach") || line.contains("?lsmod")), "{lines:?}");
-    // ?chat, ?info, ?seen and ?who are everyone's too.
-    for command in ["?chat", "?info", "?seen", "?who"] {
+    // ?chat, ?info, ?seen, ?who and the everyday commands are everyone's too.
+    let everyone = [
+        "?chat",
+        "?info",
+        "?seen",
+        "?who",
+        "?passwd",
+        "?ignore",
+        "?unignore",
+        "?message",
+        "?messages",
+        "?version",
+        "?zone",
+    ];
+    for command in everyone {
         assert!(lines.iter().any(|line| line.starts_with(&format!("MSG:ARENA:  {command} "))), "{lines:?}");
     }
-    assert_eq!(lines.len(), 1 + 16, "{lines:?}");
+    // Not the staff's: ?a, ?lock, ?specall, ?resetpw.
+    assert!(!lines.iter().any(|line| line.contains("?a ") || line.contains("?lock")), "{lines:?}");
+    assert_eq!(lines.len(), 1 + 23, "{lines:?}");
     // A summary is the doc comment's first sentence, across wrapped lines.
     assert!(
         lines.contains(

@@ -306,7 +306,7 @@ async fn attach_detach_lsmod_and_health_at_runtime() {
     );
     assert!(lsmod.contains(&"MSG:ARENA:tcp_final: game duel/final - ?where".to_owned()), "{lsmod:?}");
     assert!(lsmod.contains(&"MSG:ARENA:usage: the zone - ?usage".to_owned()), "{lsmod:?}");
-    assert_eq!(lsmod.len(), 17, "one line per component: {lsmod:?}");
+    assert_eq!(lsmod.len(), 22, "one line per component: {lsmod:?}");
 
     assert_eq!(
         ask(&mut alice, "SEND:CMD:?attach tcp_final lobby").await,

@@ -17,7 +17,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use zone_server::sanction::{Kind, Sanction, Warning};
 use zone_server::store::{
-    Account, AuditEntry, MembershipEdit, Rows, RuleEdit, SqliteStore, Store, StoreError, Time,
+    Account, AuditEntry, MembershipEdit, Message, MessageLimits, Rows, RuleEdit, Sent, SqliteStore, Store,
+    StoreError, Time,
 };
 use zone_server::{ServerConfig, ServerError};
 
@@ -130,6 +131,19 @@ impl TestZone {
         client.expect_prefix("MSG:ARENA:Welcome to ").await;
         client.name = name.to_owned();
         client
+    }
+
+    /// Logs in as `name` with `password`: the client and the first answer
+    /// line (`LOGINOK:…` or `LOGINBAD:…`); past the welcome line when in.
+    pub async fn login_as(&self, name: &str, password: &str) -> (Client, String) {
+        let mut client = self.connect().await;
+        client.send(&format!("LOGIN:1;test:{name}:{password}")).await;
+        let answer = client.recv().await;
+        if answer.starts_with("LOGINOK:") {
+            client.expect_prefix("MSG:ARENA:Welcome to ").await;
+            client.name = name.to_owned();
+        }
+        (client, answer)
     }
 
     /// A logged-in client (password `pw`), past the welcome line.
@@ -323,15 +337,26 @@ pub struct FaultyStore {
     pub inner: SqliteStore,
     pub failing: AtomicBool,
     gate: parking_lot::Mutex<Option<Gate>>,
+    /// Holds the next read of credentials, after it is made.
+    credentials_gate: parking_lot::Mutex<Option<Gate>>,
     /// Whether a held read gave up waiting for its release (5 s).
     pub gate_gave_up: AtomicBool,
 }
 
-/// Holds the next `rule_edits` read: says when it is reached, waits for the
-/// release.
+/// Holds the next read: says when it is reached, waits for the release.
 struct Gate {
     reached: std::sync::mpsc::Sender<()>,
     release: std::sync::mpsc::Receiver<()>,
+}
+
+impl Gate {
+    /// A gate, the sender that releases it, and the receiver that hears
+    /// when it is reached.
+    fn new() -> (Gate, std::sync::mpsc::Sender<()>, std::sync::mpsc::Receiver<()>) {
+        let (reached, on_reach) = std::sync::mpsc::channel();
+        let (release, on_release) = std::sync::mpsc::channel();
+        (Gate { reached, release: on_release }, release, on_reach)
+    }
 }
 
 impl FaultyStore {
@@ -340,6 +365,7 @@ impl FaultyStore {
             inner: SqliteStore::open(dir).unwrap(),
             failing: AtomicBool::new(false),
             gate: parking_lot::Mutex::new(None),
+            credentials_gate: parking_lot::Mutex::new(None),
             gate_gave_up: AtomicBool::new(false),
         })
     }
@@ -347,10 +373,30 @@ impl FaultyStore {
     /// Holds the next read of the rule edits until the returned sender
     /// sends; the returned receiver hears when the read is reached.
     pub fn hold_next_read(&self) -> (std::sync::mpsc::Sender<()>, std::sync::mpsc::Receiver<()>) {
-        let (reached, on_reach) = std::sync::mpsc::channel();
-        let (release, on_release) = std::sync::mpsc::channel();
-        *self.gate.lock() = Some(Gate { reached, release: on_release });
+        let (gate, release, on_reach) = Gate::new();
+        *self.gate.lock() = Some(gate);
         (release, on_reach)
+    }
+
+    /// Holds the next read of credentials once it has read them (a login
+    /// that has the hash, not yet checked), as [`FaultyStore::hold_next_read`].
+    pub fn hold_next_credentials(&self) -> (std::sync::mpsc::Sender<()>, std::sync::mpsc::Receiver<()>) {
+        let (gate, release, on_reach) = Gate::new();
+        *self.credentials_gate.lock() = Some(gate);
+        (release, on_reach)
+    }
+
+    /// Waits at `gate`, if set, until it is released (5 s at most).
+    fn wait_at(&self, gate: &parking_lot::Mutex<Option<Gate>>) {
+        let gate = gate.lock().take();
+        if let Some(gate) = gate {
+            let _ = gate.reached.send(());
+            // Bounded, so a zone that blocks its async threads on this read
+            // (and so the test that would release it) does not hang forever.
+            if gate.release.recv_timeout(Duration::from_secs(5)).is_err() {
+                self.gate_gave_up.store(true, Ordering::SeqCst);
+            }
+        }
     }
 
     pub fn fail(&self, failing: bool) {
@@ -367,7 +413,9 @@ impl FaultyStore {
 
 impl Store for FaultyStore {
     fn credentials(&self, name: &str) -> Result<Option<(Account, String)>, StoreError> {
-        self.inner.credentials(name)
+        let read = self.inner.credentials(name);
+        self.wait_at(&self.credentials_gate);
+        read
     }
     fn create_account(&self, name: &str, hash: &str) -> Result<Option<Account>, StoreError> {
         self.write()?;
@@ -385,15 +433,7 @@ impl Store for FaultyStore {
         self.inner.account(name)
     }
     fn rule_edits(&self) -> Result<Rows<RuleEdit>, StoreError> {
-        let gate = self.gate.lock().take();
-        if let Some(gate) = gate {
-            let _ = gate.reached.send(());
-            // Bounded, so a zone that blocks its async threads on this read
-            // (and so the test that would release it) does not hang forever.
-            if gate.release.recv_timeout(Duration::from_secs(5)).is_err() {
-                self.gate_gave_up.store(true, Ordering::SeqCst);
-            }
-        }
+        self.wait_at(&self.gate);
         self.inner.rule_edits()
     }
     fn set_rule(
@@ -468,5 +508,34 @@ impl Store for FaultyStore {
     fn set_channels(&self, name: &str, channels: &[String]) -> Result<(), StoreError> {
         self.write()?;
         self.inner.set_channels(name, channels)
+    }
+    fn set_password(
+        &self,
+        name: &str,
+        hash: &str,
+        must_change: bool,
+        by: &str,
+        action: &str,
+    ) -> Result<bool, StoreError> {
+        self.write()?;
+        self.inner.set_password(name, hash, must_change, by, action)
+    }
+    fn ignores(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        self.inner.ignores(name)
+    }
+    fn set_ignore(&self, name: &str, other: &str, ignore: bool) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.set_ignore(name, other, ignore)
+    }
+    fn add_message(&self, message: &Message, limits: MessageLimits) -> Result<Sent, StoreError> {
+        self.write()?;
+        self.inner.add_message(message, limits)
+    }
+    fn message_count(&self, name: &str) -> Result<usize, StoreError> {
+        self.inner.message_count(name)
+    }
+    fn take_messages(&self, name: &str) -> Result<Vec<Message>, StoreError> {
+        self.write()?;
+        self.inner.take_messages(name)
     }
 }

@@ -12,11 +12,16 @@ const BIN: &str = env!("CARGO_BIN_EXE_zone-server");
 /// Starts the binary and returns it with the address from its
 /// `listening on ADDR` log line. The caller waits for the child; a panic on
 /// the way ends the test process, which reaps it.
-#[allow(clippy::zombie_processes)]
 fn start(args: &[&str]) -> (Child, String, BufReader<ChildStderr>) {
+    start_logging(args, "info")
+}
+
+/// [`start`] with `RUST_LOG` set to `level`.
+#[allow(clippy::zombie_processes)]
+fn start_logging(args: &[&str], level: &str) -> (Child, String, BufReader<ChildStderr>) {
     let mut child = Command::new(BIN)
         .args(args)
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", level)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -149,8 +154,13 @@ fn an_unknown_component_in_the_config_is_refused_at_its_place() {
 impl Client {
     /// Logs in as `name` (password `pw`) and reads past the welcome line.
     fn login(addr: &str, name: &str) -> Client {
+        Client::login_with(addr, name, "pw")
+    }
+
+    /// Logs in as `name` with `password` and reads past the welcome line.
+    fn login_with(addr: &str, name: &str, password: &str) -> Client {
         let mut client = Client::connect(addr);
-        client.send(&format!("LOGIN:1;test:{name}:pw"));
+        client.send(&format!("LOGIN:1;test:{name}:{password}"));
         assert_eq!(client.recv().as_deref(), Some(format!("LOGINOK:{name}").as_str()));
         assert!(client.recv().unwrap().starts_with("MSG:ARENA:Welcome to "));
         client
@@ -307,4 +317,67 @@ fn usage_survives_kill_dash_nine_and_closes_are_logged_with_reasons() {
     assert!(total != "total 0:00:00", "{usage:?}");
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// Issue 16: no password reaches the log at any level, at `RUST_LOG=trace`:
+/// a new account's, a wrong one, `?passwd`'s old and new, a reset's
+/// one-time password, and `?grplogin`'s.
+#[test]
+fn no_password_appears_in_the_log_even_at_trace_level() {
+    let data = tempfile::tempdir().unwrap();
+    let data_arg = data.path().to_str().unwrap();
+    let output =
+        Command::new(BIN).args(["staff", "set", "Sam", "smod", "--data", data_arg]).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let (mut child, addr, mut stderr) =
+        start_logging(&["--listen", "127.0.0.1:0", "--data", data_arg], "trace");
+    // Read the log as it comes, so a full pipe never holds the server up.
+    let log = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut text).unwrap();
+        text
+    });
+
+    let mut alice = Client::login_with(&addr, "Alice", "Login-Pass-1");
+    let mut wrong = Client::connect(&addr);
+    wrong.send("LOGIN:1;test:Alice:Wrong-Pass-2");
+    assert_eq!(wrong.recv().as_deref(), Some("LOGINBAD:wrong password"));
+    let changed = alice.command("Alice", "SEND:CMD:?passwd Login-Pass-1 Changed-Pass-3");
+    assert_eq!(changed, ["MSG:ARENA:Your password is changed; log in with the new one from now on."]);
+    let mut sam = Client::login_with(&addr, "Sam", "Sam-Pass-4");
+    let reset = sam.command("Sam", "SEND:PRIVCMD:Alice:?resetpw");
+    let one_time = reset[0]
+        .strip_prefix("MSG:ARENA:Reset Alice's password. Their one-time password is ")
+        .and_then(|rest| rest.split_once(':'))
+        .map(|(password, _)| password.to_owned())
+        .unwrap_or_else(|| panic!("{reset:?}"));
+    assert!(alice.recv().unwrap().starts_with("MSG:ARENA:Disconnected: your password was reset by Sam"));
+    let mut alice = Client::login_with(&addr, "Alice", &one_time);
+    assert!(alice.recv().unwrap().starts_with("MSG:ARENA:Your password was reset by staff."));
+    alice.send(&format!("SEND:CMD:?passwd {one_time} Final-Pass-5"));
+    assert_eq!(
+        alice.recv().as_deref(),
+        Some("MSG:ARENA:Your password is changed; log in with the new one from now on.")
+    );
+    let group = alice.command("Alice", "SEND:CMD:?grplogin mod Group-Pass-6");
+    assert_eq!(group, ["MSG:ARENA:Wrong group or password."]);
+
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let log = log.join().unwrap();
+    assert!(log.contains(" TRACE ") && log.contains(" DEBUG "), "not logged at trace level: {log}");
+    assert!(log.contains("logged in") && log.contains("Alice"), "the log says nothing of Alice");
+    let passwords = [
+        "Login-Pass-1",
+        "Wrong-Pass-2",
+        "Changed-Pass-3",
+        "Sam-Pass-4",
+        "Final-Pass-5",
+        "Group-Pass-6",
+        &one_time,
+    ];
+    for password in passwords {
+        assert!(!log.contains(password), "{password} is in the log");
+    }
 }
