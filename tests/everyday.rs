@@ -84,6 +84,31 @@ async fn a_login_that_checked_the_old_password_while_it_changed_is_refused() {
 }
 
 #[tokio::test]
+async fn a_password_change_that_checked_the_old_hash_does_not_undo_a_reset_made_meanwhile() {
+    let store = FaultyStore::open(tempfile::tempdir().unwrap().path());
+    let zone = TestZone::start_with_store(staffed(test_config()), store.clone()).await;
+    let mut thief = zone.login("Alice").await;
+    let mut sam = zone.login("Sam").await;
+
+    let (release, reached) = store.hold_next_credentials();
+    thief.send("SEND:CMD:?passwd pw stolen").await;
+    let waited = tokio::task::spawn_blocking(move || reached.recv_timeout(PATIENCE)).await.unwrap();
+    assert!(waited.is_ok(), "?passwd never read the store");
+    let reply = ask(&mut sam, "SEND:PRIVCMD:Alice:?resetpw").await;
+    let otp = reply.split("one-time password is ").nth(1).and_then(|rest| rest.split(':').next()).unwrap();
+    let _ = release.send(());
+    // The reset's kick wins: what the refused change answered is dropped
+    // with the rest of the queue.
+    let farewell = thief.expect_closed().await;
+    assert_eq!(
+        farewell.last().unwrap(),
+        "MSG:ARENA:Disconnected: your password was reset by Sam; log in with the one-time password staff give you."
+    );
+    assert_eq!(zone.login_as("Alice", "stolen").await.1, "LOGINBAD:wrong password");
+    assert_eq!(zone.login_as("Alice", otp).await.1, "LOGINOK:Alice");
+}
+
+#[tokio::test]
 async fn a_reset_closes_the_players_session_and_the_one_time_password_must_be_changed_first() {
     let data = tempfile::tempdir().unwrap();
     let zone = TestZone::start_config(staffed(test_config()), data).await;

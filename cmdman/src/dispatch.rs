@@ -116,10 +116,7 @@ struct Dispatch<'r> {
 impl Dispatch<'_> {
     /// [`dispatch`]: one command, or each part of a `?|a|b` line.
     async fn run(&self, request: Request<'_>, sink: &mut (dyn ReplySink + Send)) -> Outcome {
-        let (cmd_char, body) = match request.line.chars().next() {
-            Some(c) if self.registry.settings.cmd_chars.contains(&c) => (c, &request.line[c.len_utf8()..]),
-            _ => (self.registry.default_cmd_char(), request.line),
-        };
+        let (cmd_char, body) = self.registry.cmd_char_of(request.line);
         let Some(multi) = body.strip_prefix('|') else {
             return self.dispatch_one(&request, split_command(cmd_char, body), sink).await;
         };

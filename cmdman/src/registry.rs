@@ -304,6 +304,16 @@ impl Registry {
         self.settings.cmd_chars.first().copied().unwrap_or('?')
     }
 
+    /// A command line's cmd char and the text after it: a line that does not
+    /// start with one uses the default, as ChatNet's `SEND:CMD` allows
+    /// (`?usage` → `('?', "usage")`, `usage` → `('?', "usage")`).
+    pub fn cmd_char_of<'l>(&self, line: &'l str) -> (char, &'l str) {
+        match line.chars().next() {
+            Some(c) if self.settings.cmd_chars.contains(&c) => (c, &line[c.len_utf8()..]),
+            _ => (self.default_cmd_char(), line),
+        }
+    }
+
     /// Whether `text` starts with a cmd char, which makes a chat line a command.
     pub fn is_command(&self, text: &str) -> bool {
         text.chars().next().is_some_and(|c| self.settings.cmd_chars.contains(&c))

@@ -101,14 +101,18 @@ impl HelpTopics {
                     format!("help topic '{name}' is also {}; keep one", other.path.display()),
                 ));
             }
-            let size = std::fs::metadata(&path).map_err(|source| io(&path, source))?.len();
-            if size > MAX_TOPIC_BYTES {
+            // Read through a bound: a file that grows, or a link to a
+            // device, costs at most one byte more than a topic may have.
+            let mut bytes = Vec::new();
+            let file = std::fs::File::open(&path).map_err(|source| io(&path, source))?;
+            std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_TOPIC_BYTES + 1), &mut bytes)
+                .map_err(|source| io(&path, source))?;
+            if bytes.len() as u64 > MAX_TOPIC_BYTES {
                 return Err(at_start(
                     &path,
-                    format!("{size} bytes; a help topic is at most {MAX_TOPIC_BYTES}"),
+                    format!("over {MAX_TOPIC_BYTES} bytes; a help topic is at most that"),
                 ));
             }
-            let bytes = std::fs::read(&path).map_err(|source| io(&path, source))?;
             let text = std::str::from_utf8(&bytes).map_err(|error| {
                 let (line, column) = position(&bytes[..error.valid_up_to()]);
                 ConfigError::Invalid { path: path.clone(), line, column, problem: "not UTF-8 text".into() }
@@ -150,8 +154,15 @@ pub fn text_lines(text: &str, max_lines: usize) -> Result<Vec<String>, (usize, u
     for (index, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if let Some((column, c)) = zone_names::first_forbidden_in_text(line) {
-            let hint = if c == '\t' { " (use spaces instead of tabs)" } else { "" };
-            return Err((index + 1, column, format!("the control character U+{:04X}{hint}", u32::from(c))));
+            let code = u32::from(c);
+            let problem = match c {
+                '\t' => format!("the control character U+{code:04X} (use spaces instead of tabs)"),
+                c if c.is_control() => format!("the control character U+{code:04X}"),
+                _ => format!(
+                    "the character U+{code:04X} (line separators and direction overrides are refused)"
+                ),
+            };
+            return Err((index + 1, column, problem));
         }
         if line.chars().count() > MAX_LINE_CHARS {
             return Err((
@@ -185,6 +196,8 @@ mod tests {
         assert!(problem.contains("U+0009") && problem.contains("tabs"), "{problem}");
         assert_eq!(text_lines(&"x".repeat(251), 5).unwrap_err().0, 1);
         assert_eq!(text_lines("1\n2\n3", 2).unwrap_err().0, 3);
+        let (_, _, problem) = text_lines("a\u{202e}b", 5).unwrap_err();
+        assert!(problem.contains("U+202E") && problem.contains("direction overrides"), "{problem}");
     }
 
     #[test]
@@ -206,6 +219,9 @@ mod tests {
         std::fs::write(help.join("faq.txt"), b"ok\n\xff").unwrap();
         let error = HelpTopics::load(dir.path()).unwrap_err().to_string();
         assert!(error.ends_with("faq.txt:2:1: not UTF-8 text"), "{error}");
+        std::fs::write(help.join("faq.txt"), "x".repeat(MAX_TOPIC_BYTES as usize + 1)).unwrap();
+        let error = HelpTopics::load(dir.path()).unwrap_err().to_string();
+        assert!(error.ends_with("faq.txt:1:1: over 16384 bytes; a help topic is at most that"), "{error}");
         std::fs::remove_file(help.join("faq.txt")).unwrap();
         std::fs::write(help.join("RULES.txt"), "again").unwrap();
         let error = HelpTopics::load(dir.path()).unwrap_err().to_string();

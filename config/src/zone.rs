@@ -347,7 +347,8 @@ pub struct Limits {
     /// `50`
     pub ignores_per_player: usize,
     /// Unread offline messages (`?message`) kept for one player; one more
-    /// is refused with `NAME's message box is full.`
+    /// is refused with `NAME's message box is full (20 unread); try again
+    /// when they have read them.`
     ///
     /// # Default
     /// `20`

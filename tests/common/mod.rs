@@ -514,11 +514,12 @@ impl Store for FaultyStore {
         name: &str,
         hash: &str,
         must_change: bool,
+        replacing: Option<&str>,
         by: &str,
         action: &str,
     ) -> Result<bool, StoreError> {
         self.write()?;
-        self.inner.set_password(name, hash, must_change, by, action)
+        self.inner.set_password(name, hash, must_change, replacing, by, action)
     }
     fn ignores(&self, name: &str) -> Result<Vec<String>, StoreError> {
         self.inner.ignores(name)

@@ -242,16 +242,13 @@ async fn watch_config(zone: Arc<Zone>, dir: PathBuf, stop: CancellationToken) {
     fn stamp_of(path: &std::path::Path) -> Stamp {
         std::fs::metadata(path).ok().map(|m| (m.modified().ok(), m.len()))
     }
-    /// The three files, then each help topic (at most [`config::help::MAX_TOPICS`]
-    /// are read; a few more are enough to see a change).
+    /// The three files, then each file of the help folder, in name order.
     fn stamp(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Stamp)> {
         let mut paths: Vec<std::path::PathBuf> =
             config::DEFAULT_FILES.iter().map(|(name, _)| dir.join(name)).collect();
         if let Ok(entries) = std::fs::read_dir(dir.join(config::help::HELP_DIR)) {
-            let mut topics: Vec<std::path::PathBuf> = entries
-                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-                .take(config::help::MAX_TOPICS * 4)
-                .collect();
+            let mut topics: Vec<std::path::PathBuf> =
+                entries.filter_map(|entry| entry.ok().map(|entry| entry.path())).collect();
             topics.sort();
             paths.extend(topics);
         }

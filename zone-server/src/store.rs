@@ -46,7 +46,7 @@ pub struct Message {
     pub from: String,
     /// What they wrote.
     pub text: String,
-    /// When it was sent (the store's clock; ignored when adding).
+    /// When it was sent: the store stamps it with its clock when adding.
     pub at: Time,
 }
 
@@ -242,9 +242,11 @@ pub trait Store: Send + Sync + 'static {
     fn set_channels(&self, name: &str, channels: &[String]) -> Result<(), StoreError>;
 
     /// Sets `name`'s password hash (argon2 PHC); with `must_change`, it is a
-    /// one-time password to be changed at the next login. Adds `action` by
-    /// `by` to the audit log (never the password), at once. `false` when
-    /// there is no such account.
+    /// one-time password to be changed at the next login. With `replacing`,
+    /// only if the stored hash is still that one (a `?passwd` that checked
+    /// it does not undo a reset made meanwhile). Adds `action` by `by` to
+    /// the audit log (never the password), at once. `false` when nothing
+    /// was written: no such account, or another hash than `replacing`.
     ///
     /// # Errors
     /// A database failure; nothing is written then.
@@ -253,6 +255,7 @@ pub trait Store: Send + Sync + 'static {
         name: &str,
         hash: &str,
         must_change: bool,
+        replacing: Option<&str>,
         by: &str,
         action: &str,
     ) -> Result<bool, StoreError>;
@@ -263,8 +266,9 @@ pub trait Store: Send + Sync + 'static {
     /// A database failure.
     fn ignores(&self, name: &str) -> Result<Vec<String>, StoreError>;
 
-    /// Adds `other` to `name`'s ignore list, or with `ignore == false`
-    /// takes them off it.
+    /// Adds `other` to `name`'s ignore list (deleting the messages from
+    /// `other` that wait for `name`), or with `ignore == false` takes them
+    /// off it.
     ///
     /// # Errors
     /// A database failure; nothing is written then.
@@ -286,8 +290,7 @@ pub trait Store: Send + Sync + 'static {
     fn message_count(&self, name: &str) -> Result<usize, StoreError>;
 
     /// The messages waiting for `name`, oldest first, deleted as they are
-    /// read, except those from senders `name` ignores now, which are
-    /// deleted unread.
+    /// read.
     ///
     /// # Errors
     /// A database failure; nothing is deleted then.
@@ -461,11 +464,15 @@ impl StoreHandle {
         name: &str,
         hash: String,
         must_change: bool,
+        replacing: Option<String>,
         by: &str,
         action: String,
     ) -> Result<bool, StoreError> {
         let (name, by) = (name.to_owned(), by.to_owned());
-        self.run(move |store| store.set_password(&name, &hash, must_change, &by, &action)).await
+        self.run(move |store| {
+            store.set_password(&name, &hash, must_change, replacing.as_deref(), &by, &action)
+        })
+        .await
     }
 
     /// [`Store::ignores`].
@@ -1139,14 +1146,16 @@ impl Store for SqliteStore {
         name: &str,
         hash: &str,
         must_change: bool,
+        replacing: Option<&str>,
         by: &str,
         action: &str,
     ) -> Result<bool, StoreError> {
         let mut conn = self.conn.lock();
         let transaction = conn.transaction()?;
         let changed = transaction.execute(
-            "UPDATE accounts SET password_hash = ?2, must_change_password = ?3 WHERE name_key = ?1",
-            params![key(name), hash, must_change],
+            "UPDATE accounts SET password_hash = ?2, must_change_password = ?3
+             WHERE name_key = ?1 AND (?4 IS NULL OR password_hash = ?4)",
+            params![key(name), hash, must_change, replacing],
         )?;
         if changed == 0 {
             return Ok(false);
@@ -1164,12 +1173,19 @@ impl Store for SqliteStore {
     }
 
     fn set_ignore(&self, name: &str, other: &str, ignore: bool) -> Result<(), StoreError> {
-        let conn = self.conn.lock();
+        let mut conn = self.conn.lock();
         if ignore {
-            conn.execute(
+            let transaction = conn.transaction()?;
+            transaction.execute(
                 "INSERT OR REPLACE INTO ignores (name_key, ignored_key, ignored) VALUES (?1, ?2, ?3)",
                 params![key(name), key(other), other],
             )?;
+            // Names are ASCII: SQLite's lower() is the key.
+            transaction.execute(
+                "DELETE FROM messages WHERE to_key = ?1 AND lower(from_name) = ?2",
+                params![key(name), key(other)],
+            )?;
+            transaction.commit()?;
         } else {
             conn.execute(
                 "DELETE FROM ignores WHERE name_key = ?1 AND ignored_key = ?2",
@@ -1244,11 +1260,8 @@ impl Store for SqliteStore {
         let mut conn = self.conn.lock();
         let transaction = conn.transaction()?;
         let messages = {
-            let mut statement = transaction.prepare(
-                "SELECT from_name, text, at FROM messages WHERE to_key = ?1
-                     AND lower(from_name) NOT IN (SELECT ignored_key FROM ignores WHERE name_key = ?1)
-                 ORDER BY id",
-            )?;
+            let mut statement = transaction
+                .prepare("SELECT from_name, text, at FROM messages WHERE to_key = ?1 ORDER BY id")?;
             let rows = statement.query_map(params![to], |row| {
                 let from: String = row.get(0)?;
                 let at = row
@@ -1512,8 +1525,14 @@ mod tests {
         {
             let store = SqliteStore::open(dir.path()).unwrap();
             store.create_account("Bob", "old").unwrap();
-            assert!(store.set_password("bob", "one-time", true, "Sam", "reset Bob's password").unwrap());
-            assert!(!store.set_password("nobody", "x", false, "Sam", "reset nobody's password").unwrap());
+            assert!(
+                store.set_password("bob", "one-time", true, None, "Sam", "reset Bob's password").unwrap()
+            );
+            assert!(
+                !store.set_password("nobody", "x", false, None, "Sam", "reset nobody's password").unwrap()
+            );
+            // A change that checked a hash replaced meanwhile writes nothing.
+            assert!(!store.set_password("bob", "mine", false, Some("old"), "Bob", "changed").unwrap());
             store.set_ignore("Bob", "Eve", true).unwrap();
             store.set_ignore("bob", "Mal", true).unwrap();
             store.set_ignore("bob", "mal", false).unwrap();
@@ -1541,7 +1560,9 @@ mod tests {
         assert_ne!(read[0].at, Time::UNREADABLE, "the store's clock stamps a message");
         assert_eq!(store.message_count("Bob").unwrap(), 0, "read messages are gone");
         // A sender ignored after sending: their message is dropped unread.
+        assert_eq!(store.message_count("Cy").unwrap(), 2);
         store.set_ignore("Cy", "Eve", true).unwrap();
+        assert_eq!(store.message_count("Cy").unwrap(), 1);
         let read = store.take_messages("cy").unwrap();
         assert_eq!(read.iter().map(|m| m.from.as_str()).collect::<Vec<_>>(), ["Al"]);
         assert_eq!(store.message_count("Cy").unwrap(), 0);

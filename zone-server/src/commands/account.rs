@@ -16,7 +16,7 @@ use crate::zone::Zone;
 /// may run.
 pub const PASSWD: &str = "passwd";
 
-/// The longest password `?passwd` takes, in bytes.
+/// The longest password `?passwd` takes, in characters.
 const PASSWORD_LENGTH: usize = 64;
 
 /// Characters of one-time passwords: no look-alikes (0/o, 1/l/i).
@@ -39,9 +39,12 @@ fn hashing_failed(error: PasswordError) -> CommandError {
 ///
 /// `?passwd <old password> <new password>`. Type it as a command (ChatNet `SEND:CMD`, your client's command line),
 /// not in chat, so the password never travels as a chat line. Passwords
-/// here are 1 to 64 characters without spaces. Any other session of your
-/// account is closed. Wrong old passwords back off as wrong logins do.
-/// After staff reset your password, the one-time password is the old one.
+/// here are 1 to 64 characters without spaces (a password with spaces
+/// cannot be given here: ask staff for a ?resetpw). Any other session of
+/// your account is closed. Wrong old passwords back off as wrong logins do.
+/// After staff reset your password, the one-time password is the old one;
+/// a change that was checking the old password when staff reset it is
+/// refused.
 #[command(target_pub, group = "default", args = "<old password> <new password>")]
 async fn cmd_passwd(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, old: &str, new: &str) -> CommandResult {
     let c = ctx.cmd_char();
@@ -50,7 +53,7 @@ async fn cmd_passwd(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, old: &str, new: 
             "{c}passwd works only as a command (SEND:CMD), not in chat. If that was your password, change it now."
         )));
     }
-    if new.len() > PASSWORD_LENGTH {
+    if new.chars().count() > PASSWORD_LENGTH {
         return Err(CommandError::usage(format!("A password is at most {PASSWORD_LENGTH} characters.")));
     }
     if new == old {
@@ -62,10 +65,10 @@ async fn cmd_passwd(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, old: &str, new: 
     let attempt = zone.backoff().begin(Kind::Login, &name, None, address).map_err(|wait| {
         CommandError::failed(format!("Too many attempts; try again in {} s.", wait.as_secs()))
     })?;
-    let Some((account, hash)) = zone.store().credentials(&name).await.map_err(store_failed)? else {
+    let Some((account, checked_hash)) = zone.store().credentials(&name).await.map_err(store_failed)? else {
         return Err(CommandError::failed("Your account is not in the store; nothing was changed."));
     };
-    if !zone.hashers().verify(old, &hash).await.map_err(hashing_failed)? {
+    if !zone.hashers().verify(old, &checked_hash).await.map_err(hashing_failed)? {
         let wait = attempt.failed(true);
         zone.audit_repeated(&account.name, "wrong password at ?passwd".to_owned()).await;
         if wait.is_zero() {
@@ -80,7 +83,17 @@ async fn cmd_passwd(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, old: &str, new: 
     let cost = zone.config().accounts.password_hashing;
     let hash = zone.hashers().hash(new, cost).await.map_err(hashing_failed)?;
     let action = "changed their password".to_owned();
-    zone.store().set_password(&name, hash, false, &name, action).await.map_err(store_failed)?;
+    let (new_hash, checked) = (hash, Some(checked_hash));
+    if !zone
+        .store()
+        .set_password(&name, new_hash, false, checked, &name, action)
+        .await
+        .map_err(store_failed)?
+    {
+        return Err(CommandError::failed(
+            "Your password changed while this ran (staff may have reset it); nothing was changed.",
+        ));
+    }
     zone.password_changed(&name, Some(id), Disconnect::PasswordChanged);
     zone.password_change_done(id);
     ctx.reply().line("Your password is changed; log in with the new one from now on.");
@@ -113,7 +126,7 @@ async fn cmd_resetpw(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResul
     let hash = zone.hashers().hash(&password, cost).await.map_err(hashing_failed)?;
     let by = ctx.sender().name.to_owned();
     let action = format!("reset {}'s password", aim.name);
-    if !zone.store().set_password(&aim.name, hash, true, &by, action).await.map_err(store_failed)? {
+    if !zone.store().set_password(&aim.name, hash, true, None, &by, action).await.map_err(store_failed)? {
         return Err(CommandError::failed(format!("Nobody called '{}' has played here.", aim.name)));
     }
     let text = format!("your password was reset by {by}; log in with the one-time password staff give you");

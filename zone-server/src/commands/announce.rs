@@ -3,7 +3,7 @@
 
 use cmdman::{CommandError, CommandResult, Ctx, Rest, command};
 
-use super::hms;
+use super::{hms, refuse_if_muted};
 use crate::zone::Zone;
 
 /// The commit the server was built from (`unknown` outside a git checkout).
@@ -12,9 +12,7 @@ const COMMIT: &str = env!("ZONE_SERVER_COMMIT");
 /// `Name: text`, refused from a muted player (a mute silences staff too).
 fn announcement(ctx: &Ctx<'_>, zone: &Zone, text: &Rest<'_>) -> Result<String, CommandError> {
     let name = ctx.sender().name;
-    if let Some(mute) = zone.sanctions().mute(name) {
-        return Err(CommandError::failed(format!("You are {}; announcements are refused.", mute.describe())));
-    }
+    refuse_if_muted(zone, name, "announcements are refused.")?;
     Ok(format!("{name}: {}", text.0.trim()))
 }
 

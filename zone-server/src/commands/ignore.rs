@@ -10,6 +10,15 @@ use cmdman::{CommandError, CommandResult, Ctx, Rest, command};
 use super::{named, store_failed};
 use crate::zone::Zone;
 
+/// The names `own` ignores as stored, which the zone is given again: a list
+/// that could not be read at login is read here, not taken as empty.
+async fn stored(zone: &Zone, own: &str, id: cmdman::PlayerId) -> Result<Vec<Arc<str>>, CommandError> {
+    let names: Vec<Arc<str>> =
+        zone.store().ignores(own).await.map_err(store_failed)?.into_iter().map(Arc::from).collect();
+    zone.set_ignored(id, names.clone());
+    Ok(names)
+}
+
 /// The name a command was given: the rest of the line, quotes optional.
 fn name_in(rest: &Rest<'_>) -> String {
     rest.0.trim().trim_matches('"').trim().to_owned()
@@ -26,7 +35,7 @@ fn name_in(rest: &Rest<'_>) -> String {
 async fn cmd_ignore(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, name: Option<Rest<'_>>) -> CommandResult {
     let sender = ctx.sender();
     let (own, id) = (sender.name.to_owned(), sender.id);
-    let mut ignored = zone.ignored(id);
+    let mut ignored = stored(zone, &own, id).await?;
     let Some(name) = name.as_ref().map(name_in).filter(|name| !name.is_empty()) else {
         let line = if ignored.is_empty() {
             "You ignore nobody. ?ignore Name stops their chat reaching you.".to_owned()
@@ -66,7 +75,7 @@ async fn cmd_unignore(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, name: Rest<'_>
     let sender = ctx.sender();
     let (own, id) = (sender.name.to_owned(), sender.id);
     let name = name_in(&name);
-    let mut ignored = zone.ignored(id);
+    let mut ignored = stored(zone, &own, id).await?;
     let Some(at) = ignored.iter().position(|other| other.eq_ignore_ascii_case(&name)) else {
         return Err(CommandError::failed(format!("You do not ignore '{name}'. ?ignore lists whom you do.")));
     };

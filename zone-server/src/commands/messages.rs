@@ -4,7 +4,7 @@
 
 use cmdman::{CommandError, CommandResult, Ctx, Rest, command};
 
-use super::{named, split_word, store_failed};
+use super::{named, refuse_if_muted, split_word, store_failed};
 use crate::store::{Message, MessageLimits, Sent, Time};
 use crate::zone::Zone;
 
@@ -22,12 +22,7 @@ async fn cmd_message(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, words: Rest<'_>
         return Err(CommandError::usage("Say what the message is."));
     }
     let from = ctx.sender().name.to_owned();
-    if let Some(mute) = zone.sanctions().mute(&from) {
-        return Err(CommandError::failed(format!(
-            "You are {}; a message is chat, so it is not sent.",
-            mute.describe()
-        )));
-    }
+    refuse_if_muted(zone, &from, "a message is chat, so it is not sent.")?;
     let aim = named(zone, name).await?;
     if aim.name.eq_ignore_ascii_case(&from) {
         return Err(CommandError::failed("That is you; ?message is for other players."));

@@ -107,19 +107,22 @@ pub(crate) async fn named(zone: &Zone, name: &str) -> Result<Aim, CommandError> 
     }
 }
 
+/// Refuses a muted player `what` (chat of another kind: an announcement, an
+/// offline message): the sentence says they are muted and `why`.
+pub(crate) fn refuse_if_muted(zone: &Zone, name: &str, why: &str) -> Result<(), CommandError> {
+    match zone.sanctions().mute(name) {
+        Some(mute) => Err(CommandError::failed(format!("You are {}; {why}", mute.describe()))),
+        None => Ok(()),
+    }
+}
+
 /// Refuses a muted moderator an action whose text reaches the player (a
 /// reason, a warning): a mute silences staff too.
 pub(crate) fn check_not_muted(ctx: &Ctx<'_>, zone: &Zone, text: &str) -> Result<(), CommandError> {
     if text.is_empty() {
         return Ok(());
     }
-    match zone.sanctions().mute(ctx.sender().name) {
-        Some(mute) => Err(CommandError::failed(format!(
-            "You are {}; a reason or warning would reach the player, so it is refused.",
-            mute.describe()
-        ))),
-        None => Ok(()),
-    }
+    refuse_if_muted(zone, ctx.sender().name, "a reason or warning would reach the player, so it is refused.")
 }
 
 /// Refuses unless the sender's group outranks the target's, both taken in

@@ -258,7 +258,6 @@ impl Connection {
     fn is_passwd(&self, message: &ClientMessage<'_>) -> bool {
         let registry = self.zone.registry();
         let line = match message {
-            ClientMessage::Noop => return true,
             ClientMessage::Cmd(line) | ClientMessage::PrivCmd { cmd: line, .. } => *line,
             ClientMessage::Pub(line)
             | ClientMessage::Priv { text: line, .. }
@@ -269,13 +268,8 @@ impl Connection {
             }
             _ => return false,
         };
-        let body = match line.chars().next() {
-            Some(c) if registry.settings().cmd_chars.contains(&c) => &line[c.len_utf8()..],
-            _ => line,
-        };
-        cmdman::split_command(registry.default_cmd_char(), body)
-            .name
-            .eq_ignore_ascii_case(crate::commands::account::PASSWD)
+        let (cmd_char, body) = registry.cmd_char_of(line);
+        cmdman::split_command(cmd_char, body).name.eq_ignore_ascii_case(crate::commands::account::PASSWD)
     }
 
     /// Whether player `id` may send the chat `message`: not while muted

@@ -2,32 +2,38 @@
 //! account's other sessions and refusing a login that checked the old
 //! password), one-time passwords, and ignore lists.
 
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 
 use super::*;
 
 /// Buckets of [`PasswordGenerations`]: a fixed table, so its memory does not
 /// grow with the accounts that change their password.
-const GENERATION_BUCKETS: usize = 1024;
+const GENERATION_BUCKETS: usize = 4096;
 
 /// A counter per bucket of lower-case names, bumped at every password
 /// change. A login reads its name's counter before it reads the stored
 /// hash, and [`Zone::join`] refuses it if the counter moved: the password
 /// changed while the old one was being checked. Two names in one bucket
-/// only cost a rare "log in again".
-pub(super) struct PasswordGenerations(Box<[AtomicU32]>);
+/// only cost a rare "log in again"; the buckets are keyed at random per run,
+/// so nobody can pick a name that shares another account's.
+pub(super) struct PasswordGenerations {
+    buckets: Box<[AtomicU32]>,
+    keys: std::collections::hash_map::RandomState,
+}
 
 impl Default for PasswordGenerations {
     fn default() -> PasswordGenerations {
-        PasswordGenerations((0..GENERATION_BUCKETS).map(|_| AtomicU32::new(0)).collect())
+        PasswordGenerations {
+            buckets: (0..GENERATION_BUCKETS).map(|_| AtomicU32::new(0)).collect(),
+            keys: std::collections::hash_map::RandomState::new(),
+        }
     }
 }
 
 impl PasswordGenerations {
     fn bucket(&self, name: &str) -> &AtomicU32 {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        name.to_ascii_lowercase().hash(&mut hasher);
-        &self.0[(hasher.finish() % GENERATION_BUCKETS as u64) as usize]
+        let hash = self.keys.hash_one(name.to_ascii_lowercase());
+        &self.buckets[(hash % GENERATION_BUCKETS as u64) as usize]
     }
 
     pub(super) fn current(&self, name: &str) -> u32 {

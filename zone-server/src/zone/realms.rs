@@ -136,13 +136,15 @@ impl Zone {
     pub fn change_freq(&self, id: PlayerId, freq: u16) -> Result<(), ChatError> {
         let mut state = self.state.write();
         let State { players, realms, .. } = &mut *state;
-        let Some(player) = players.get_mut(&id) else { return Ok(()) };
-        let Some(realm) = player.realm.and_then(|realm| realms.get(&realm)) else {
-            return Err(ChatError::NoRealmForFreq);
+        let Some(realm) =
+            players.get(&id).and_then(|player| player.realm).and_then(|realm| realms.get(&realm))
+        else {
+            return match players.contains_key(&id) {
+                true => Err(ChatError::NoRealmForFreq),
+                false => Ok(()),
+            };
         };
-        player.freq = freq;
-        let line = Delivery::new(Event::FreqChanged { name: player.name.clone(), ship: player.ship, freq });
-        broadcast(players, &realm.players, &line);
+        set_freq(players, realm, id, freq);
         Ok(())
     }
 
@@ -203,35 +205,27 @@ impl Zone {
             moved.push(*other);
         }
         for other in moved {
-            let Some(player) = players.get_mut(&other) else { continue };
-            player.freq = spec_freq;
-            let line = Delivery::new(Event::FreqChanged {
-                name: player.name.clone(),
-                ship: player.ship,
-                freq: spec_freq,
-            });
-            broadcast(players, &realm.players, &line);
+            set_freq(players, realm, other, spec_freq);
             done.moved += 1;
         }
         Ok(done)
     }
 
     /// An announcement (`MSG:ARENA:text`) to everyone in `realm`, or with
-    /// `None` to everyone online; returns how many it reached.
-    pub fn announce(&self, realm: Option<RealmId>, text: &str) -> usize {
+    /// `None` to everyone online.
+    pub fn announce(&self, realm: Option<RealmId>, text: &str) {
         let state = self.state.read();
         let line = Delivery::new(Event::Notice(text.into()));
         match realm {
             Some(realm) => {
-                let Some(realm) = state.realms.get(&realm) else { return 0 };
-                broadcast(&state.players, &realm.players, &line);
-                realm.players.len()
+                if let Some(realm) = state.realms.get(&realm) {
+                    broadcast(&state.players, &realm.players, &line);
+                }
             }
             None => {
                 for player in state.players.values() {
                     player.outbox.deliver(&line);
                 }
-                state.players.len()
             }
         }
     }
@@ -343,6 +337,15 @@ impl Zone {
         }
         realms
     }
+}
+
+/// Puts player `id` of `realm` on `freq` and tells the realm
+/// (`SHIPFREQCHANGE`, to the player too).
+fn set_freq(players: &mut HashMap<PlayerId, Online>, realm: &Realm, id: PlayerId, freq: u16) {
+    let Some(player) = players.get_mut(&id) else { return };
+    player.freq = freq;
+    let line = Delivery::new(Event::FreqChanged { name: player.name.clone(), ship: player.ship, freq });
+    broadcast(players, &realm.players, &line);
 }
 
 impl State {
