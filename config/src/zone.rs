@@ -54,6 +54,16 @@ pub struct ZoneConfig {
     /// # Default
     /// One public realm, `lobby`.
     pub realms: Vec<RealmConfig>,
+    /// Where the zone keeps what it stores (accounts, edits, sanctions, the
+    /// audit log): `Sqlite`, the embedded `zone.db` in the data directory,
+    /// or `Postgres(url: "postgres://user:password@host:port/database")`, a
+    /// PostgreSQL database several zones may share (DESIGN §11). The
+    /// `DATABASE_URL` environment variable, when set, chooses PostgreSQL at
+    /// that URL instead.
+    ///
+    /// # Default
+    /// `Sqlite`
+    pub store: StoreConfig,
     /// Who may log in, and how passwords are hashed.
     pub accounts: AccountsConfig,
     /// Limits on input, connections and realms.
@@ -75,10 +85,27 @@ impl Default for ZoneConfig {
                 components: Vec::new(),
                 games: Vec::new(),
             }],
+            store: StoreConfig::Sqlite,
             accounts: AccountsConfig::default(),
             limits: Limits::default(),
         }
     }
+}
+
+/// Where a zone keeps what it stores ([`ZoneConfig::store`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub enum StoreConfig {
+    /// `zone.db`, an SQLite database in the data directory.
+    #[default]
+    Sqlite,
+    /// A PostgreSQL database.
+    Postgres {
+        /// A libpq connection URL or key=value string
+        /// (`postgres://zone:secret@127.0.0.1:5432/zones`). Its password is
+        /// never logged.
+        url: String,
+    },
 }
 
 /// One realm declared in config.

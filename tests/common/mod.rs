@@ -22,6 +22,8 @@ use zone_server::store::{
 };
 use zone_server::{ServerConfig, ServerError};
 
+pub mod postgres;
+
 /// How long a test waits for a line before failing. Generous: it only bounds
 /// a hung test, no test measures time with it.
 pub const PATIENCE: Duration = Duration::from_secs(10);

@@ -75,10 +75,14 @@ fn start(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let config = match &cli.config {
+    let mut config = match &cli.config {
         Some(dir) => config::Config::load(dir)?,
         None => config::Config::embedded()?,
     };
+    // DATABASE_URL chooses the PostgreSQL store over zone.ron's `store`.
+    if let Some(url) = std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()) {
+        config.zone.store = config::StoreConfig::Postgres { url };
+    }
     match cli.command {
         Some(Command::Staff { action }) => return cli::staff::run(action, config, &cli.data),
         Some(Command::HashPassword) => return cli::password::hash_password(&config),

@@ -19,7 +19,7 @@ use crate::access::{AccessControl, check_against_registry};
 use crate::chatnet::ServerLine;
 use crate::connection::serve;
 use crate::sanction::Sanctions;
-use crate::store::{OpenError, SqliteStore, Store, StoreHandle};
+use crate::store::{OpenError, Store, StoreHandle};
 use crate::throttle::PreLogin;
 use crate::zone::Zone;
 
@@ -28,7 +28,8 @@ use crate::zone::Zone;
 pub struct ServerConfig {
     /// The loaded configuration (a directory or the embedded default).
     pub config: config::Config,
-    /// Where the server keeps its own state (`zone.db`); created if missing.
+    /// Where the server keeps its own state (`zone.db`, on the SQLite
+    /// store); created if missing.
     pub data_dir: PathBuf,
 }
 
@@ -67,8 +68,12 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServerError> {
-    let store = SqliteStore::open(&config.data_dir)?;
-    run_with_store(listener, config, Arc::new(store), shutdown).await
+    let (choice, dir) = (config.config.zone.store.clone(), config.data_dir.clone());
+    // Opening connects and migrates: blocking work, off the async threads.
+    let store = tokio::task::spawn_blocking(move || crate::store::open(&choice, &dir))
+        .await
+        .map_err(|error| ServerError::Read(crate::store::StoreError::Unavailable(error.to_string())))??;
+    run_with_store(listener, config, store, shutdown).await
 }
 
 /// [`run`] on a store of the caller's (`config.data_dir` is not opened):
