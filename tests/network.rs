@@ -7,13 +7,34 @@
 mod common;
 
 use common::postgres::Postgres;
-use common::{TestZone, ask, test_config, with_staff};
+use common::{Client, PATIENCE, TestZone, ask, test_config, with_staff};
 
 /// The default config with a sysop and an smod, on the database at `url`.
 fn on_postgres(url: &str) -> config::Config {
     let mut config = with_staff(test_config(), &[("Root", "sysop", None), ("Sam", "smod", None)]);
     config.zone.store = config::StoreConfig::Postgres { url: url.to_owned() };
     config
+}
+
+/// A zone named `name` on the database at `url`.
+async fn zone_named(name: &str, url: &str) -> TestZone {
+    let mut config = on_postgres(url);
+    config.zone.name = name.to_owned();
+    TestZone::start_config(config, tempfile::tempdir().unwrap()).await
+}
+
+/// Sends `line` until its one answer satisfies `done` (another zone's
+/// change arrives a moment later); fails after [`PATIENCE`].
+async fn until(client: &mut Client, line: &str, done: impl Fn(&str) -> bool) -> String {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let answer = client.command(line).await.join("\n");
+        if done(&answer) {
+            return answer;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{}: {line}: still {answer:?}", client.name);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
@@ -79,4 +100,62 @@ async fn with_the_database_down_chat_goes_on_edits_are_refused_and_it_serves_aga
     assert_eq!(ask(&mut sam, "SEND:CMD:?grant default lsmod").await, "Granted lsmod to default.");
     assert!(bob.command("SEND:CMD:?lsmod").await[0].starts_with("MSG:ARENA:account: the zone"));
     assert_eq!(zone.login_as("Carol", "pw").await.1, "LOGINOK:Carol");
+}
+
+#[tokio::test]
+async fn a_grant_and_a_ban_in_one_zone_apply_in_the_other() {
+    let database = Postgres::start();
+    let alpha = zone_named("alpha", &database.url()).await;
+    let beta = zone_named("beta", &database.url()).await;
+    let mut sam = alpha.login("Sam").await;
+    let mut pleb = beta.login("Pleb").await;
+    assert_eq!(ask(&mut pleb, "SEND:CMD:?lsmod").await, "You may not use ?lsmod.");
+
+    assert_eq!(ask(&mut sam, "SEND:CMD:?grant default lsmod").await, "Granted lsmod to default.");
+    until(&mut pleb, "SEND:CMD:?lsmod", |answer| answer.starts_with("MSG:ARENA:account: the zone")).await;
+    assert_eq!(ask(&mut sam, "SEND:CMD:?revoke default lsmod").await, "Revoked default's rule for lsmod.");
+    until(&mut pleb, "SEND:CMD:?lsmod", |answer| answer == "MSG:ARENA:You may not use ?lsmod.").await;
+
+    // Pleb is online in the other zone: banned here, disconnected there.
+    let banned = sam.command("SEND:CMD:?ban Pleb perm cheating").await;
+    assert!(banned.contains(&"MSG:ARENA:Banned Pleb for good: cheating.".to_owned()), "{banned:?}");
+    assert_eq!(pleb.expect_closed().await, ["MSG:ARENA:Disconnected: banned by Sam: cheating."]);
+    assert_eq!(beta.login_as("Pleb", "pw").await.1, "LOGINBAD:banned: cheating");
+}
+
+#[tokio::test]
+async fn players_find_message_and_chat_across_zones_and_the_newest_login_wins() {
+    let database = Postgres::start();
+    let alpha = zone_named("alpha", &database.url()).await;
+    let beta = zone_named("beta", &database.url()).await;
+    let mut alice = alpha.enter("Alice", "lobby").await;
+    let mut bob = beta.enter("Bob", "duel").await;
+
+    until(&mut alice, "SEND:CMD:?find Bob", |answer| answer == "MSG:ARENA:Bob is in zone beta, realm duel.")
+        .await;
+    assert_eq!(ask(&mut alice, "SEND:CMD:?seen bob").await, "Bob is online in zone beta.");
+    let who = alice.command("SEND:CMD:?who").await;
+    assert_eq!(who, ["MSG:ARENA:lobby (1): Alice", "MSG:ARENA:zone beta (1): Bob"]);
+
+    alice.send("SEND:PRIV:bob:hello across").await;
+    bob.expect("MSG:PRIV:Alice:hello across").await;
+    bob.send("SEND:PRIV:Alice:back").await;
+    alice.expect("MSG:PRIV:Bob:back").await;
+    assert_eq!(
+        alice.command("SEND:PRIV:Zed:anyone?").await,
+        ["MSG:ARENA:error: no player named 'Zed' is online"],
+        "online nowhere"
+    );
+
+    alice.command("SEND:CMD:?chat=news").await;
+    bob.command("SEND:CMD:?chat=gossip,news").await;
+    alice.send("SEND:CHAT:extra").await;
+    alice.expect("MSG:CHAT:1:Alice> extra").await;
+    bob.expect("MSG:CHAT:2:Alice> extra").await;
+
+    // Bob logs in to alpha: his session in beta is closed.
+    let _bob_here = alpha.login("Bob").await;
+    assert_eq!(bob.expect_closed().await, ["MSG:ARENA:Disconnected: you logged in from another connection."]);
+    until(&mut alice, "SEND:CMD:?find Bob", |answer| answer == "MSG:ARENA:Bob is online, not in a realm.")
+        .await;
 }

@@ -596,6 +596,20 @@ impl AccessControl {
         Ok(Reloaded { dir: sources.config.dir.clone(), zone_changed })
     }
 
+    /// Reads the runtime edits in `store` again (another zone of the network
+    /// changed them, or this one reconnected), keeping the config files.
+    ///
+    /// # Errors
+    /// The store could not be read; the running edits stay.
+    pub async fn refresh_edits(&self, store: &StoreHandle, registry: &Registry) -> Result<(), StoreError> {
+        let _one_at_a_time = self.edits.lock().await;
+        let (rules, members) = store.edits().await?;
+        let mut sources = self.sources.lock();
+        sources.take_edits(rules, members);
+        *self.snapshot.write() = Arc::new(sources.build(registry));
+        Ok(())
+    }
+
     /// The config directory, if the zone was started with one.
     pub fn config_dir(&self) -> Option<PathBuf> {
         self.sources.lock().config.dir.clone()

@@ -12,7 +12,8 @@
 //!   (`chat`), player groups (`groups`), the command manager's world
 //!   (`world`), and the typed [`zone::Event`]s connections encode.
 //! - [`outbox`]: per-player bounded outbound queues.
-//! - [`store`]: accounts and usage in SQLite.
+//! - [`store`]: what the zone stores, in SQLite or a shared PostgreSQL.
+//! - [`network`]: what zones sharing a PostgreSQL store tell each other.
 //! - [`password`]: argon2id hashing on a bounded pool of threads.
 //! - [`sanction`]: bans, kicks, mutes and warnings; durations and times.
 //! - [`throttle`]: pre-login budgets, login attempts and password back-off.
@@ -22,6 +23,7 @@ pub mod access;
 pub mod chatnet;
 pub mod commands;
 pub mod connection;
+pub mod network;
 pub mod outbox;
 pub mod password;
 pub mod sanction;

@@ -182,15 +182,30 @@ impl Sanction {
     /// `kicked until …`, `muted until …`: the `LOGINBAD` reason or the
     /// notice a muted player gets.
     pub fn describe(&self) -> String {
+        self.text(false)
+    }
+
+    /// `banned by Sam until 2026-12-01 20:00 UTC: spamming`: what an online
+    /// player it disconnects is told.
+    pub fn farewell(&self) -> String {
+        self.text(true)
+    }
+
+    fn text(&self, with_by: bool) -> String {
         let verb = match self.kind {
             Kind::Ban => "banned",
             Kind::Kick => "kicked",
             Kind::Mute => "muted",
         };
-        let mut text = match self.until {
-            Some(until) => format!("{verb} until {}", utc(until)),
-            None => verb.to_owned(),
-        };
+        let mut text = verb.to_owned();
+        if with_by {
+            text.push_str(" by ");
+            text.push_str(&self.by);
+        }
+        if let Some(until) = self.until {
+            text.push_str(" until ");
+            text.push_str(&utc(until));
+        }
         if !self.reason.is_empty() {
             text.push_str(": ");
             text.push_str(&self.reason);
@@ -232,6 +247,12 @@ impl Sanctions {
             .map(|sanction| ((sanction.name.to_lowercase(), sanction.kind), sanction))
             .collect();
         Sanctions { entries: RwLock::new(entries) }
+    }
+
+    /// Replaces every sanction with those `stored` holds (another zone of
+    /// the network changed them).
+    pub fn replace(&self, stored: Vec<Sanction>) {
+        *self.entries.write() = Sanctions::new(stored).entries.into_inner();
     }
 
     /// The ban or kick keeping `name` out now, if any.

@@ -111,6 +111,14 @@ pub async fn run_with_store(
         tracker.spawn(watch_config(zone.clone(), dir, stop.clone()));
     }
     tracker.spawn(checkpoint_usage(zone.clone(), checkpoint, stop.clone()));
+    if let Some(instance) = zone.instance() {
+        info!("in the zone network as {instance}");
+        tracker.spawn(zone.clone().keep_presence(stop.clone()));
+        if let Some(events) = zone.store().subscribe() {
+            // Ends with the store's listener, or when the zone is dropped.
+            tokio::spawn(zone.clone().follow_network(events));
+        }
+    }
     let pre_login = PreLogin::new(limits.pre_login_connections, limits.pre_login_per_address);
     let lingering = Arc::new(Semaphore::new(REFUSALS_LINGERING));
     tokio::pin!(shutdown);

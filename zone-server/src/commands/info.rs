@@ -12,9 +12,10 @@ const WHO_PAGE_LINES: usize = 10;
 const WHO_LINE_NAMES: usize = 10;
 
 /// Lists who is online, by realm; with a realm, only there. Long lists come
-/// in pages: `?who 2`, `?who lobby 2`.
+/// in pages: `?who 2`, `?who lobby 2`. In a network of zones, the players of
+/// the other zones follow, by zone.
 #[command(target_pub, group = "default", args = "[realm] [page]")]
-fn cmd_who(
+async fn cmd_who(
     ctx: &mut Ctx<'_>,
     #[from_ctx] zone: &Zone,
     first: Option<&str>,
@@ -42,6 +43,23 @@ fn cmd_who(
             let head =
                 if index == 0 { format!("{label} ({})", players.len()) } else { format!("{label}, more") };
             lines.push(format!("{head}: {}", names.join(", ")));
+        }
+    }
+    if realm.is_none() {
+        let mut others = zone.others_online().await;
+        others.sort_by(|a, b| (&a.zone, &a.instance).cmp(&(&b.zone, &b.instance)));
+        for group in others.chunk_by(|a, b| a.instance == b.instance) {
+            total += group.len();
+            for (index, chunk) in group.chunks(WHO_LINE_NAMES).enumerate() {
+                let names: Vec<&str> = chunk.iter().map(|presence| presence.name.as_str()).collect();
+                let label = &group[0].zone;
+                let head = if index == 0 {
+                    format!("zone {label} ({})", group.len())
+                } else {
+                    format!("zone {label}, more")
+                };
+                lines.push(format!("{head}: {}", names.join(", ")));
+            }
         }
     }
     let mut reply = ctx.reply();
@@ -152,6 +170,10 @@ async fn cmd_seen(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, name: Rest<'_>) ->
             .as_deref()
             .map_or_else(|| "in no realm".to_owned(), |r| format!("in realm {r}"));
         ctx.reply().line(&format!("{} is online, {place}.", player.name));
+        return Ok(());
+    }
+    if let Some(there) = zone.elsewhere(name).await {
+        ctx.reply().line(&format!("{} is online in zone {}.", there.name, there.zone));
         return Ok(());
     }
     let account = zone.store().account(name).await.map_err(store_failed)?;

@@ -67,10 +67,9 @@ async fn cmd_kick(
     check_rank(ctx, zone, &aim, "kick")?;
     let (term, reason) = timed_reason(timed.0, rest)?;
     check_not_muted(ctx, zone, reason)?;
-    let mut ends = String::new();
     let by = ctx.sender().name.to_owned();
     let mut action = format!("kicked {}", aim.name);
-    match term {
+    let text = match term {
         Some(Term::Perm) => return Err(CommandError::usage("A kick is for a while; ?ban is for good.")),
         Some(term @ Term::For(_)) => {
             let _ = write!(action, " {term}{}", because(reason));
@@ -82,18 +81,17 @@ async fn cmd_kick(
                 by: by.clone(),
                 at: sanction::now(),
             };
-            ends = kick.until.map(|until| format!(" until {}", sanction::utc(until))).unwrap_or_default();
+            let text = kick.farewell();
             impose(zone, kick, action.clone()).await?;
+            text
         }
         None => {
             action.push_str(&because(reason));
             zone.store().audit(&by, action.clone()).await.map_err(store_failed)?;
+            format!("kicked by {by}{}", because(reason))
         }
-    }
-    online.outbox.kick(Disconnect::Kicked {
-        text: format!("kicked by {by}{ends}{}", because(reason)),
-        by: by.clone(),
-    });
+    };
+    online.outbox.kick(Disconnect::Kicked { text, by: by.clone() });
     ctx.reply().line(&super::sentence(&action));
     Ok(())
 }
@@ -142,12 +140,12 @@ async fn cmd_ban(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, words: Rest<'_>) ->
         by: by.clone(),
         at: sanction::now(),
     };
-    let ends = ban.until.map(|until| format!(" until {}", sanction::utc(until))).unwrap_or_default();
+    let text = ban.farewell();
     impose(zone, ban, action.clone()).await?;
     // Whoever is online under the name now: a login that was under way when
-    // the ban was made is refused at join, or found here.
+    // the ban was made is refused at join, or found here (in another zone
+    // of a network, the zone that hears of it: `Zone::enforce_sanctions`).
     if let Some(player) = zone.find(&aim.name) {
-        let text = format!("banned by {by}{ends}{}", because(reason));
         player.outbox.kick(Disconnect::Kicked { text, by: by.clone() });
     }
     zone.alert_staff(&format!("{by} {action}."));

@@ -23,11 +23,12 @@ use tracing::{info, warn};
 use crate::chatnet::message::encode_event;
 use crate::chatnet::message::parse;
 use crate::chatnet::{ClientMessage, Frame, LineCodec, ServerLine};
+use crate::network::NetworkEvent;
 use crate::outbox::{Disconnect, Outbox, Outgoing};
 use crate::password::PasswordError;
 use crate::sanction::{Kind as SanctionKind, Sanction};
 use crate::throttle::{Attempt, Kind, PreLoginSlot};
-use crate::zone::{Arrival, MAX_FREQ, Zone};
+use crate::zone::{Arrival, ChatError, MAX_FREQ, Zone};
 
 /// How long the last lines (a shutdown notice, a kick reason) may take to
 /// write: a slow reader who reads again within it still learns why.

@@ -238,12 +238,21 @@ impl Connection {
             _ if !self.may_chat(id, &message) => Ok(()),
             ClientMessage::Pub(text) => zone.chat_pub(id, text, false).map_err(|e| e.to_string()),
             ClientMessage::Pubm(text) => zone.chat_pub(id, text, true).map_err(|e| e.to_string()),
-            ClientMessage::Priv { name, text } => zone.chat_priv(id, name, text).map_err(|e| e.to_string()),
+            ClientMessage::Priv { name, text } => match zone.chat_priv(id, name, text) {
+                Err(ChatError::NotOnline(to)) => self.private_elsewhere(id, &to, text).await,
+                other => other.map_err(|e| e.to_string()),
+            },
             ClientMessage::Freq { freq, text } => {
                 parse_freq(freq).and_then(|freq| zone.chat_freq(id, freq, text).map_err(|e| e.to_string()))
             }
             ClientMessage::Chat(body) => match parse_channel(body) {
-                Ok((number, text)) => zone.chat_channel(id, number, text).map_err(|e| e.to_string()),
+                Ok((number, text)) => match zone.chat_channel(id, number, text) {
+                    Ok(channel) => {
+                        self.channel_elsewhere(id, &channel, text).await;
+                        Ok(())
+                    }
+                    Err(error) => Err(error.to_string()),
+                },
                 Err(error) => Err(error),
             },
             ClientMessage::Login { .. } | ClientMessage::Noop => Ok(()),
@@ -251,6 +260,40 @@ impl Connection {
         if let Err(text) = result {
             self.error(&text);
         }
+    }
+
+    /// A private message to `to`, who is not online in this zone: delivered
+    /// through the network when they are online in another zone.
+    ///
+    /// # Errors
+    /// The usual answer when they are online nowhere.
+    async fn private_elsewhere(&self, id: PlayerId, to: &str, text: &str) -> Result<(), String> {
+        let zone = &self.zone;
+        let (Some(origin), Some(presence)) = (zone.instance(), zone.elsewhere(to).await) else {
+            return Err(ChatError::NotOnline(to.to_owned()).to_string());
+        };
+        let Some((from, _, _)) = zone.whereabouts(id) else { return Ok(()) };
+        let event = NetworkEvent::Private {
+            origin: origin.to_owned(),
+            to: presence.name,
+            from: from.to_string(),
+            text: text.to_owned(),
+        };
+        zone.tell_network(event).await;
+        Ok(())
+    }
+
+    /// A channel message, for the channel's members in the other zones.
+    async fn channel_elsewhere(&self, id: PlayerId, channel: &str, text: &str) {
+        let zone = &self.zone;
+        let (Some(origin), Some((from, _, _))) = (zone.instance(), zone.whereabouts(id)) else { return };
+        let event = NetworkEvent::Channel {
+            origin: origin.to_owned(),
+            channel: channel.to_owned(),
+            from: from.to_string(),
+            text: text.to_owned(),
+        };
+        zone.tell_network(event).await;
     }
 
     /// Whether `message` runs `?passwd` (with any cmd char, in any form):

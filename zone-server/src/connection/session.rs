@@ -73,8 +73,14 @@ impl Connection {
             Ok(id) => id,
             Err(refused) => return refuse(&refused.to_string()),
         };
-        // Logged in: the connection leaves the pre-login budget.
+        // Logged in: the connection leaves the pre-login budget. In a
+        // network, a session of the name in another zone is closed (the
+        // newest login wins), without holding this login up.
         self.slot = None;
+        if let Some(origin) = zone.instance().map(str::to_owned) {
+            let (announcing, name) = (zone.clone(), name.to_owned());
+            tokio::spawn(async move { announcing.tell_network(NetworkEvent::Login { origin, name }).await });
+        }
         info!(peer = %self.peer, name, client, "logged in");
         self.session = Some(Session { id, name: name.into(), start: Instant::now() });
         self.outbox.line(ServerLine::LoginOk(name).encode());

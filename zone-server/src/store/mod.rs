@@ -23,6 +23,7 @@ use thiserror::Error;
 
 use cmdman::{Effect, RuleKey};
 
+use crate::network::{NetworkEvent, Presence};
 use crate::sanction::{Kind as SanctionKind, Sanction, WARNINGS_KEPT, Warning};
 
 mod postgres;
@@ -310,6 +311,85 @@ pub trait Store: Send + Sync + 'static {
     /// A database failure; nothing is deleted then.
     fn take_messages(&self, name: &str) -> Result<Vec<Message>, StoreError>;
 
+    /// Tells every zone sharing the store `event` (PostgreSQL: `NOTIFY`,
+    /// delivered when committed); a store of one zone has nobody to tell.
+    ///
+    /// # Errors
+    /// The store cannot be reached.
+    fn announce(&self, _event: &NetworkEvent) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// The events the zones sharing the store announce (this one's too),
+    /// from now on, with a [`NetworkEvent::Resync`] first and after every
+    /// reconnection; `None` for a store of one zone. Listening ends when
+    /// the receiver is dropped.
+    fn subscribe(&self) -> Option<tokio::sync::mpsc::Receiver<NetworkEvent>> {
+        None
+    }
+
+    /// Records that zone `instance`, named `zone`, is alive now.
+    ///
+    /// # Errors
+    /// The store cannot be reached.
+    fn heartbeat(&self, _instance: &str, _zone: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Records `name` online in zone `instance`, in `realm` (or in none); or
+    /// with `online == false`, no longer there (unless a newer login
+    /// elsewhere took the row).
+    ///
+    /// # Errors
+    /// The store cannot be reached.
+    fn set_presence(
+        &self,
+        _instance: &str,
+        _name: &str,
+        _online: bool,
+        _realm: Option<&str>,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Whether other zones share this store (and its events).
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// Zone `instance`'s players' presence goes (it is written anew).
+    ///
+    /// # Errors
+    /// The store cannot be reached.
+    fn clear_presence(&self, _instance: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Zone `instance` stops: its row and its players' presence go.
+    ///
+    /// # Errors
+    /// The store cannot be reached.
+    fn leave_network(&self, _instance: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Everyone online in a live zone of the network (one whose heartbeat
+    /// is recent), in name order; none for a store of one zone.
+    ///
+    /// # Errors
+    /// The store cannot be reached.
+    fn presences(&self) -> Result<Vec<Presence>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    /// Where `name` is online in a live zone of the network, if anywhere.
+    ///
+    /// # Errors
+    /// The store cannot be reached.
+    fn locate(&self, _name: &str) -> Result<Option<Presence>, StoreError> {
+        Ok(None)
+    }
+
     /// Deletes the oldest audit entries beyond the newest `keep`.
     ///
     /// # Errors
@@ -354,6 +434,16 @@ impl StoreHandle {
             Ok(result) => result,
             Err(error) => Err(StoreError::Unavailable(format!("the store's task failed: {error}"))),
         }
+    }
+
+    /// Whether other zones share the store ([`Store::shared`]).
+    pub fn shared(&self) -> bool {
+        self.0.shared()
+    }
+
+    /// [`Store::subscribe`].
+    pub fn subscribe(&self) -> Option<tokio::sync::mpsc::Receiver<NetworkEvent>> {
+        self.0.subscribe()
     }
 
     /// [`Store::credentials`].

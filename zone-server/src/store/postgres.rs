@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use ::postgres::fallible_iterator::FallibleIterator;
 use ::postgres::{Client, NoTls};
 use parking_lot::Mutex;
 
@@ -19,6 +20,10 @@ mod embedded {
 /// How long a connection attempt may take, unless the URL says
 /// (`connect_timeout`).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The advisory lock key migrations hold (any number no other user of the
+/// database takes: "zone" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7a6f_6e65;
 
 /// A time as the database writes it: now, to the second (as SQLite keeps
 /// times), UTC.
@@ -93,9 +98,14 @@ impl PgStore {
         let at = describe(&config);
         let mut client =
             config.connect(NoTls).map_err(|error| OpenError::Postgres(format!("{at}: {error}")))?;
-        embedded::migrations::runner()
-            .run(&mut client)
-            .map_err(|error| OpenError::Migration(format!("{at}: {error}")))?;
+        // Zones starting together migrate one at a time.
+        let lock = |client: &mut Client, sql: &str| {
+            client.batch_execute(sql).map_err(|error| OpenError::Migration(format!("{at}: {error}")))
+        };
+        lock(&mut client, &format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+        let migrated = embedded::migrations::runner().run(&mut client);
+        lock(&mut client, &format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+        migrated.map_err(|error| OpenError::Migration(format!("{at}: {error}")))?;
         tracing::info!("store: PostgreSQL at {at}");
         Ok(PgStore { config, client: Mutex::new(Some(client)) })
     }
@@ -136,6 +146,75 @@ fn insert_audit(
         &[&by, &action],
     )?;
     Ok(())
+}
+
+/// Announces `event` when `transaction` commits.
+fn notify(
+    transaction: &mut impl ::postgres::GenericClient,
+    event: &NetworkEvent,
+) -> Result<(), ::postgres::Error> {
+    transaction.execute("SELECT pg_notify($1, $2)", &[&crate::network::CHANNEL, &event.encode()])?;
+    Ok(())
+}
+
+/// Listens for the network's events on a connection of its own until `tx`
+/// is dropped: a [`NetworkEvent::Resync`] after every (re)connection, and
+/// back-off from 250 ms doubling to 5 s while the database cannot be
+/// reached.
+fn listen(config: &::postgres::Config, tx: &tokio::sync::mpsc::Sender<NetworkEvent>) {
+    let mut wait = Duration::from_millis(250);
+    while !tx.is_closed() {
+        let mut client = match config.connect(NoTls) {
+            Ok(client) => client,
+            Err(error) => {
+                tracing::debug!("store: the network listener cannot connect: {error}");
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        if let Err(error) = client.batch_execute(&format!("LISTEN {}", crate::network::CHANNEL)) {
+            tracing::debug!("store: LISTEN failed: {error}");
+            continue;
+        }
+        wait = Duration::from_millis(250);
+        if tx.blocking_send(NetworkEvent::Resync).is_err() {
+            return;
+        }
+        loop {
+            let next = client.notifications().timeout_iter(Duration::from_millis(500)).next();
+            match next {
+                Ok(Some(notification)) => {
+                    let Some(event) = NetworkEvent::decode(notification.payload()) else { continue };
+                    if tx.blocking_send(event).is_err() {
+                        return;
+                    }
+                }
+                Err(_) => break,
+                Ok(None) if client.is_closed() => break,
+                Ok(None) if tx.is_closed() => return,
+                Ok(None) => {}
+            }
+        }
+        tracing::warn!("store: the network listener lost its connection; reconnecting");
+    }
+}
+
+/// Presence in zones whose heartbeat is within `$1` seconds, with `filter`.
+fn live_presence(filter: &str) -> String {
+    format!(
+        "SELECT p.name, z.name, p.instance, p.realm FROM presence p JOIN zones z ON z.instance = p.instance
+         WHERE z.heartbeat > now() - $1::bigint * interval '1 second' {filter} ORDER BY p.name_key"
+    )
+}
+
+/// [`crate::network::GONE_AFTER`] in whole seconds.
+fn gone_after() -> i64 {
+    i64::try_from(crate::network::GONE_AFTER.as_secs()).unwrap_or(i64::MAX)
+}
+
+fn presence_row(row: &::postgres::Row) -> Presence {
+    Presence { name: row.get(0), zone: row.get(1), instance: row.get(2), realm: row.get(3) }
 }
 
 fn count(n: usize) -> i64 {
@@ -252,6 +331,7 @@ impl Store for PgStore {
                 &[&group, &key.to_string(), &effect, &by, &at],
             )?;
             insert_audit(&mut transaction, by, action)?;
+            notify(&mut transaction, &NetworkEvent::Edits)?;
             transaction.commit()?;
             Ok(Time(at))
         })
@@ -299,6 +379,7 @@ impl Store for PgStore {
                 &[&key(name), &name, &realm, &group, &by, &at],
             )?;
             insert_audit(&mut transaction, by, action)?;
+            notify(&mut transaction, &NetworkEvent::Edits)?;
             transaction.commit()?;
             Ok(Time(at))
         })
@@ -380,6 +461,7 @@ impl Store for PgStore {
                 ],
             )?;
             insert_audit(&mut transaction, &sanction.by, action)?;
+            notify(&mut transaction, &NetworkEvent::Sanctions)?;
             transaction.commit()
         })
     }
@@ -400,6 +482,7 @@ impl Store for PgStore {
                 )?;
             }
             insert_audit(&mut transaction, by, action)?;
+            notify(&mut transaction, &NetworkEvent::Sanctions)?;
             transaction.commit()
         })
     }
@@ -601,6 +684,86 @@ impl Store for PgStore {
         })?;
         rows.sort_by_key(|(id, _)| *id);
         Ok(rows.into_iter().map(|(_, message)| message).collect())
+    }
+
+    fn announce(&self, event: &NetworkEvent) -> Result<(), StoreError> {
+        self.with(|client| notify(client, event))
+    }
+
+    fn subscribe(&self) -> Option<tokio::sync::mpsc::Receiver<NetworkEvent>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(4096);
+        let config = self.config.clone();
+        std::thread::Builder::new().name("pg-listen".into()).spawn(move || listen(&config, &tx)).ok()?;
+        Some(rx)
+    }
+
+    fn heartbeat(&self, instance: &str, zone: &str) -> Result<(), StoreError> {
+        self.with(|client| {
+            client.execute(
+                "INSERT INTO zones (instance, name, heartbeat) VALUES ($1, $2, now())
+                 ON CONFLICT (instance) DO UPDATE SET heartbeat = now()",
+                &[&instance, &zone],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn set_presence(
+        &self,
+        instance: &str,
+        name: &str,
+        online: bool,
+        realm: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.with(|client| {
+            if online {
+                client.execute(
+                    "INSERT INTO presence (name_key, name, instance, realm, since) VALUES ($1, $2, $3, $4, now())
+                     ON CONFLICT (name_key) DO UPDATE SET name = EXCLUDED.name, instance = EXCLUDED.instance,
+                         realm = EXCLUDED.realm, since = EXCLUDED.since",
+                    &[&key(name), &name, &instance, &realm],
+                )?;
+            } else {
+                client.execute(
+                    "DELETE FROM presence WHERE name_key = $1 AND instance = $2",
+                    &[&key(name), &instance],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn clear_presence(&self, instance: &str) -> Result<(), StoreError> {
+        self.with(|client| client.execute("DELETE FROM presence WHERE instance = $1", &[&instance]))?;
+        Ok(())
+    }
+
+    fn leave_network(&self, instance: &str) -> Result<(), StoreError> {
+        self.with(|client| {
+            let mut transaction = client.transaction()?;
+            transaction.execute("DELETE FROM presence WHERE instance = $1", &[&instance])?;
+            transaction.execute("DELETE FROM zones WHERE instance = $1", &[&instance])?;
+            transaction.commit()
+        })
+    }
+
+    fn presences(&self) -> Result<Vec<Presence>, StoreError> {
+        self.with(|client| {
+            Ok(client.query(&live_presence(""), &[&gone_after()])?.iter().map(presence_row).collect())
+        })
+    }
+
+    fn locate(&self, name: &str) -> Result<Option<Presence>, StoreError> {
+        self.with(|client| {
+            Ok(client
+                .query_opt(&live_presence("AND p.name_key = $2"), &[&gone_after(), &key(name)])?
+                .as_ref()
+                .map(presence_row))
+        })
     }
 
     fn prune_audit(&self, keep: usize) -> Result<(), StoreError> {

@@ -41,6 +41,22 @@ pub const MAX_CHANNELS: usize = 10;
 /// The longest chat channel name, in characters.
 pub const CHANNEL_NAME_LENGTH: usize = 20;
 
+/// A message on `channel` from `from` to every member online among
+/// `players` (`MSG:CHAT:n:from> text`, `n` each receiver's own number for
+/// it), but those who ignore `from`.
+pub(super) fn deliver_to_channel(players: &HashMap<PlayerId, Online>, channel: &str, from: &str, text: &str) {
+    let (from, text): (Arc<str>, Arc<str>) = (from.into(), text.into());
+    for player in players.values() {
+        let Some(index) = player.channels.iter().position(|own| own.eq_ignore_ascii_case(channel)) else {
+            continue;
+        };
+        if player.ignores(&from) {
+            continue;
+        }
+        player.outbox.event(Event::Channel { number: index + 1, from: from.clone(), text: text.clone() });
+    }
+}
+
 /// `line` to each of the players `to` (an event of the realm or game, not
 /// chat: nobody's ignore list applies).
 pub(super) fn broadcast(players: &HashMap<PlayerId, Online>, to: &[PlayerId], line: &Arc<Delivery>) {
@@ -220,30 +236,20 @@ impl Zone {
     /// included, `n` being each receiver's own number for the channel, but
     /// members who ignore the sender.
     ///
+    /// Returns the channel's name (for the other zones of a network).
+    ///
     /// # Errors
     /// The player's answer when they have no such channel.
-    pub fn chat_channel(&self, id: PlayerId, number: usize, text: &str) -> Result<(), ChatError> {
+    pub fn chat_channel(&self, id: PlayerId, number: usize, text: &str) -> Result<Arc<str>, ChatError> {
         let state = self.state.read();
-        let Some(sender) = state.players.get(&id) else { return Ok(()) };
+        let Some(sender) = state.players.get(&id) else { return Err(ChatError::NoChannels) };
         if sender.channels.is_empty() {
             return Err(ChatError::NoChannels);
         }
         let Some(channel) = number.checked_sub(1).and_then(|index| sender.channels.get(index)) else {
             return Err(ChatError::NoSuchChannel { number, count: sender.channels.len() });
         };
-        for player in state.players.values() {
-            let Some(index) = player.channels.iter().position(|own| own.eq_ignore_ascii_case(channel)) else {
-                continue;
-            };
-            if player.ignores(&sender.name) {
-                continue;
-            }
-            player.outbox.event(Event::Channel {
-                number: index + 1,
-                from: sender.name.clone(),
-                text: text.into(),
-            });
-        }
-        Ok(())
+        deliver_to_channel(&state.players, channel, &sender.name, text);
+        Ok(channel.clone())
     }
 }

@@ -26,11 +26,12 @@ mod chat;
 pub mod event;
 mod games;
 mod groups;
+mod peers;
 mod realms;
 mod world;
 
-use chat::broadcast;
 pub use chat::{CHANNEL_NAME_LENGTH, ChatError, MAX_CHANNELS};
+use chat::{broadcast, deliver_to_channel};
 pub use event::{ChatKind, Event};
 pub use games::GameError;
 use groups::group_for;
@@ -67,6 +68,8 @@ pub struct Zone {
     alerts: LogQuota,
     /// Password changes, so a login that checked the old password is refused.
     generations: accounts::PasswordGenerations,
+    /// Its part in a network of zones, when its store is shared.
+    peers: Option<peers::Peers>,
 }
 
 /// A player logging in, as [`Zone::join`] takes them.
@@ -249,6 +252,7 @@ impl Zone {
             sanction_lock: tokio::sync::Mutex::new(()),
             alerts: LogQuota::new(60),
             generations: accounts::PasswordGenerations::default(),
+            peers: store.shared().then(|| peers::Peers::new(&config.name)),
             config,
             registry,
             store,
@@ -349,6 +353,7 @@ impl Zone {
         }
         state.names.insert(key, id);
         *state.per_address.entry(crate::throttle::network(address)).or_default() += 1;
+        self.presence_changed(name);
         state.players.insert(
             id,
             Online {
@@ -410,6 +415,7 @@ impl Zone {
         let (online, closed) = self.state.write().remove_player(id);
         if let Some(online) = online {
             self.count_usage(&online, Instant::now());
+            self.presence_changed(&online.name);
         }
         if let Some(closed) = closed {
             self.registry.detach_scope(Scope::Realm(closed));

@@ -112,6 +112,7 @@ impl Zone {
         player.ship = SPEC_SHIP;
         realm.players.push(id);
         let (name, outbox) = (player.name.clone(), player.outbox.clone());
+        self.presence_changed(&name);
         outbox.event(Event::Entered { realm: realm.name.clone(), freq: spec_freq });
         let entering = Delivery::new(Event::Arrived { name: name.clone(), ship: SPEC_SHIP, freq: spec_freq });
         // PLAYER lines for the others only: clients add themselves on

@@ -1,0 +1,147 @@
+//! The zone network (DESIGN §11): what zones sharing a PostgreSQL store tell
+//! each other. A change is committed, then announced (`NOTIFY zone_events`)
+//! as a [`NetworkEvent`]; every zone listens and applies it. Events that
+//! carry state only say *what* changed (edits, sanctions): the listener
+//! rereads it from the store, so an event lost while a zone was cut off
+//! costs nothing once it resynchronises ([`NetworkEvent::Resync`]).
+
+use std::time::Duration;
+
+/// The channel zones `LISTEN` on.
+pub const CHANNEL: &str = "zone_events";
+
+/// How often a zone writes its heartbeat.
+pub const HEARTBEAT: Duration = Duration::from_secs(2);
+
+/// A zone whose heartbeat is older than this is gone (killed, cut off): its
+/// players count as offline and may log in elsewhere.
+pub const GONE_AFTER: Duration = Duration::from_secs(6);
+
+/// The separator of an event's fields: a control character, which no name
+/// or chat text may hold (control characters are refused at input).
+const SEP: char = '\u{1f}';
+
+/// One thing a zone tells the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetworkEvent {
+    /// The listener (re)connected: reread whatever may have been missed.
+    Resync,
+    /// Rule edits or memberships changed.
+    Edits,
+    /// Bans, timed kicks or mutes changed.
+    Sanctions,
+    /// `name` logged in on zone `origin`: the newest login wins, network-wide.
+    Login {
+        /// The zone instance that announced it.
+        origin: String,
+        /// The player.
+        name: String,
+    },
+    /// A private message to a player online in another zone.
+    Private {
+        /// The zone instance it comes from.
+        origin: String,
+        /// The receiver.
+        to: String,
+        /// The sender.
+        from: String,
+        /// What they said.
+        text: String,
+    },
+    /// A chat channel message, for the channel's members in other zones.
+    Channel {
+        /// The zone instance it comes from.
+        origin: String,
+        /// The channel's name.
+        channel: String,
+        /// The sender.
+        from: String,
+        /// What they said.
+        text: String,
+    },
+}
+
+impl NetworkEvent {
+    /// The event as a `NOTIFY` payload.
+    pub fn encode(&self) -> String {
+        let fields: Vec<&str> = match self {
+            NetworkEvent::Resync => vec!["resync"],
+            NetworkEvent::Edits => vec!["edits"],
+            NetworkEvent::Sanctions => vec!["sanctions"],
+            NetworkEvent::Login { origin, name } => vec!["login", origin, name],
+            NetworkEvent::Private { origin, to, from, text } => vec!["private", origin, to, from, text],
+            NetworkEvent::Channel { origin, channel, from, text } => {
+                vec!["channel", origin, channel, from, text]
+            }
+        };
+        fields.join(&SEP.to_string())
+    }
+
+    /// A payload as an event; `None` for one this server does not know (a
+    /// newer zone's), which is ignored.
+    pub fn decode(payload: &str) -> Option<NetworkEvent> {
+        let fields: Vec<&str> = payload.split(SEP).collect();
+        let owned = |i: usize| fields.get(i).map(|field| (*field).to_owned());
+        Some(match (fields.first().copied()?, fields.len()) {
+            ("resync", 1) => NetworkEvent::Resync,
+            ("edits", 1) => NetworkEvent::Edits,
+            ("sanctions", 1) => NetworkEvent::Sanctions,
+            ("login", 3) => NetworkEvent::Login { origin: owned(1)?, name: owned(2)? },
+            ("private", 5) => {
+                NetworkEvent::Private { origin: owned(1)?, to: owned(2)?, from: owned(3)?, text: owned(4)? }
+            }
+            ("channel", 5) => NetworkEvent::Channel {
+                origin: owned(1)?,
+                channel: owned(2)?,
+                from: owned(3)?,
+                text: owned(4)?,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// Where a player is online in the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    /// The player's name.
+    pub name: String,
+    /// The zone's name, as players see it.
+    pub zone: String,
+    /// The zone instance (name and a per-run tag).
+    pub instance: String,
+    /// The realm, if in one.
+    pub realm: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_and_unknown_ones_are_ignored() {
+        let events = [
+            NetworkEvent::Resync,
+            NetworkEvent::Edits,
+            NetworkEvent::Sanctions,
+            NetworkEvent::Login { origin: "a#1".into(), name: "Mr T".into() },
+            NetworkEvent::Private {
+                origin: "a#1".into(),
+                to: "Bob".into(),
+                from: "Al".into(),
+                text: "a:b".into(),
+            },
+            NetworkEvent::Channel {
+                origin: "a#1".into(),
+                channel: "x".into(),
+                from: "Al".into(),
+                text: "".into(),
+            },
+        ];
+        for event in events {
+            assert_eq!(NetworkEvent::decode(&event.encode()), Some(event));
+        }
+        assert_eq!(NetworkEvent::decode("teleport\u{1f}x"), None);
+        assert_eq!(NetworkEvent::decode("login\u{1f}only-one"), None);
+    }
+}

@@ -1,0 +1,268 @@
+//! The zone among its peers (DESIGN §11), when its store is shared: its
+//! instance name, its players' presence (written by one task, coalesced),
+//! its heartbeat, and what it does with the other zones' events.
+
+use std::collections::HashSet;
+
+use tokio_util::sync::CancellationToken;
+
+use std::hash::BuildHasher;
+use std::sync::atomic::AtomicBool;
+
+use super::*;
+use crate::network::{HEARTBEAT, NetworkEvent, Presence};
+
+/// Names whose presence waits to be written, at most; past it the writer
+/// rewrites the whole zone's presence instead (memory stays bounded while
+/// the database is away).
+const MAX_DIRTY: usize = 100_000;
+
+/// A networked zone's own part.
+pub(super) struct Peers {
+    /// `name#tag`: unique per run, so two zones of one name stay apart.
+    pub(super) instance: String,
+    /// Lower-case names whose presence changed since the last write.
+    dirty: Mutex<HashSet<String>>,
+    /// Rewrite every presence row of this zone (after a resync, or an
+    /// overflow of `dirty`).
+    rewrite: AtomicBool,
+    wake: tokio::sync::Notify,
+}
+
+impl Peers {
+    pub(super) fn new(zone_name: &str) -> Peers {
+        let tag = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+        Peers {
+            instance: format!("{zone_name}#{:08x}", tag as u32),
+            dirty: Mutex::new(HashSet::new()),
+            rewrite: AtomicBool::new(true),
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+}
+
+impl Zone {
+    /// This zone's instance in the network (`name#tag`); `None` on a store
+    /// of its own.
+    pub fn instance(&self) -> Option<&str> {
+        self.peers.as_ref().map(|peers| peers.instance.as_str())
+    }
+
+    /// Notes that `name` logged in, moved or left: their presence row is
+    /// written soon by [`Zone::keep_presence`].
+    pub(super) fn presence_changed(&self, name: &str) {
+        let Some(peers) = &self.peers else { return };
+        let mut dirty = peers.dirty.lock();
+        if dirty.len() >= MAX_DIRTY {
+            dirty.clear();
+            peers.rewrite.store(true, Ordering::SeqCst);
+        } else {
+            dirty.insert(name.to_lowercase());
+        }
+        drop(dirty);
+        peers.wake.notify_one();
+    }
+
+    /// Writes the heartbeat every [`HEARTBEAT`] and presence as it changes,
+    /// until `stop`; then takes the zone out of the network (its players'
+    /// rows go). Failures are logged at most once a minute and retried.
+    pub async fn keep_presence(self: Arc<Self>, stop: CancellationToken) {
+        let Some(peers) = &self.peers else { return };
+        let mut ticks = tokio::time::interval(HEARTBEAT);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = ticks.tick() => {
+                    let (instance, zone) = (peers.instance.clone(), self.config.name.clone());
+                    if let Err(error) = self.store.run(move |store| store.heartbeat(&instance, &zone)).await {
+                        self.store_trouble("write the zone's heartbeat", &error);
+                    }
+                }
+                () = peers.wake.notified() => {}
+            }
+            self.write_presence(peers).await;
+        }
+        let instance = peers.instance.clone();
+        if let Err(error) = self.store.run(move |store| store.leave_network(&instance)).await {
+            self.store_trouble("leave the network", &error);
+        }
+    }
+
+    /// Writes what changed (or, after a resync, everything); what fails is
+    /// kept for the next turn.
+    async fn write_presence(&self, peers: &Peers) {
+        let rewrite = peers.rewrite.swap(false, Ordering::SeqCst);
+        let names: Vec<String> = if rewrite {
+            peers.dirty.lock().clear();
+            let state = self.state.read();
+            state.players.values().map(|player| player.name.to_string()).collect()
+        } else {
+            peers.dirty.lock().drain().collect()
+        };
+        if names.is_empty() && !rewrite {
+            return;
+        }
+        // Each name as the zone has it now: the last change wins.
+        let rows: Vec<(String, Option<Option<Arc<str>>>)> = {
+            let state = self.state.read();
+            names
+                .into_iter()
+                .map(|name| {
+                    let online = state.names.get(&name.to_lowercase()).and_then(|id| state.players.get(id));
+                    let place = online.map(|player| {
+                        player
+                            .realm
+                            .and_then(|realm| state.realms.get(&realm))
+                            .map(|realm| realm.name.clone())
+                    });
+                    (online.map_or(name, |player| player.name.to_string()), place)
+                })
+                .collect()
+        };
+        let instance = peers.instance.clone();
+        let retry: Vec<String> = rows.iter().map(|(name, _)| name.clone()).collect();
+        let written = self
+            .store
+            .run(move |store| {
+                if rewrite {
+                    store.clear_presence(&instance)?;
+                }
+                for (name, place) in &rows {
+                    match place {
+                        Some(realm) => store.set_presence(&instance, name, true, realm.as_deref())?,
+                        None => store.set_presence(&instance, name, false, None)?,
+                    }
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(error) = written {
+            self.store_trouble("write who is online", &error);
+            if rewrite {
+                peers.rewrite.store(true, Ordering::SeqCst);
+            } else {
+                let mut dirty = peers.dirty.lock();
+                dirty.extend(retry.into_iter().map(|name| name.to_lowercase()).take(MAX_DIRTY));
+            }
+        }
+    }
+
+    /// Tells the other zones `event`; a failure is logged (the event is
+    /// lost, as a message to an unreachable network is).
+    pub async fn tell_network(&self, event: NetworkEvent) {
+        if self.peers.is_none() {
+            return;
+        }
+        if let Err(error) = self.store.run(move |store| store.announce(&event)).await {
+            self.store_trouble("tell the other zones", &error);
+        }
+    }
+
+    /// Where `name` is online in another zone of the network, if anywhere.
+    pub async fn elsewhere(&self, name: &str) -> Option<Presence> {
+        let own = self.instance()?.to_owned();
+        let name = name.to_owned();
+        match self.store.run(move |store| store.locate(&name)).await {
+            Ok(found) => found.filter(|presence| presence.instance != own),
+            Err(error) => {
+                self.store_trouble("look a player up in the network", &error);
+                None
+            }
+        }
+    }
+
+    /// Everyone online in the other zones of the network.
+    pub async fn others_online(&self) -> Vec<Presence> {
+        let Some(own) = self.instance().map(str::to_owned) else { return Vec::new() };
+        match self.store.run(|store| store.presences()).await {
+            Ok(all) => all.into_iter().filter(|presence| presence.instance != own).collect(),
+            Err(error) => {
+                self.store_trouble("list who is online in the network", &error);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Applies the other zones' events until `events` ends (the store
+    /// stopped listening, or the zone shuts down).
+    pub async fn follow_network(self: Arc<Self>, mut events: tokio::sync::mpsc::Receiver<NetworkEvent>) {
+        while let Some(event) = events.recv().await {
+            self.apply(event).await;
+        }
+    }
+
+    async fn apply(&self, event: NetworkEvent) {
+        let own = self.instance().unwrap_or_default().to_owned();
+        match event {
+            NetworkEvent::Resync => {
+                tracing::info!("network: (re)connected; reading edits and sanctions again");
+                self.refresh_edits().await;
+                self.refresh_sanctions().await;
+                if let Some(peers) = &self.peers {
+                    peers.rewrite.store(true, Ordering::SeqCst);
+                    peers.wake.notify_one();
+                }
+            }
+            NetworkEvent::Edits => self.refresh_edits().await,
+            NetworkEvent::Sanctions => self.refresh_sanctions().await,
+            NetworkEvent::Login { origin, name } if origin != own => {
+                if let Some(player) = self.find(&name) {
+                    player.outbox.kick(Disconnect::Replaced);
+                }
+            }
+            NetworkEvent::Private { origin, to, from, text } if origin != own => {
+                self.deliver_private(&from, &to, &text);
+            }
+            NetworkEvent::Channel { origin, channel, from, text } if origin != own => {
+                let state = self.state.read();
+                deliver_to_channel(&state.players, &channel, &from, &text);
+            }
+            _ => {}
+        }
+    }
+
+    async fn refresh_edits(&self) {
+        if let Err(error) = self.access.refresh_edits(&self.store, &self.registry).await {
+            self.store_trouble("read the network's edits", &error);
+        }
+    }
+
+    /// Takes the sanctions from the store and disconnects whoever online
+    /// here is now banned or kicked.
+    async fn refresh_sanctions(&self) {
+        let stored = match self.store.sanctions().await {
+            Ok(stored) => stored,
+            Err(error) => {
+                self.store_trouble("read the network's sanctions", &error);
+                return;
+            }
+        };
+        {
+            let _one_at_a_time = self.sanction_lock.lock().await;
+            self.sanctions.replace(stored);
+        }
+        let state = self.state.read();
+        for player in state.players.values() {
+            if let Some(barred) = self.sanctions.barred(&player.name) {
+                player.outbox.kick(Disconnect::Kicked { text: barred.farewell(), by: barred.by.clone() });
+            }
+        }
+    }
+
+    /// A private message from `from` in another zone to `to`, if online
+    /// here and not ignoring them.
+    fn deliver_private(&self, from: &str, to: &str, text: &str) {
+        let state = self.state.read();
+        let Some(target) = state.names.get(&to.to_lowercase()).and_then(|id| state.players.get(id)) else {
+            return;
+        };
+        if !target.ignores(from) {
+            target.outbox.event(Event::Chat {
+                kind: ChatKind::Private,
+                from: from.into(),
+                text: text.into(),
+            });
+        }
+    }
+}
