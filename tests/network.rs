@@ -81,6 +81,7 @@ async fn with_the_database_down_chat_goes_on_edits_are_refused_and_it_serves_aga
     let mut sam = zone.enter("Sam", "lobby").await;
     let mut bob = zone.enter("Bob", "lobby").await;
     sam.barrier().await;
+    drop(zone.login("Dora").await);
 
     database.stop();
     bob.send("SEND:PUB:still here").await;
@@ -90,7 +91,12 @@ async fn with_the_database_down_chat_goes_on_edits_are_refused_and_it_serves_aga
         "The zone could not store this (its database failed), so nothing was changed. Try again later."
     );
     assert!(ask(&mut bob, "SEND:CMD:?lsmod").await.starts_with("You may not use ?lsmod"), "not applied");
-    // Players the zone does not know cannot be checked meanwhile.
+    // A player who logged in here since the zone started is checked against
+    // the password the zone saw; players it does not know cannot be checked.
+    assert_eq!(zone.login_as("Dora", "wrong").await.1, "LOGINBAD:wrong password");
+    let (dora, answer) = zone.login_as("Dora", "pw").await;
+    assert_eq!(answer, "LOGINOK:Dora");
+    drop(dora);
     assert_eq!(
         zone.login_as("Carol", "pw").await.1,
         "LOGINBAD:the zone cannot log you in right now; try again later"
@@ -158,4 +164,38 @@ async fn players_find_message_and_chat_across_zones_and_the_newest_login_wins() 
     assert_eq!(bob.expect_closed().await, ["MSG:ARENA:Disconnected: you logged in from another connection."]);
     until(&mut alice, "SEND:CMD:?find Bob", |answer| answer == "MSG:ARENA:Bob is online, not in a realm.")
         .await;
+}
+
+#[tokio::test]
+async fn the_database_restarting_under_two_zones_loses_no_acknowledged_edit_and_applies_no_refused_one() {
+    let database = Postgres::start();
+    let alpha = zone_named("alpha", &database.url()).await;
+    let beta = zone_named("beta", &database.url()).await;
+    let mut sam = alpha.login("Sam").await;
+    let mut pleb = beta.enter("Pleb", "lobby").await;
+    let mut carol = beta.enter("Carol", "lobby").await;
+    pleb.barrier().await;
+
+    database.stop();
+    let refused =
+        "The zone could not store this (its database failed), so nothing was changed. Try again later.";
+    assert_eq!(ask(&mut sam, "SEND:CMD:?grant default lsmod").await, refused);
+    carol.send("SEND:PUB:the database is down").await;
+    pleb.expect("MSG:PUB:Carol:the database is down").await;
+    assert_eq!(ask(&mut pleb, "SEND:CMD:?lsmod").await, "You may not use ?lsmod.");
+
+    // Back: alpha's next edit reconnects at once; beta's listener comes back
+    // after its back-off, so it may miss the announcement and must catch up
+    // by reading the edits again.
+    database.start_again();
+    assert_eq!(ask(&mut sam, "SEND:CMD:?grant default lsmod").await, "Granted lsmod to default.");
+    until(&mut pleb, "SEND:CMD:?lsmod", |answer| answer.starts_with("MSG:ARENA:account: the zone")).await;
+    let banned = sam.command("SEND:CMD:?ban Pleb perm cheating").await;
+    assert!(banned.contains(&"MSG:ARENA:Banned Pleb for good: cheating.".to_owned()), "{banned:?}");
+    assert_eq!(pleb.expect_closed().await, ["MSG:ARENA:Disconnected: banned by Sam: cheating."]);
+
+    let mut root = alpha.login("Root").await;
+    let log = root.command("SEND:CMD:?auditlog 10").await;
+    let grants = log.iter().filter(|line| line.ends_with(" Sam: granted lsmod to default")).count();
+    assert_eq!(grants, 1, "the refused grant was not written: {log:?}");
 }

@@ -37,6 +37,14 @@ pub enum NetworkEvent {
         /// The player.
         name: String,
     },
+    /// `name`'s password changed in zone `origin`: other zones close the
+    /// account's session and forget the password they saw.
+    PasswordChanged {
+        /// The zone instance that announced it.
+        origin: String,
+        /// The account.
+        name: String,
+    },
     /// A private message to a player online in another zone.
     Private {
         /// The zone instance it comes from.
@@ -69,6 +77,7 @@ impl NetworkEvent {
             NetworkEvent::Edits => vec!["edits"],
             NetworkEvent::Sanctions => vec!["sanctions"],
             NetworkEvent::Login { origin, name } => vec!["login", origin, name],
+            NetworkEvent::PasswordChanged { origin, name } => vec!["password", origin, name],
             NetworkEvent::Private { origin, to, from, text } => vec!["private", origin, to, from, text],
             NetworkEvent::Channel { origin, channel, from, text } => {
                 vec!["channel", origin, channel, from, text]
@@ -87,6 +96,7 @@ impl NetworkEvent {
             ("edits", 1) => NetworkEvent::Edits,
             ("sanctions", 1) => NetworkEvent::Sanctions,
             ("login", 3) => NetworkEvent::Login { origin: owned(1)?, name: owned(2)? },
+            ("password", 3) => NetworkEvent::PasswordChanged { origin: owned(1)?, name: owned(2)? },
             ("private", 5) => {
                 NetworkEvent::Private { origin: owned(1)?, to: owned(2)?, from: owned(3)?, text: owned(4)? }
             }
@@ -125,6 +135,7 @@ mod tests {
             NetworkEvent::Edits,
             NetworkEvent::Sanctions,
             NetworkEvent::Login { origin: "a#1".into(), name: "Mr T".into() },
+            NetworkEvent::PasswordChanged { origin: "a#1".into(), name: "Al".into() },
             NetworkEvent::Private {
                 origin: "a#1".into(),
                 to: "Bob".into(),

@@ -9,6 +9,10 @@ use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_zone-server");
 
+#[allow(unreachable_pub, dead_code)]
+#[path = "../../tests/common/postgres.rs"]
+mod postgres;
+
 /// Starts the binary and returns it with the address from its
 /// `listening on ADDR` log line. The caller waits for the child; a panic on
 /// the way ends the test process, which reaps it.
@@ -17,11 +21,17 @@ fn start(args: &[&str]) -> (Child, String, BufReader<ChildStderr>) {
 }
 
 /// [`start`] with `RUST_LOG` set to `level`.
-#[allow(clippy::zombie_processes)]
 fn start_logging(args: &[&str], level: &str) -> (Child, String, BufReader<ChildStderr>) {
+    start_env(args, &[("RUST_LOG", level)])
+}
+
+/// [`start`] with these environment variables.
+#[allow(clippy::zombie_processes)]
+fn start_env(args: &[&str], env: &[(&str, &str)]) -> (Child, String, BufReader<ChildStderr>) {
     let mut child = Command::new(BIN)
         .args(args)
-        .env("RUST_LOG", level)
+        .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -380,4 +390,65 @@ fn no_password_appears_in_the_log_even_at_trace_level() {
     for password in passwords {
         assert!(!log.contains(password), "{password} is in the log");
     }
+}
+
+/// Issue 12: two zone-server processes on one PostgreSQL database (chosen
+/// by `DATABASE_URL`); one is killed with `kill -9`, and the other soon
+/// stops listing its players, who may log in there at once.
+#[test]
+fn a_zone_killed_with_kill_dash_nine_leaves_the_network() {
+    let database = postgres::Postgres::start();
+    let url = database.url();
+    let zone = |name: &str| {
+        let config = tempfile::tempdir().unwrap();
+        std::fs::write(config.path().join("zone.ron"), format!("(name: \"{name}\")\n")).unwrap();
+        (config, tempfile::tempdir().unwrap())
+    };
+    let ((alpha_config, alpha_data), (beta_config, beta_data)) = (zone("alpha"), zone("beta"));
+    let args = |config: &tempfile::TempDir, data: &tempfile::TempDir| {
+        let path = |dir: &tempfile::TempDir| dir.path().to_str().unwrap().to_owned();
+        [
+            "--config".to_owned(),
+            path(config),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+            "--data".into(),
+            path(data),
+        ]
+    };
+    let start = |args: [String; 6]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        start_env(&args, &[("DATABASE_URL", &url)])
+    };
+    let (mut alpha, alpha_addr, _alpha_log) = start(args(&alpha_config, &alpha_data));
+    let (mut beta, beta_addr, _beta_log) = start(args(&beta_config, &beta_data));
+    let mut alice = Client::login(&alpha_addr, "Alice");
+    let _bob = Client::login(&beta_addr, "Bob");
+    let until = |alice: &mut Client, wanted: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let answer = alice.command("Alice", "SEND:CMD:?find Bob");
+            if answer == [wanted] {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "still {answer:?}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    until(&mut alice, "MSG:ARENA:Bob is in zone beta.");
+
+    beta.kill().unwrap();
+    beta.wait().unwrap();
+    until(&mut alice, "MSG:ARENA:Nobody called 'Bob' is online.");
+    let _bob = Client::login(&alpha_addr, "Bob");
+    assert!(data_is_empty(&alpha_data), "the zone keeps nothing in its data directory");
+
+    let killed = Command::new("kill").args(["-TERM", &alpha.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    assert_eq!(alpha.wait().unwrap().code(), Some(0));
+}
+
+/// Whether `dir` holds no `zone.db`.
+fn data_is_empty(dir: &tempfile::TempDir) -> bool {
+    !dir.path().join("zone.db").exists()
 }

@@ -119,12 +119,23 @@ impl Connection {
     ) -> Result<crate::store::Account, String> {
         const UNAVAILABLE: &str = "the zone cannot log you in right now; try again later";
         let zone = &self.zone;
-        let found = match zone.store().credentials(name).await {
-            Ok(found) => found,
-            Err(error) => {
-                warn!(name, "login: the store failed: {error}");
-                return Err(UNAVAILABLE.to_owned());
-            }
+        // With the store away, a player who logged in to this zone since it
+        // started is checked against the hash they logged in with then.
+        let (found, cached) = match zone.store().credentials(name).await {
+            Ok(found) => (found, false),
+            Err(error) => match zone.known_login(name) {
+                Some(known) => {
+                    warn!(
+                        name,
+                        "login: the store failed ({error}); checking the password this zone last saw"
+                    );
+                    (Some(known), true)
+                }
+                None => {
+                    warn!(name, "login: the store failed: {error}");
+                    return Err(UNAVAILABLE.to_owned());
+                }
+            },
         };
         let busy = |error: PasswordError| match error {
             PasswordError::Busy => "the zone is busy; try again in a moment".to_owned(),
@@ -144,12 +155,15 @@ impl Connection {
                     return Err(format!("wrong password; try again in {} s", wait.as_secs()));
                 }
                 attempt.succeeded();
-                let (zone, owned) = (zone.clone(), name.to_owned());
-                tokio::spawn(async move {
-                    if let Err(error) = zone.store().touch_login(&owned).await {
-                        zone.store_trouble("record a login time", &error);
-                    }
-                });
+                zone.remember_login(&account, &hash);
+                if !cached {
+                    let (zone, owned) = (zone.clone(), name.to_owned());
+                    tokio::spawn(async move {
+                        if let Err(error) = zone.store().touch_login(&owned).await {
+                            zone.store_trouble("record a login time", &error);
+                        }
+                    });
+                }
                 Ok(account)
             }
             None if !zone.config().accounts.allow_new => {
@@ -160,8 +174,11 @@ impl Connection {
             None => {
                 let cost = zone.config().accounts.password_hashing;
                 let hash = zone.hashers().hash(password, cost).await.map_err(busy)?;
-                match zone.store().create_account(name, hash).await {
-                    Ok(Some(account)) => Ok(account),
+                match zone.store().create_account(name, hash.clone()).await {
+                    Ok(Some(account)) => {
+                        zone.remember_login(&account, &hash);
+                        Ok(account)
+                    }
                     // Registered by another connection meanwhile.
                     Ok(None) => Err("that name was just taken; log in again".to_owned()),
                     Err(error) => {

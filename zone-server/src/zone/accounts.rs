@@ -45,20 +45,51 @@ impl PasswordGenerations {
     }
 }
 
+/// Logins [`KnownLogins`] keeps, at most.
+const KNOWN_LOGINS: usize = 10_000;
+
+/// The accounts and password hashes of players who logged in to this zone
+/// since it started: while the store cannot be reached they may log in
+/// again, checked against the hash they logged in with (a zone of a network
+/// stays open to its regulars through a database restart; nobody else can
+/// be checked, so nobody else gets in). A password change anywhere in the
+/// network forgets the entry.
+#[derive(Default)]
+pub(super) struct KnownLogins(Mutex<HashMap<String, (Account, String)>>);
+
 impl Zone {
+    /// Keeps `account`'s `hash` for logins while the store is away.
+    pub fn remember_login(&self, account: &Account, hash: &str) {
+        let mut known = self.known_logins.0.lock();
+        if known.len() >= KNOWN_LOGINS
+            && let Some(any) = known.keys().next().cloned()
+        {
+            known.remove(&any);
+        }
+        known.insert(account.name.to_lowercase(), (account.clone(), hash.to_owned()));
+    }
+
+    /// The account and hash `name` last logged in with here, if any.
+    pub fn known_login(&self, name: &str) -> Option<(Account, String)> {
+        self.known_logins.0.lock().get(&name.to_lowercase()).cloned()
+    }
+
     /// The password generation of `name` now: a login reads it before the
     /// stored hash and hands it to [`Zone::join`] in [`Arrival`].
     pub fn password_generation(&self, name: &str) -> u32 {
         self.generations.current(name)
     }
 
-    /// Called once a new password of `name` is stored: a login that checked
-    /// the old one is refused at join, and every session of the account but
-    /// `keep` is closed for `reason`.
+    /// Called once a new password of `name` is stored (here, or in another
+    /// zone of the network): a login that checked the old one is refused at
+    /// join, and every session of the account but `keep` is closed for
+    /// `reason`. The commands that change passwords also tell the network
+    /// ([`crate::network::NetworkEvent::PasswordChanged`]).
     pub fn password_changed(&self, name: &str, keep: Option<PlayerId>, reason: Disconnect) {
         // Bumped before the lock: a join either sees the new generation, or
         // finished before and is found here.
         self.generations.bump(name);
+        self.known_logins.0.lock().remove(&name.to_lowercase());
         let state = self.state.read();
         let online = state.names.get(&name.to_lowercase()).filter(|id| Some(**id) != keep);
         if let Some(player) = online.and_then(|id| state.players.get(id)) {

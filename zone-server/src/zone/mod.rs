@@ -70,6 +70,8 @@ pub struct Zone {
     generations: accounts::PasswordGenerations,
     /// Its part in a network of zones, when its store is shared.
     peers: Option<peers::Peers>,
+    /// Who may log in while the store is away.
+    known_logins: accounts::KnownLogins,
 }
 
 /// A player logging in, as [`Zone::join`] takes them.
@@ -253,6 +255,7 @@ impl Zone {
             alerts: LogQuota::new(60),
             generations: accounts::PasswordGenerations::default(),
             peers: store.shared().then(|| peers::Peers::new(&config.name)),
+            known_logins: accounts::KnownLogins::default(),
             config,
             registry,
             store,

@@ -211,6 +211,9 @@ impl Zone {
                     player.outbox.kick(Disconnect::Replaced);
                 }
             }
+            NetworkEvent::PasswordChanged { origin, name } if origin != own => {
+                self.password_changed(&name, None, Disconnect::PasswordChanged);
+            }
             NetworkEvent::Private { origin, to, from, text } if origin != own => {
                 self.deliver_private(&from, &to, &text);
             }
