@@ -48,6 +48,12 @@ enum Command {
     /// Reads a password from standard input and prints its argon2 hash, for
     /// `group_passwords` in staff.ron.
     HashPassword,
+    /// Works on the store itself: `store migrate --from DIR --to URL`
+    /// moves a zone into a network.
+    Store {
+        #[command(subcommand)]
+        action: cli::store::StoreAction,
+    },
 }
 
 fn main() -> ExitCode {
@@ -86,6 +92,7 @@ fn start(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Staff { action }) => return cli::staff::run(action, config, &cli.data),
         Some(Command::HashPassword) => return cli::password::hash_password(&config),
+        Some(Command::Store { action }) => return cli::store::run(action),
         _ => {}
     }
     let listen = cli.listen.unwrap_or(config.zone.listen);

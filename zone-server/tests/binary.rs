@@ -452,3 +452,64 @@ fn a_zone_killed_with_kill_dash_nine_leaves_the_network() {
 fn data_is_empty(dir: &tempfile::TempDir) -> bool {
     !dir.path().join("zone.db").exists()
 }
+
+/// Issue 12: `zone-server store migrate` copies a single zone's SQLite
+/// store into PostgreSQL, and refuses (writing nothing) when the names are
+/// in the network already.
+#[test]
+fn store_migrate_moves_a_zone_into_a_network_and_refuses_name_clashes() {
+    use zone_server::sanction::{Kind, Sanction};
+    use zone_server::store::{PgStore, SqliteStore, Store};
+    let database = postgres::Postgres::start();
+    let data = tempfile::tempdir().unwrap();
+    {
+        let store = SqliteStore::open(data.path()).unwrap();
+        store.create_account("Alice", "$argon2id$alice").unwrap();
+        store.add_usage(&[("alice".to_owned(), Duration::from_secs(90))]).unwrap();
+        store.set_membership("Alice", None, Some("mod"), "console", "set Alice's group to mod").unwrap();
+        store
+            .set_rule("default", &"lsmod".parse().unwrap(), Some(cmdman::Effect::Grant), "Alice", "granted")
+            .unwrap();
+        let ban = Sanction {
+            name: "Bob".into(),
+            kind: Kind::Ban,
+            until: None,
+            reason: "cheating".into(),
+            by: "Alice".into(),
+            at: 100,
+        };
+        store.set_sanction(&ban, "banned Bob for good: cheating").unwrap();
+        store.set_channels("alice", &["news".to_owned()]).unwrap();
+    }
+    let migrate = || {
+        Command::new(BIN)
+            .args(["store", "migrate", "--from", data.path().to_str().unwrap(), "--to", &database.url()])
+            .output()
+            .unwrap()
+    };
+    let output = migrate();
+    assert!(output.status.success(), "{output:?}");
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.starts_with("copied 1 accounts, 1 rule edits, 1 memberships, 1 sanctions"), "{said}");
+
+    let network = PgStore::open(&database.url()).unwrap();
+    let (alice, hash) = network.credentials("ALICE").unwrap().unwrap();
+    assert_eq!(
+        (alice.name.as_str(), hash.as_str(), alice.total),
+        ("Alice", "$argon2id$alice", Duration::from_secs(90))
+    );
+    assert_eq!(network.memberships().unwrap().rows[0].group.as_deref(), Some("mod"));
+    assert_eq!(network.rule_edits().unwrap().rows[0].key.to_string(), "lsmod");
+    assert_eq!(network.sanctions().unwrap()[0].reason, "cheating");
+    assert_eq!(network.channels("Alice").unwrap(), ["news"]);
+    let audit_rows = network.audit_log(100).unwrap().len();
+
+    // Again: every name is there already.
+    let output = migrate();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("refused, nothing was copied"), "{error}");
+    assert!(error.contains("1 accounts: Alice") && error.contains("1 memberships: Alice"), "{error}");
+    assert!(error.contains("1 rule edits: default lsmod"), "{error}");
+    assert_eq!(network.audit_log(100).unwrap().len(), audit_rows, "nothing was written");
+}

@@ -1,5 +1,7 @@
-//! The command line's subcommands other than running the zone: `staff` and
-//! `hash-password`, which work on the data and config directories directly.
+//! The command line's subcommands other than running the zone: `staff`,
+//! `hash-password` and `store migrate`, which work on the data and config
+//! directories and the store directly.
 
 pub(crate) mod password;
 pub(crate) mod staff;
+pub(crate) mod store;

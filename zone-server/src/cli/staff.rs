@@ -29,8 +29,9 @@ pub(crate) enum StaffAction {
 
 /// `zone-server staff …`: memberships written to the store as the console.
 pub(crate) fn run(action: StaffAction, config: config::Config, data: &std::path::Path) -> anyhow::Result<()> {
-    use zone_server::store::Store as _;
-    let store = zone_server::store::SqliteStore::open(data)?;
+    // The zone's store: zone.db, or the network's PostgreSQL (zone.ron's
+    // `store`, or DATABASE_URL).
+    let store = zone_server::store::open(&config.zone.store, data)?;
     let policy = config.policy();
     let check_name = |name: &str| -> anyhow::Result<()> {
         zone_names::check_player_name(name, config.zone.limits.name_length)

@@ -13,7 +13,8 @@
 //! # Layout
 //! - `sqlite`: [`SqliteStore`] and its schema versions.
 //! - `postgres`: [`PgStore`], its migrations (`migrations/postgres/`, run by
-//!   refinery) and reconnection.
+//!   refinery), reconnection and the network's `LISTEN`/`NOTIFY`.
+//! - [`migrate`]: copying a zone's SQLite store into a PostgreSQL one.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use cmdman::{Effect, RuleKey};
 use crate::network::{NetworkEvent, Presence};
 use crate::sanction::{Kind as SanctionKind, Sanction, WARNINGS_KEPT, Warning};
 
+pub mod migrate;
 mod postgres;
 mod sqlite;
 
