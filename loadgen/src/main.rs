@@ -19,6 +19,14 @@
 //!   `--duration` ends; counts those the server kept and those it refused.
 //! - `probe` (issue 9): one player logs in as `--name` and runs `?uptime`;
 //!   reports how long each took (for a login under attack).
+//! - `propagation` (issue 12): `--name` (an smod) in the zone at `--addr`
+//!   grants and revokes `bans` for `default`, `--attempts` times; a player in
+//!   each zone of `--peers` runs `?bans` back to back until the answer
+//!   changes. Reports, from the moderator's acknowledgement to the change in
+//!   the slowest zone, p50 and p99 (µs).
+//! - `cross-private` (issue 12): a sender in the zone at `--addr` sends
+//!   private messages to a receiver in the first zone of `--peers`, at most
+//!   `--window` ahead; deliveries per second.
 //!
 //! `--from` binds connections to a source address (127.0.0.x), so one run can
 //! stand for another machine as far as per-address limits go.
@@ -78,9 +86,13 @@ struct Cli {
     /// Logins to try (wrong-logins).
     #[arg(long, default_value_t = 2000)]
     attempts: usize,
-    /// The account (wrong-logins, probe).
+    /// The account (wrong-logins, probe; the moderator of propagation).
     #[arg(long, default_value = "victim")]
     name: String,
+    /// The other zones of a network, `IP:port,IP:port` (propagation,
+    /// cross-private).
+    #[arg(long, value_delimiter = ',')]
+    peers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -92,6 +104,8 @@ enum Mode {
     WrongLogins,
     IdleRaw,
     Probe,
+    Propagation,
+    CrossPrivate,
 }
 
 /// One connection, line by line.
@@ -512,6 +526,157 @@ async fn probe(cli: &Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs `?bans` on `conn` until its answer is `wanted` (allowed: `Nobody is
+/// banned.` or a list; denied: `You may not use ?bans.`); when it was.
+async fn until_bans(conn: &mut Conn, allowed: bool) -> anyhow::Result<Instant> {
+    loop {
+        conn.send("SEND:CMD:?bans").await?;
+        let line = conn.recv().await?;
+        let denied = line.starts_with("MSG:ARENA:You may not use ?bans");
+        if denied != allowed {
+            return Ok(Instant::now());
+        }
+    }
+}
+
+/// From an edit's acknowledgement in one zone to its effect in the slowest
+/// of the others.
+async fn propagation(cli: &Cli) -> anyhow::Result<()> {
+    if cli.peers.is_empty() {
+        bail!("--peers names the other zones");
+    }
+    let mut moderator = Conn::login(&cli.addr, &cli.name, None).await?;
+    let mut players = Vec::new();
+    for (i, peer) in cli.peers.iter().enumerate() {
+        players.push(Conn::login(peer, &format!("watcher{i}"), None).await?);
+    }
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    for edit in 0..cli.attempts {
+        let allowed = edit % 2 == 0;
+        let line = if allowed { "SEND:CMD:?grant default bans" } else { "SEND:CMD:?revoke default bans" };
+        moderator.send(line).await?;
+        let acknowledged = async {
+            let answer = moderator.recv().await?.to_owned();
+            if !answer.starts_with("MSG:ARENA:Granted") && !answer.starts_with("MSG:ARENA:Revoked") {
+                bail!("{line}: {answer}");
+            }
+            anyhow::Ok(Instant::now())
+        };
+        let seen = futures_join(players.iter_mut().map(|player| until_bans(player, allowed)).collect());
+        let (acknowledged, seen) = tokio::join!(acknowledged, seen);
+        let acknowledged = acknowledged?;
+        let slowest = seen?.into_iter().max().unwrap_or(acknowledged);
+        let micros =
+            u64::try_from(slowest.saturating_duration_since(acknowledged).as_micros()).unwrap_or(u64::MAX);
+        histogram.saturating_record(micros.max(1));
+    }
+    println!("zones: {}", cli.peers.len() + 1);
+    println!("edits: {}", cli.attempts);
+    println!(
+        "propagation µs: p50 {} p90 {} p99 {} max {}",
+        histogram.value_at_quantile(0.50),
+        histogram.value_at_quantile(0.90),
+        histogram.value_at_quantile(0.99),
+        histogram.max()
+    );
+    println!("result propagation_p99_us {}", histogram.value_at_quantile(0.99));
+    Ok(())
+}
+
+/// Awaits every future of `futures` at once.
+async fn futures_join<T>(
+    futures: Vec<impl std::future::Future<Output = anyhow::Result<T>>>,
+) -> anyhow::Result<Vec<T>> {
+    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut done: Vec<Option<T>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|context| {
+        let mut pending = false;
+        for (future, slot) in pinned.iter_mut().zip(done.iter_mut()) {
+            if slot.is_some() {
+                continue;
+            }
+            match future.as_mut().poll(context) {
+                std::task::Poll::Ready(Ok(value)) => *slot = Some(value),
+                std::task::Poll::Ready(Err(error)) => return std::task::Poll::Ready(Err(error)),
+                std::task::Poll::Pending => pending = true,
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(Ok(())) }
+    })
+    .await?;
+    Ok(done.into_iter().flatten().collect())
+}
+
+/// Private messages from one zone to a player in another; deliveries per
+/// second.
+async fn cross_private(cli: &Cli) -> anyhow::Result<()> {
+    let Some(peer) = cli.peers.first() else { bail!("--peers names the receiver's zone") };
+    let mut receiver = Conn::login(peer, "xreceiver", None).await?;
+    let mut sender = Conn::login(&cli.addr, "xsender", None).await?;
+    // The sender's zone must see the receiver online before the count starts.
+    let warm = Instant::now();
+    loop {
+        sender.send("SEND:PRIV:xreceiver:warm-up").await?;
+        if let Ok(line) = tokio::time::timeout(Duration::from_millis(200), receiver.recv()).await
+            && line?.starts_with("MSG:PRIV:xsender:")
+        {
+            break;
+        }
+        if warm.elapsed() > Duration::from_secs(10) {
+            bail!("the receiver never got a message from the sender's zone");
+        }
+    }
+    let Conn { reader: mut sender_reader, writer: mut sender_writer, line: mut sender_line } = sender;
+    let delivered = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let counter = {
+        let (delivered, stop) = (delivered.clone(), stop.clone());
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                match tokio::time::timeout(Duration::from_millis(200), receiver.recv()).await {
+                    Ok(line) => {
+                        if line?.starts_with("MSG:PRIV:xsender:") {
+                            delivered.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Err(_) => continue,
+                }
+            }
+            anyhow::Ok(())
+        })
+    };
+    let drain = tokio::spawn(async move {
+        loop {
+            sender_line.clear();
+            if let Ok(0) | Err(_) = sender_reader.read_line(&mut sender_line).await {
+                return;
+            }
+        }
+    });
+    let reporter = progress("deliveries", delivered.clone(), stop.clone());
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(cli.duration);
+    let mut sent: u64 = 0;
+    while Instant::now() < deadline {
+        if sent.saturating_sub(delivered.load(Ordering::Relaxed)) >= cli.window {
+            tokio::time::sleep(Duration::from_micros(50)).await;
+            continue;
+        }
+        sender_writer.write_all(format!("SEND:PRIV:xreceiver:message {sent}\r\n").as_bytes()).await?;
+        sent += 1;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    reporter.abort();
+    drain.abort();
+    counter.await??;
+    let total = delivered.load(Ordering::Relaxed);
+    let rate = total as f64 / elapsed;
+    println!("sent: {sent}, delivered: {total} in {elapsed:.1} s");
+    println!("result cross_private {rate:.0}");
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new()?;
@@ -535,6 +700,8 @@ fn main() -> anyhow::Result<()> {
             Mode::WrongLogins => wrong_logins(&cli).await,
             Mode::IdleRaw => idle_raw(&cli).await,
             Mode::Probe => probe(&cli).await,
+            Mode::Propagation => propagation(&cli).await,
+            Mode::CrossPrivate => cross_private(&cli).await,
         }
     })
 }

@@ -115,8 +115,7 @@ pub async fn run_with_store(
         info!("in the zone network as {instance}");
         tracker.spawn(zone.clone().keep_presence(stop.clone()));
         if let Some(events) = zone.store().subscribe() {
-            // Ends with the store's listener, or when the zone is dropped.
-            tokio::spawn(zone.clone().follow_network(events));
+            tracker.spawn(zone.clone().follow_network(events, stop.clone()));
         }
     }
     let pre_login = PreLogin::new(limits.pre_login_connections, limits.pre_login_per_address);

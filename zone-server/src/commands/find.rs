@@ -11,14 +11,14 @@ use crate::zone::Zone;
 /// network of zones, a player online in another zone is found there by
 /// their whole name.
 #[command(target_pub, group = "default", args = "<player>")]
-async fn cmd_find(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, player: Rest<'_>) -> CommandResult {
+fn cmd_find(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, player: Rest<'_>) -> CommandResult {
     let mut parser = ctx.args(&[]);
     let typed = player.0.trim().trim_matches('"');
     let player = match <OnlinePlayer as cmdman::Arg>::parse(&mut parser, "player") {
         Ok(player) => player,
         Err(here) => {
             let name = typed;
-            let Some(there) = zone.elsewhere(name).await else { return Err(here) };
+            let Some(there) = zone.elsewhere(name) else { return Err(here) };
             let place = there.realm.map(|realm| format!(", realm {realm}")).unwrap_or_default();
             ctx.reply().line(&format!("{} is in zone {}{place}.", there.name, there.zone));
             return Ok(());

@@ -15,7 +15,7 @@ const WHO_LINE_NAMES: usize = 10;
 /// in pages: `?who 2`, `?who lobby 2`. In a network of zones, the players of
 /// the other zones follow, by zone.
 #[command(target_pub, group = "default", args = "[realm] [page]")]
-async fn cmd_who(
+fn cmd_who(
     ctx: &mut Ctx<'_>,
     #[from_ctx] zone: &Zone,
     first: Option<&str>,
@@ -46,8 +46,7 @@ async fn cmd_who(
         }
     }
     if realm.is_none() {
-        let mut others = zone.others_online().await;
-        others.sort_by(|a, b| (&a.zone, &a.instance).cmp(&(&b.zone, &b.instance)));
+        let others = zone.others_online();
         for group in others.chunk_by(|a, b| a.instance == b.instance) {
             total += group.len();
             for (index, chunk) in group.chunks(WHO_LINE_NAMES).enumerate() {
@@ -172,7 +171,7 @@ async fn cmd_seen(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, name: Rest<'_>) ->
         ctx.reply().line(&format!("{} is online, {place}.", player.name));
         return Ok(());
     }
-    if let Some(there) = zone.elsewhere(name).await {
+    if let Some(there) = zone.elsewhere(name) {
         ctx.reply().line(&format!("{} is online in zone {}.", there.name, there.zone));
         return Ok(());
     }

@@ -269,7 +269,7 @@ impl Connection {
     /// The usual answer when they are online nowhere.
     async fn private_elsewhere(&self, id: PlayerId, to: &str, text: &str) -> Result<(), String> {
         let zone = &self.zone;
-        let (Some(origin), Some(presence)) = (zone.instance(), zone.elsewhere(to).await) else {
+        let (Some(origin), Some(presence)) = (zone.instance(), zone.elsewhere(to)) else {
             return Err(ChatError::NotOnline(to.to_owned()).to_string());
         };
         let Some((from, _, _)) = zone.whereabouts(id) else { return Ok(()) };

@@ -32,9 +32,15 @@ const NOW: &str = "date_trunc('second', now())";
 /// [`Store`] on a PostgreSQL database.
 pub struct PgStore {
     config: ::postgres::Config,
-    /// The connection; `None` after it was lost, until the next call.
-    client: Mutex<Option<Client>>,
+    /// The connection and when it last served a call; `None` after it was
+    /// lost, until the next call.
+    client: Mutex<Option<(Client, std::time::Instant)>>,
 }
+
+/// A connection idle this long is checked (one round trip) before it
+/// serves a call: after a database restart the old one is dead, and a call
+/// that failed half-way could not be safely retried.
+const CHECK_IDLE_AFTER: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -48,7 +54,7 @@ impl Drop for PgStore {
     /// on an async thread (where a zone drops its store at shutdown): it is
     /// dropped on a thread of its own.
     fn drop(&mut self) {
-        if let Some(client) = self.client.get_mut().take() {
+        if let Some((client, _)) = self.client.get_mut().take() {
             let _ = std::thread::Builder::new().name("pg-close".into()).spawn(move || drop(client));
         }
     }
@@ -107,7 +113,7 @@ impl PgStore {
         lock(&mut client, &format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
         migrated.map_err(|error| OpenError::Migration(format!("{at}: {error}")))?;
         tracing::info!("store: PostgreSQL at {at}");
-        Ok(PgStore { config, client: Mutex::new(Some(client)) })
+        Ok(PgStore { config, client: Mutex::new(Some((client, std::time::Instant::now()))) })
     }
 
     /// Runs `work` on the connection, connecting first when there is none. A
@@ -118,13 +124,19 @@ impl PgStore {
         work: impl FnOnce(&mut Client) -> Result<T, ::postgres::Error>,
     ) -> Result<T, StoreError> {
         let mut slot = self.client.lock();
-        if slot.as_ref().is_none_or(Client::is_closed) {
+        let usable = |(client, used): &mut (Client, std::time::Instant)| {
+            !client.is_closed()
+                && (used.elapsed() < CHECK_IDLE_AFTER || client.is_valid(CONNECT_TIMEOUT).is_ok())
+        };
+        if !slot.as_mut().is_some_and(usable) {
             *slot = None;
-            *slot = Some(self.config.connect(NoTls).map_err(|error| unavailable(&error))?);
+            let client = self.config.connect(NoTls).map_err(|error| unavailable(&error))?;
+            *slot = Some((client, std::time::Instant::now()));
         }
-        let Some(client) = slot.as_mut() else {
+        let Some((client, used)) = slot.as_mut() else {
             return Err(StoreError::Unavailable("the network store (PostgreSQL): not connected".into()));
         };
+        *used = std::time::Instant::now();
         match work(client) {
             Ok(value) => Ok(value),
             Err(error) if error.is_closed() || client.is_closed() || error.as_db_error().is_none() => {
@@ -181,8 +193,17 @@ fn listen(config: &::postgres::Config, tx: &tokio::sync::mpsc::Sender<NetworkEve
         if tx.blocking_send(NetworkEvent::Resync).is_err() {
             return;
         }
+        // A connection the server dropped is not always noticed while only
+        // waiting for notifications: it is asked every second when quiet.
+        let mut checked = std::time::Instant::now();
         loop {
             let next = client.notifications().timeout_iter(Duration::from_millis(500)).next();
+            if checked.elapsed() >= Duration::from_secs(1) {
+                checked = std::time::Instant::now();
+                if client.is_valid(Duration::from_secs(2)).is_err() {
+                    break;
+                }
+            }
             match next {
                 Ok(Some(notification)) => {
                     let Some(event) = NetworkEvent::decode(notification.payload()) else { continue };

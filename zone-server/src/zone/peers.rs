@@ -27,6 +27,14 @@ pub(super) struct Peers {
     /// overflow of `dirty`).
     rewrite: AtomicBool,
     wake: tokio::sync::Notify,
+    /// Who is online in the other zones, by lower-case name: read from the
+    /// store at every heartbeat (and told by login events between), so
+    /// `?find`, `?who` and private messages never wait on the database.
+    directory: RwLock<HashMap<String, Presence>>,
+    /// Edits or sanctions that could not be reread when announced: read
+    /// again at the next heartbeat.
+    stale_edits: AtomicBool,
+    stale_sanctions: AtomicBool,
 }
 
 impl Peers {
@@ -37,6 +45,9 @@ impl Peers {
             dirty: Mutex::new(HashSet::new()),
             rewrite: AtomicBool::new(true),
             wake: tokio::sync::Notify::new(),
+            directory: RwLock::new(HashMap::new()),
+            stale_edits: AtomicBool::new(false),
+            stale_sanctions: AtomicBool::new(false),
         }
     }
 }
@@ -75,8 +86,24 @@ impl Zone {
                 () = stop.cancelled() => break,
                 _ = ticks.tick() => {
                     let (instance, zone) = (peers.instance.clone(), self.config.name.clone());
-                    if let Err(error) = self.store.run(move |store| store.heartbeat(&instance, &zone)).await {
-                        self.store_trouble("write the zone's heartbeat", &error);
+                    let beat = self.store.run(move |store| {
+                        store.heartbeat(&instance, &zone)?;
+                        store.presences()
+                    });
+                    match beat.await {
+                        Ok(all) => {
+                            let others = all
+                                .into_iter()
+                                .filter(|presence| presence.instance != peers.instance)
+                                .map(|presence| (presence.name.to_lowercase(), presence));
+                            *peers.directory.write() = others.collect();
+                        }
+                        Err(error) => self.store_trouble("write the zone's heartbeat", &error),
+                    }
+                    let edits = peers.stale_edits.swap(false, Ordering::SeqCst);
+                    let sanctions = peers.stale_sanctions.swap(false, Ordering::SeqCst);
+                    if edits || sanctions {
+                        self.refresh(edits, sanctions).await;
                     }
                 }
                 () = peers.wake.notified() => {}
@@ -159,36 +186,35 @@ impl Zone {
         }
     }
 
-    /// Where `name` is online in another zone of the network, if anywhere.
-    pub async fn elsewhere(&self, name: &str) -> Option<Presence> {
-        let own = self.instance()?.to_owned();
-        let name = name.to_owned();
-        match self.store.run(move |store| store.locate(&name)).await {
-            Ok(found) => found.filter(|presence| presence.instance != own),
-            Err(error) => {
-                self.store_trouble("look a player up in the network", &error);
-                None
-            }
-        }
+    /// Where `name` is online in another zone of the network, if anywhere
+    /// (as of the last heartbeat, or a login since).
+    pub fn elsewhere(&self, name: &str) -> Option<Presence> {
+        self.peers.as_ref()?.directory.read().get(&name.to_lowercase()).cloned()
     }
 
-    /// Everyone online in the other zones of the network.
-    pub async fn others_online(&self) -> Vec<Presence> {
-        let Some(own) = self.instance().map(str::to_owned) else { return Vec::new() };
-        match self.store.run(|store| store.presences()).await {
-            Ok(all) => all.into_iter().filter(|presence| presence.instance != own).collect(),
-            Err(error) => {
-                self.store_trouble("list who is online in the network", &error);
-                Vec::new()
-            }
-        }
+    /// Everyone online in the other zones of the network, by zone and name.
+    pub fn others_online(&self) -> Vec<Presence> {
+        let Some(peers) = &self.peers else { return Vec::new() };
+        let mut others: Vec<Presence> = peers.directory.read().values().cloned().collect();
+        others.sort_by(|a, b| (&a.zone, &a.instance, &a.name).cmp(&(&b.zone, &b.instance, &b.name)));
+        others
     }
 
-    /// Applies the other zones' events until `events` ends (the store
-    /// stopped listening, or the zone shuts down).
-    pub async fn follow_network(self: Arc<Self>, mut events: tokio::sync::mpsc::Receiver<NetworkEvent>) {
-        while let Some(event) = events.recv().await {
-            self.apply(event).await;
+    /// Applies the other zones' events until `stop` (dropping `events` ends
+    /// the store's listener).
+    pub async fn follow_network(
+        self: Arc<Self>,
+        mut events: tokio::sync::mpsc::Receiver<NetworkEvent>,
+        stop: CancellationToken,
+    ) {
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                event = events.recv() => match event {
+                    Some(event) => self.apply(event).await,
+                    None => return,
+                },
+            }
         }
     }
 
@@ -197,18 +223,23 @@ impl Zone {
         match event {
             NetworkEvent::Resync => {
                 tracing::info!("network: (re)connected; reading edits and sanctions again");
-                self.refresh_edits().await;
-                self.refresh_sanctions().await;
+                self.refresh(true, true).await;
                 if let Some(peers) = &self.peers {
                     peers.rewrite.store(true, Ordering::SeqCst);
                     peers.wake.notify_one();
                 }
             }
-            NetworkEvent::Edits => self.refresh_edits().await,
-            NetworkEvent::Sanctions => self.refresh_sanctions().await,
+            NetworkEvent::Edits => self.refresh(true, false).await,
+            NetworkEvent::Sanctions => self.refresh(false, true).await,
             NetworkEvent::Login { origin, name } if origin != own => {
                 if let Some(player) = self.find(&name) {
                     player.outbox.kick(Disconnect::Replaced);
+                }
+                // Listed at once; the next heartbeat adds the realm.
+                if let Some(peers) = &self.peers {
+                    let zone = origin.rsplit_once('#').map_or(origin.as_str(), |(zone, _)| zone).to_owned();
+                    let presence = Presence { name: name.clone(), zone, instance: origin, realm: None };
+                    peers.directory.write().insert(name.to_lowercase(), presence);
                 }
             }
             NetworkEvent::PasswordChanged { origin, name } if origin != own => {
@@ -225,20 +256,37 @@ impl Zone {
         }
     }
 
-    async fn refresh_edits(&self) {
-        if let Err(error) = self.access.refresh_edits(&self.store, &self.registry).await {
-            self.store_trouble("read the network's edits", &error);
+    /// Rereads the edits and/or sanctions; what cannot be read now is read
+    /// again at the next heartbeats until it can (an event is never the
+    /// only chance to catch up).
+    async fn refresh(&self, edits: bool, sanctions: bool) {
+        let Some(peers) = &self.peers else { return };
+        if edits && !self.refresh_edits().await {
+            peers.stale_edits.store(true, Ordering::SeqCst);
+        }
+        if sanctions && !self.refresh_sanctions().await {
+            peers.stale_sanctions.store(true, Ordering::SeqCst);
+        }
+    }
+
+    async fn refresh_edits(&self) -> bool {
+        match self.access.refresh_edits(&self.store, &self.registry).await {
+            Ok(()) => true,
+            Err(error) => {
+                self.store_trouble("read the network's edits", &error);
+                false
+            }
         }
     }
 
     /// Takes the sanctions from the store and disconnects whoever online
     /// here is now banned or kicked.
-    async fn refresh_sanctions(&self) {
+    async fn refresh_sanctions(&self) -> bool {
         let stored = match self.store.sanctions().await {
             Ok(stored) => stored,
             Err(error) => {
                 self.store_trouble("read the network's sanctions", &error);
-                return;
+                return false;
             }
         };
         {
@@ -251,6 +299,7 @@ impl Zone {
                 player.outbox.kick(Disconnect::Kicked { text: barred.farewell(), by: barred.by.clone() });
             }
         }
+        true
     }
 
     /// A private message from `from` in another zone to `to`, if online
