@@ -109,6 +109,29 @@ async fn with_the_database_down_chat_goes_on_edits_are_refused_and_it_serves_aga
 }
 
 #[tokio::test]
+async fn a_group_only_one_zone_has_is_reported_by_the_other() {
+    let database = Postgres::start();
+    let mut config = on_postgres(&database.url());
+    config.zone.name = "alpha".to_owned();
+    config.groups.groups.push(config::GroupConfig {
+        name: "helper".to_owned(),
+        inherits: vec!["default".to_owned()],
+        command_groups: Vec::new(),
+        grant: Vec::new(),
+        deny: Vec::new(),
+        all_access: false,
+        rank: 5,
+    });
+    let alpha = TestZone::start_config(config, tempfile::tempdir().unwrap()).await;
+    let beta = zone_named("beta", &database.url()).await;
+    let mut sam = alpha.login("Sam").await;
+    assert_eq!(ask(&mut sam, "SEND:CMD:?grant helper lsmod").await, "Granted lsmod to helper.");
+    let mut root = beta.login("Root").await;
+    let line = "MSG:ARENA:Stored edits name player group 'helper', which groups.ron here lacks (another zone's?): they are not applied here.";
+    until(&mut root, "SEND:CMD:?health", |answer| answer.contains(line)).await;
+}
+
+#[tokio::test]
 async fn a_grant_and_a_ban_in_one_zone_apply_in_the_other() {
     let database = Postgres::start();
     let alpha = zone_named("alpha", &database.url()).await;

@@ -66,6 +66,10 @@ pub struct Snapshot {
     revoked: Vec<(String, RuleKey, Origin)>,
     /// Stored edits that did not decode, described (`?health`).
     bad_rows: Vec<String>,
+    /// Player groups that stored edits name and groups.ron lacks (in a
+    /// network, another zone's groups): those edits are not applied here
+    /// (`?health`).
+    unknown_groups: Vec<String>,
 }
 
 impl Snapshot {
@@ -152,6 +156,11 @@ impl Snapshot {
     /// not applied, and `?health` and the log say so.
     pub fn bad_rows(&self) -> &[String] {
         &self.bad_rows
+    }
+
+    /// Player groups stored edits name that groups.ron lacks, in name order.
+    pub fn unknown_groups(&self) -> &[String] {
+        &self.unknown_groups
     }
 
     /// The argon2 hash of `group`'s password, if it has one.
@@ -657,6 +666,7 @@ fn build(
     let mut specs = policy.groups().to_vec();
     let mut origins: HashMap<(String, RuleKey), Origin> = HashMap::new();
     let mut revoked = Vec::new();
+    let mut unknown_groups: Vec<String> = Vec::new();
     for spec in &specs {
         for (key, _) in &spec.rules {
             origins.insert((spec.name.clone(), key.clone()), Origin::Config);
@@ -664,6 +674,7 @@ fn build(
     }
     for edit in rules {
         let Some(spec) = specs.iter_mut().find(|spec| spec.name == edit.group) else {
+            unknown_groups.push(edit.group.clone());
             warn!(
                 "a runtime rule for player group '{}' is ignored: the group is not in groups.ron",
                 edit.group
@@ -695,11 +706,13 @@ fn build(
     let compiled = Compiled::build(&policy, registry.commands());
 
     let mut members: HashMap<String, Vec<Membership>> = HashMap::new();
+    let mut unknown = Vec::new();
     let mut place = |name: &str, realm: Option<String>, group: Option<String>, origin: Origin| {
         let entries = members.entry(name.to_ascii_lowercase()).or_default();
         entries.retain(|m| m.realm != realm);
         if let Some(group) = group {
             if policy.group(&group).is_none() {
+                unknown.push(group.clone());
                 warn!(
                     "{name}'s membership in player group '{group}' is ignored: the group is not in groups.ron"
                 );
@@ -717,11 +730,14 @@ fn build(
         place(&edit.name, edit.realm.clone(), edit.group.clone(), origin);
     }
     members.retain(|_, entries| !entries.is_empty());
+    unknown_groups.extend(unknown);
+    unknown_groups.sort();
+    unknown_groups.dedup();
     let passwords = config
         .staff
         .group_passwords
         .iter()
         .map(|password| (password.group.clone(), password.hash.clone()))
         .collect();
-    Snapshot { policy, compiled, members, passwords, origins, revoked, bad_rows: Vec::new() }
+    Snapshot { policy, compiled, members, passwords, origins, revoked, bad_rows: Vec::new(), unknown_groups }
 }

@@ -392,9 +392,10 @@ fn no_password_appears_in_the_log_even_at_trace_level() {
     }
 }
 
-/// Issue 12: two zone-server processes on one PostgreSQL database (chosen
-/// by `DATABASE_URL`); one is killed with `kill -9`, and the other soon
-/// stops listing its players, who may log in there at once.
+/// Issue 12: three zone-server processes on one PostgreSQL database (chosen
+/// by `DATABASE_URL`) list each other's players; one is killed with
+/// `kill -9`, and the others soon stop listing its players, who may log in
+/// elsewhere at once.
 #[test]
 fn a_zone_killed_with_kill_dash_nine_leaves_the_network() {
     let database = postgres::Postgres::start();
@@ -405,6 +406,7 @@ fn a_zone_killed_with_kill_dash_nine_leaves_the_network() {
         (config, tempfile::tempdir().unwrap())
     };
     let ((alpha_config, alpha_data), (beta_config, beta_data)) = (zone("alpha"), zone("beta"));
+    let (gamma_config, gamma_data) = zone("gamma");
     let args = |config: &tempfile::TempDir, data: &tempfile::TempDir| {
         let path = |dir: &tempfile::TempDir| dir.path().to_str().unwrap().to_owned();
         [
@@ -422,8 +424,10 @@ fn a_zone_killed_with_kill_dash_nine_leaves_the_network() {
     };
     let (mut alpha, alpha_addr, _alpha_log) = start(args(&alpha_config, &alpha_data));
     let (mut beta, beta_addr, _beta_log) = start(args(&beta_config, &beta_data));
+    let (mut gamma, gamma_addr, _gamma_log) = start(args(&gamma_config, &gamma_data));
     let mut alice = Client::login(&alpha_addr, "Alice");
     let _bob = Client::login(&beta_addr, "Bob");
+    let mut carol = Client::login(&gamma_addr, "Carol");
     let until = |alice: &mut Client, wanted: &str| {
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         loop {
@@ -436,6 +440,17 @@ fn a_zone_killed_with_kill_dash_nine_leaves_the_network() {
         }
     };
     until(&mut alice, "MSG:ARENA:Bob is in zone beta.");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let who = carol.command("Carol", "SEND:CMD:?who");
+        if who.contains(&"MSG:ARENA:zone alpha (1): Alice".to_owned())
+            && who.contains(&"MSG:ARENA:zone beta (1): Bob".to_owned())
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "gamma's ?who: {who:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 
     beta.kill().unwrap();
     beta.wait().unwrap();
@@ -443,9 +458,11 @@ fn a_zone_killed_with_kill_dash_nine_leaves_the_network() {
     let _bob = Client::login(&alpha_addr, "Bob");
     assert!(data_is_empty(&alpha_data), "the zone keeps nothing in its data directory");
 
-    let killed = Command::new("kill").args(["-TERM", &alpha.id().to_string()]).status().unwrap();
-    assert!(killed.success());
-    assert_eq!(alpha.wait().unwrap().code(), Some(0));
+    for zone in [&mut alpha, &mut gamma] {
+        let killed = Command::new("kill").args(["-TERM", &zone.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        assert_eq!(zone.wait().unwrap().code(), Some(0));
+    }
 }
 
 /// Whether `dir` holds no `zone.db`.

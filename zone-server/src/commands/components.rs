@@ -78,8 +78,9 @@ fn cmd_detach(
 
 /// Lists component problems: conflicts (commands not added), commands that
 /// hide another of the same name in a narrower scope, and components
-/// attached nowhere; help topics a command's name hides; and stored edits
-/// this server cannot read (not applied).
+/// attached nowhere; help topics a command's name hides; stored edits for
+/// player groups groups.ron lacks (in a network, the zones' groups.ron files
+/// disagree); and stored edits this server cannot read (not applied).
 #[command(target_pub, group = "mod")]
 fn cmd_health(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let (registry, c) = (ctx.registry(), ctx.cmd_char());
@@ -119,7 +120,13 @@ fn cmd_health(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
             ));
         }
     }
-    for bad in zone.access().snapshot().bad_rows() {
+    let snapshot = zone.access().snapshot();
+    for group in snapshot.unknown_groups() {
+        reply.line(&format!(
+            "Stored edits name player group '{group}', which groups.ron here lacks (another zone's?): they are not applied here."
+        ));
+    }
+    for bad in snapshot.bad_rows() {
         reply.line(&format!("A stored edit is not applied, it cannot be read: {bad}."));
     }
     Ok(())
