@@ -92,8 +92,9 @@ impl Default for ZoneConfig {
     }
 }
 
-/// Where a zone keeps what it stores ([`ZoneConfig::store`]).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+/// Where a zone keeps what it stores ([`ZoneConfig::store`]). Its `Debug`
+/// leaves out the URL's password.
+#[derive(Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub enum StoreConfig {
     /// `zone.db`, an SQLite database in the data directory.
@@ -177,6 +178,29 @@ pub const BUILT_IN_COMPONENTS: &[&str] = &[
 
 fn yes() -> bool {
     true
+}
+
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreConfig::Sqlite => f.write_str("Sqlite"),
+            StoreConfig::Postgres { url } => {
+                // postgres://user:password@host/db → postgres://user:…@host/db
+                let shown = match (url.find("://"), url.rfind('@')) {
+                    (Some(scheme), Some(at)) if at > scheme => {
+                        let credentials = &url[scheme + 3..at];
+                        match credentials.split_once(':') {
+                            Some((user, _)) => format!("{}{user}:…{}", &url[..scheme + 3], &url[at..]),
+                            None => url.clone(),
+                        }
+                    }
+                    _ if url.contains("password") => "(a key=value URL with a password)".to_owned(),
+                    _ => url.clone(),
+                };
+                f.debug_struct("Postgres").field("url", &shown).finish()
+            }
+        }
+    }
 }
 
 /// Account policy.

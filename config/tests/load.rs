@@ -108,6 +108,15 @@ fn the_message_of_the_day_and_help_topics_refuse_control_characters_with_positio
 }
 
 #[test]
+fn a_store_url_shows_no_password_in_debug_output() {
+    let store = zone_config::StoreConfig::Postgres { url: "postgres://zone:hunter2@127.0.0.1/zones".into() };
+    let shown = format!("{store:?}");
+    assert_eq!(shown, "Postgres { url: \"postgres://zone:…@127.0.0.1/zones\" }");
+    let keyed = zone_config::StoreConfig::Postgres { url: "host=db user=zone password=hunter2".into() };
+    assert!(!format!("{keyed:?}").contains("hunter2"));
+}
+
+#[test]
 fn missing_directory_is_an_io_error_naming_the_file() {
     let error = Config::load(std::path::Path::new("/nonexistent/zone-config")).unwrap_err();
     assert!(error.to_string().starts_with("/nonexistent/zone-config/zone.ron: "), "{error}");

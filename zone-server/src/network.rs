@@ -37,10 +37,11 @@ pub enum NetworkEvent {
         /// The player.
         name: String,
     },
-    /// `name`'s password changed in zone `origin`: other zones close the
-    /// account's session and forget the password they saw.
+    /// `name`'s password changed in zone `origin` (announced in the
+    /// change's transaction): the other zones close the account's session
+    /// and forget the password they saw.
     PasswordChanged {
-        /// The zone instance that announced it.
+        /// The zone instance the change was made in.
         origin: String,
         /// The account.
         name: String,

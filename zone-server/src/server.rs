@@ -114,6 +114,7 @@ pub async fn run_with_store(
     if let Some(instance) = zone.instance() {
         info!("in the zone network as {instance}");
         tracker.spawn(zone.clone().keep_presence(stop.clone()));
+        tracker.spawn(zone.clone().send_to_network(stop.clone()));
         if let Some(events) = zone.store().subscribe() {
             tracker.spawn(zone.clone().follow_network(events, stop.clone()));
         }

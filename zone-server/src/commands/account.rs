@@ -7,7 +7,6 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use cmdman::{CommandError, CommandResult, Ctx, Via, command};
 
 use super::{aim, check_rank, store_failed};
-use crate::network::NetworkEvent;
 use crate::outbox::Disconnect;
 use crate::password::PasswordError;
 use crate::throttle::Kind;
@@ -97,16 +96,8 @@ async fn cmd_passwd(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, old: &str, new: 
     }
     zone.password_changed(&name, Some(id), Disconnect::PasswordChanged);
     zone.password_change_done(id);
-    tell_network(zone, &name).await;
     ctx.reply().line("Your password is changed; log in with the new one from now on.");
     Ok(())
-}
-
-/// Tells the other zones of a network that `name`'s password changed.
-async fn tell_network(zone: &Zone, name: &str) {
-    if let Some(origin) = zone.instance().map(str::to_owned) {
-        zone.tell_network(NetworkEvent::PasswordChanged { origin, name: name.to_owned() }).await;
-    }
 }
 
 /// A new one-time password, drawn from the operating system's generator.
@@ -140,7 +131,6 @@ async fn cmd_resetpw(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResul
     }
     let text = format!("your password was reset by {by}; log in with the one-time password staff give you");
     zone.password_changed(&aim.name, None, Disconnect::Kicked { text, by });
-    tell_network(zone, &aim.name).await;
     ctx.reply().line(&format!(
         "Reset {}'s password. Their one-time password is {password}: give it to them privately; they must change it when they log in.",
         aim.name

@@ -144,7 +144,7 @@ async fn cmd_ban(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, words: Rest<'_>) ->
     impose(zone, ban, action.clone()).await?;
     // Whoever is online under the name now: a login that was under way when
     // the ban was made is refused at join, or found here (in another zone
-    // of a network, the zone that hears of it: `Zone::enforce_sanctions`).
+    // of a network, the zone that hears of it rereads the sanctions).
     if let Some(player) = zone.find(&aim.name) {
         player.outbox.kick(Disconnect::Kicked { text, by: by.clone() });
     }

@@ -279,7 +279,7 @@ impl Connection {
             from: from.to_string(),
             text: text.to_owned(),
         };
-        zone.tell_network(event).await;
+        zone.tell_network(event);
         Ok(())
     }
 
@@ -293,7 +293,7 @@ impl Connection {
             from: from.to_string(),
             text: text.to_owned(),
         };
-        zone.tell_network(event).await;
+        zone.tell_network(event);
     }
 
     /// Whether `message` runs `?passwd` (with any cmd char, in any form):

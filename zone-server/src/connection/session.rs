@@ -36,8 +36,8 @@ impl Connection {
         // Read before the stored hash: a password changed meanwhile refuses
         // this login at join.
         let password_generation = zone.password_generation(name);
-        let account = match self.authenticate(name, password, attempt).await {
-            Ok(account) => account,
+        let (account, hash) = match self.authenticate(name, password, attempt).await {
+            Ok(checked) => checked,
             Err(reason) => return refuse(&reason),
         };
         let store = zone.store();
@@ -69,17 +69,19 @@ impl Connection {
             ignored,
             password_generation,
         };
+        let remembered = arrival.account.clone();
         let id = match zone.join(arrival) {
             Ok(id) => id,
             Err(refused) => return refuse(&refused.to_string()),
         };
+        // Kept only once joined: a password changed meanwhile refused the join.
+        zone.remember_login(&remembered, &hash);
         // Logged in: the connection leaves the pre-login budget. In a
         // network, a session of the name in another zone is closed (the
         // newest login wins), without holding this login up.
         self.slot = None;
         if let Some(origin) = zone.instance().map(str::to_owned) {
-            let (announcing, name) = (zone.clone(), name.to_owned());
-            tokio::spawn(async move { announcing.tell_network(NetworkEvent::Login { origin, name }).await });
+            zone.tell_network(NetworkEvent::Login { origin, name: name.to_owned() });
         }
         info!(peer = %self.peer, name, client, "logged in");
         self.session = Some(Session { id, name: name.into(), start: Instant::now() });
@@ -105,9 +107,10 @@ impl Connection {
         Next::Continue
     }
 
-    /// Checks the password of `name`, or creates the account. A wrong
-    /// password is counted (back-off, audit); a store that cannot be written
-    /// still lets existing accounts in.
+    /// Checks the password of `name`, or creates the account: the account
+    /// and its password hash. A wrong password is counted (back-off,
+    /// audit); a store that cannot be written still lets existing accounts
+    /// in.
     ///
     /// # Errors
     /// The `LOGINBAD` reason.
@@ -116,7 +119,7 @@ impl Connection {
         name: &str,
         password: &str,
         attempt: Attempt<'_>,
-    ) -> Result<crate::store::Account, String> {
+    ) -> Result<(crate::store::Account, String), String> {
         const UNAVAILABLE: &str = "the zone cannot log you in right now; try again later";
         let zone = &self.zone;
         // With the store away, a player who logged in to this zone since it
@@ -155,7 +158,6 @@ impl Connection {
                     return Err(format!("wrong password; try again in {} s", wait.as_secs()));
                 }
                 attempt.succeeded();
-                zone.remember_login(&account, &hash);
                 if !cached {
                     let (zone, owned) = (zone.clone(), name.to_owned());
                     tokio::spawn(async move {
@@ -164,7 +166,7 @@ impl Connection {
                         }
                     });
                 }
-                Ok(account)
+                Ok((account, hash))
             }
             None if !zone.config().accounts.allow_new => {
                 // Probing for names counts against the address.
@@ -175,10 +177,7 @@ impl Connection {
                 let cost = zone.config().accounts.password_hashing;
                 let hash = zone.hashers().hash(password, cost).await.map_err(busy)?;
                 match zone.store().create_account(name, hash.clone()).await {
-                    Ok(Some(account)) => {
-                        zone.remember_login(&account, &hash);
-                        Ok(account)
-                    }
+                    Ok(Some(account)) => Ok((account, hash)),
                     // Registered by another connection meanwhile.
                     Ok(None) => Err("that name was just taken; log in again".to_owned()),
                     Err(error) => {

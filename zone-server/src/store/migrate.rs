@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use ::postgres::{Client, NoTls};
+use ::postgres::NoTls;
 use rusqlite::Connection;
 
 use super::*;
@@ -62,7 +62,9 @@ const REPORTED: usize = 20;
 /// memberships, sanctions, warnings, channel and ignore lists, waiting
 /// messages and the audit log. Refused whole when the network has an
 /// account, a membership (name and realm) or a rule edit (group and rule)
-/// of the zone's already.
+/// of the zone's already; a sanction the network has for a name already
+/// (of an account it does not have) is kept, not overwritten. Running zones
+/// are told, and read the copied edits and sanctions.
 ///
 /// # Errors
 /// [`MigrateError::Clash`] with the report; others when a store cannot be
@@ -71,7 +73,11 @@ pub fn copy_to_postgres(data_dir: &Path, url: &str) -> Result<Copied, MigrateErr
     drop(SqliteStore::open(data_dir)?);
     drop(PgStore::open(url)?);
     let sqlite = Connection::open(data_dir.join("zone.db"))?;
-    let mut client = Client::connect(url, NoTls)?;
+    let mut config: ::postgres::Config = url.parse()?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(5));
+    }
+    let mut client = config.connect(NoTls)?;
     let mut transaction = client.transaction()?;
 
     let mut report = String::new();
@@ -192,8 +198,7 @@ pub fn copy_to_postgres(data_dir: &Path, url: &str) -> Result<Copied, MigrateErr
         "sanctions",
         "SELECT name_key, name, kind, until, reason, by_name, at FROM sanctions",
         "INSERT INTO sanctions (name_key, name, kind, until, reason, by_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (name_key, kind) DO UPDATE SET until = EXCLUDED.until, reason = EXCLUDED.reason,
-             by_name = EXCLUDED.by_name, at = EXCLUDED.at",
+         ON CONFLICT (name_key, kind) DO NOTHING",
         7,
     )?;
     count(
@@ -226,6 +231,11 @@ pub fn copy_to_postgres(data_dir: &Path, url: &str) -> Result<Copied, MigrateErr
         "INSERT INTO audit (at, by_name, action, count) VALUES (($1::text || '+00')::timestamptz, $2, $3, $4::bigint::integer)",
         4,
     )?;
+    // Zones of the network that run now read the copied edits and
+    // sanctions at once.
+    for event in [NetworkEvent::Edits, NetworkEvent::Sanctions] {
+        transaction.execute("SELECT pg_notify($1, $2)", &[&crate::network::CHANNEL, &event.encode()])?;
+    }
     transaction.commit()?;
     Ok(copied)
 }

@@ -359,11 +359,20 @@ pub trait Store: Send + Sync + 'static {
         false
     }
 
-    /// Zone `instance`'s players' presence goes (it is written anew).
+    /// The zone instance this store serves, named in the events the store
+    /// announces itself (a password change).
+    fn set_origin(&self, _instance: &str) {}
+
+    /// Zone `instance`'s players' presence, all of it at once: `players`
+    /// (name and realm) and nobody else.
     ///
     /// # Errors
-    /// The store cannot be reached.
-    fn clear_presence(&self, _instance: &str) -> Result<(), StoreError> {
+    /// The store cannot be reached; nothing changed then.
+    fn replace_presence(
+        &self,
+        _instance: &str,
+        _players: &[(String, Option<String>)],
+    ) -> Result<(), StoreError> {
         Ok(())
     }
 
@@ -441,6 +450,11 @@ impl StoreHandle {
     /// Whether other zones share the store ([`Store::shared`]).
     pub fn shared(&self) -> bool {
         self.0.shared()
+    }
+
+    /// [`Store::set_origin`].
+    pub fn set_origin(&self, instance: &str) {
+        self.0.set_origin(instance);
     }
 
     /// [`Store::subscribe`].

@@ -35,7 +35,20 @@ pub struct PgStore {
     /// The connection and when it last served a call; `None` after it was
     /// lost, until the next call.
     client: Mutex<Option<(Client, std::time::Instant)>>,
+    /// When a slow connection attempt last failed: calls within
+    /// [`RETRY_AFTER`] of it fail at once instead of each waiting out a
+    /// connection timeout in turn.
+    failed: Mutex<Option<std::time::Instant>>,
+    /// The zone instance this store serves ([`Store::set_origin`]).
+    origin: std::sync::OnceLock<String>,
 }
+
+/// How long after a failed connection attempt calls fail at once.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// The longest a statement may run before the database cancels it, so one
+/// stuck query cannot hold the connection (and every call behind it).
+const STATEMENT_TIMEOUT_MS: u64 = 5_000;
 
 /// A connection idle this long is checked (one round trip) before it
 /// serves a call: after a database restart the old one is dead, and a call
@@ -101,6 +114,10 @@ impl PgStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        // A half-open socket is noticed, and no statement runs for ever.
+        config.keepalives(true).keepalives_idle(Duration::from_secs(10));
+        let options = config.get_options().map(str::to_owned).unwrap_or_default();
+        config.options(&format!("{options} -c statement_timeout={STATEMENT_TIMEOUT_MS}"));
         let at = describe(&config);
         let mut client =
             config.connect(NoTls).map_err(|error| OpenError::Postgres(format!("{at}: {error}")))?;
@@ -113,7 +130,12 @@ impl PgStore {
         lock(&mut client, &format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
         migrated.map_err(|error| OpenError::Migration(format!("{at}: {error}")))?;
         tracing::info!("store: PostgreSQL at {at}");
-        Ok(PgStore { config, client: Mutex::new(Some((client, std::time::Instant::now()))) })
+        Ok(PgStore {
+            config,
+            client: Mutex::new(Some((client, std::time::Instant::now()))),
+            failed: Mutex::new(None),
+            origin: std::sync::OnceLock::new(),
+        })
     }
 
     /// Runs `work` on the connection, connecting first when there is none. A
@@ -130,7 +152,21 @@ impl PgStore {
         };
         if !slot.as_mut().is_some_and(usable) {
             *slot = None;
-            let client = self.config.connect(NoTls).map_err(|error| unavailable(&error))?;
+            if self.failed.lock().is_some_and(|failed| failed.elapsed() < RETRY_AFTER) {
+                return Err(StoreError::Unavailable(
+                    "the network store (PostgreSQL): cannot be reached; trying again shortly".into(),
+                ));
+            }
+            let trying = std::time::Instant::now();
+            let client = self.config.connect(NoTls).map_err(|error| {
+                // Only a slow failure (an unreachable host, not a refused
+                // connection) makes the calls behind it fail at once.
+                if trying.elapsed() >= RETRY_AFTER {
+                    *self.failed.lock() = Some(std::time::Instant::now());
+                }
+                unavailable(&error)
+            })?;
+            *self.failed.lock() = None;
             *slot = Some((client, std::time::Instant::now()));
         }
         let Some((client, used)) = slot.as_mut() else {
@@ -187,6 +223,8 @@ fn listen(config: &::postgres::Config, tx: &tokio::sync::mpsc::Sender<NetworkEve
         };
         if let Err(error) = client.batch_execute(&format!("LISTEN {}", crate::network::CHANNEL)) {
             tracing::debug!("store: LISTEN failed: {error}");
+            std::thread::sleep(wait);
+            wait = (wait * 2).min(Duration::from_secs(5));
             continue;
         }
         wait = Duration::from_millis(250);
@@ -592,6 +630,8 @@ impl Store for PgStore {
                 return Ok(false);
             }
             insert_audit(&mut transaction, by, action)?;
+            let origin = self.origin.get().cloned().unwrap_or_default();
+            notify(&mut transaction, &NetworkEvent::PasswordChanged { origin, name: name.to_owned() })?;
             transaction.commit()?;
             Ok(true)
         })
@@ -610,7 +650,8 @@ impl Store for PgStore {
             if ignore {
                 transaction.execute(
                     "INSERT INTO ignores (name_key, ignored_key, ignored) VALUES ($1, $2, $3)
-                     ON CONFLICT (name_key, ignored_key) DO UPDATE SET ignored = EXCLUDED.ignored",
+                     ON CONFLICT (name_key, ignored_key) DO UPDATE SET ignored = EXCLUDED.ignored,
+                         seq = nextval(pg_get_serial_sequence('ignores', 'seq'))",
                     &[&key(name), &key(other), &other],
                 )?;
                 transaction.execute(
@@ -635,7 +676,7 @@ impl Store for PgStore {
             // bound holds under concurrent senders.
             transaction.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&to])?;
             let today: i64 =
-                transaction.query_one("SELECT (extract(epoch FROM now()) / 86400)::bigint", &[])?.get(0);
+                transaction.query_one("SELECT floor(extract(epoch FROM now()) / 86400)::bigint", &[])?.get(0);
             transaction.execute("DELETE FROM message_quota WHERE day < $1", &[&today])?;
             // Counted first, undone (rolled back) when refused: atomic across zones.
             let sent: i32 = transaction
@@ -725,6 +766,13 @@ impl Store for PgStore {
                  ON CONFLICT (instance) DO UPDATE SET heartbeat = now()",
                 &[&instance, &zone],
             )?;
+            // Zones killed long ago (every run has a new instance) go, with
+            // the presence rows they left.
+            client.batch_execute(
+                "DELETE FROM presence WHERE instance IN
+                     (SELECT instance FROM zones WHERE heartbeat < now() - interval '1 hour');
+                 DELETE FROM zones WHERE heartbeat < now() - interval '1 hour';",
+            )?;
             Ok(())
         })
     }
@@ -758,9 +806,28 @@ impl Store for PgStore {
         true
     }
 
-    fn clear_presence(&self, instance: &str) -> Result<(), StoreError> {
-        self.with(|client| client.execute("DELETE FROM presence WHERE instance = $1", &[&instance]))?;
-        Ok(())
+    fn set_origin(&self, instance: &str) {
+        let _ = self.origin.set(instance.to_owned());
+    }
+
+    fn replace_presence(
+        &self,
+        instance: &str,
+        players: &[(String, Option<String>)],
+    ) -> Result<(), StoreError> {
+        self.with(|client| {
+            let mut transaction = client.transaction()?;
+            transaction.execute("DELETE FROM presence WHERE instance = $1", &[&instance])?;
+            let upsert = transaction.prepare(
+                "INSERT INTO presence (name_key, name, instance, realm, since) VALUES ($1, $2, $3, $4, now())
+                 ON CONFLICT (name_key) DO UPDATE SET name = EXCLUDED.name, instance = EXCLUDED.instance,
+                     realm = EXCLUDED.realm, since = EXCLUDED.since",
+            )?;
+            for (name, realm) in players {
+                transaction.execute(&upsert, &[&key(name), name, &instance, realm])?;
+            }
+            transaction.commit()
+        })
     }
 
     fn leave_network(&self, instance: &str) -> Result<(), StoreError> {

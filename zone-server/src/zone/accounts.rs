@@ -69,6 +69,12 @@ impl Zone {
         known.insert(account.name.to_lowercase(), (account.clone(), hash.to_owned()));
     }
 
+    /// Forgets every kept password (the network may have changed some
+    /// while this zone was not listening).
+    pub fn forget_known_logins(&self) {
+        self.known_logins.0.lock().clear();
+    }
+
     /// The account and hash `name` last logged in with here, if any.
     pub fn known_login(&self, name: &str) -> Option<(Account, String)> {
         self.known_logins.0.lock().get(&name.to_lowercase()).cloned()

@@ -254,7 +254,11 @@ impl Zone {
             sanction_lock: tokio::sync::Mutex::new(()),
             alerts: LogQuota::new(60),
             generations: accounts::PasswordGenerations::default(),
-            peers: store.shared().then(|| peers::Peers::new(&config.name)),
+            peers: store.shared().then(|| {
+                let peers = peers::Peers::new(&config.name);
+                store.set_origin(&peers.instance);
+                peers
+            }),
             known_logins: accounts::KnownLogins::default(),
             config,
             registry,

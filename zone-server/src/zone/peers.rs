@@ -17,6 +17,9 @@ use crate::network::{HEARTBEAT, NetworkEvent, Presence};
 /// the database is away).
 const MAX_DIRTY: usize = 100_000;
 
+/// Heartbeats between two writes of the zone's whole presence.
+const REWRITE_EVERY: u32 = 5;
+
 /// A networked zone's own part.
 pub(super) struct Peers {
     /// `name#tag`: unique per run, so two zones of one name stay apart.
@@ -35,12 +38,23 @@ pub(super) struct Peers {
     /// again at the next heartbeat.
     stale_edits: AtomicBool,
     stale_sanctions: AtomicBool,
+    /// Events for the other zones, sent by [`Zone::send_to_network`]: a
+    /// player's chat never waits on the database.
+    outgoing: tokio::sync::mpsc::Sender<NetworkEvent>,
+    outgoing_queue: Mutex<Option<tokio::sync::mpsc::Receiver<NetworkEvent>>>,
 }
+
+/// Events waiting to be announced, at most; past it they are dropped (and
+/// the drop logged), as messages to an unreachable network are.
+const OUTGOING: usize = 4096;
 
 impl Peers {
     pub(super) fn new(zone_name: &str) -> Peers {
         let tag = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+        let (outgoing, queue) = tokio::sync::mpsc::channel(OUTGOING);
         Peers {
+            outgoing,
+            outgoing_queue: Mutex::new(Some(queue)),
             instance: format!("{zone_name}#{:08x}", tag as u32),
             dirty: Mutex::new(HashSet::new()),
             rewrite: AtomicBool::new(true),
@@ -81,10 +95,17 @@ impl Zone {
         let Some(peers) = &self.peers else { return };
         let mut ticks = tokio::time::interval(HEARTBEAT);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut beats: u32 = 0;
         loop {
             tokio::select! {
                 () = stop.cancelled() => break,
                 _ = ticks.tick() => {
+                    // Every few beats the zone's presence is written whole:
+                    // a row another zone took back in a race is restored.
+                    beats = beats.wrapping_add(1);
+                    if beats.is_multiple_of(REWRITE_EVERY) {
+                        peers.rewrite.store(true, Ordering::SeqCst);
+                    }
                     let (instance, zone) = (peers.instance.clone(), self.config.name.clone());
                     let beat = self.store.run(move |store| {
                         store.heartbeat(&instance, &zone)?;
@@ -153,7 +174,13 @@ impl Zone {
             .store
             .run(move |store| {
                 if rewrite {
-                    store.clear_presence(&instance)?;
+                    let online: Vec<(String, Option<String>)> = rows
+                        .iter()
+                        .filter_map(|(name, place)| {
+                            place.as_ref().map(|realm| (name.clone(), realm.as_deref().map(str::to_owned)))
+                        })
+                        .collect();
+                    return store.replace_presence(&instance, &online);
                 }
                 for (name, place) in &rows {
                     match place {
@@ -175,14 +202,31 @@ impl Zone {
         }
     }
 
-    /// Tells the other zones `event`; a failure is logged (the event is
-    /// lost, as a message to an unreachable network is).
-    pub async fn tell_network(&self, event: NetworkEvent) {
-        if self.peers.is_none() {
-            return;
+    /// Queues `event` for the other zones, without waiting; when the queue
+    /// is full (the database is away) it is dropped and the drop logged.
+    pub fn tell_network(&self, event: NetworkEvent) {
+        let Some(peers) = &self.peers else { return };
+        if peers.outgoing.try_send(event).is_err() {
+            self.store_trouble("tell the other zones (the queue is full)", &"an event was dropped");
         }
-        if let Err(error) = self.store.run(move |store| store.announce(&event)).await {
-            self.store_trouble("tell the other zones", &error);
+    }
+
+    /// Announces the queued events, one at a time, until `stop`.
+    pub async fn send_to_network(self: Arc<Self>, stop: CancellationToken) {
+        let Some(mut queue) = self.peers.as_ref().and_then(|peers| peers.outgoing_queue.lock().take()) else {
+            return;
+        };
+        loop {
+            let event = tokio::select! {
+                () = stop.cancelled() => return,
+                event = queue.recv() => match event {
+                    Some(event) => event,
+                    None => return,
+                },
+            };
+            if let Err(error) = self.store.run(move |store| store.announce(&event)).await {
+                self.store_trouble("tell the other zones", &error);
+            }
         }
     }
 
@@ -223,6 +267,8 @@ impl Zone {
         match event {
             NetworkEvent::Resync => {
                 tracing::info!("network: (re)connected; reading edits and sanctions again");
+                // A password change announced meanwhile may have been missed.
+                self.forget_known_logins();
                 self.refresh(true, true).await;
                 if let Some(peers) = &self.peers {
                     peers.rewrite.store(true, Ordering::SeqCst);
@@ -282,15 +328,17 @@ impl Zone {
     /// Takes the sanctions from the store and disconnects whoever online
     /// here is now banned or kicked.
     async fn refresh_sanctions(&self) -> bool {
-        let stored = match self.store.sanctions().await {
-            Ok(stored) => stored,
-            Err(error) => {
-                self.store_trouble("read the network's sanctions", &error);
-                return false;
-            }
-        };
         {
+            // Read under the lock, so no change of this zone's made meanwhile
+            // is overwritten by an older read.
             let _one_at_a_time = self.sanction_lock.lock().await;
+            let stored = match self.store.sanctions().await {
+                Ok(stored) => stored,
+                Err(error) => {
+                    self.store_trouble("read the network's sanctions", &error);
+                    return false;
+                }
+            };
             self.sanctions.replace(stored);
         }
         let state = self.state.read();
