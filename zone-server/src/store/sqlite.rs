@@ -143,34 +143,23 @@ impl SqliteStore {
                  PRIMARY KEY (from_key, day)
              );",
         )?;
-        // Version 4 had no one-time passwords.
-        let has_must_change: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM pragma_table_info('accounts') WHERE name = 'must_change_password'",
-            [],
-            |row| row.get(0),
-        )?;
-        if !has_must_change {
-            conn.execute_batch(
-                "ALTER TABLE accounts ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;",
+        // Columns earlier versions lack, each added where missing: version 4
+        // had no one-time passwords, version 3 no logout time, version 2 no
+        // audit count.
+        let added = [
+            ("accounts", "must_change_password", "INTEGER NOT NULL DEFAULT 0"),
+            ("accounts", "last_logout", "TEXT"),
+            ("audit", "count", "INTEGER NOT NULL DEFAULT 1"),
+        ];
+        for (table, column, definition) in added {
+            let present: bool = conn.query_row(
+                "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+                params![table, column],
+                |row| row.get(0),
             )?;
-        }
-        // Version 3 had no logout time.
-        let has_logout: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM pragma_table_info('accounts') WHERE name = 'last_logout'",
-            [],
-            |row| row.get(0),
-        )?;
-        if !has_logout {
-            conn.execute_batch("ALTER TABLE accounts ADD COLUMN last_logout TEXT;")?;
-        }
-        // Version 2 had no count.
-        let has_count: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM pragma_table_info('audit') WHERE name = 'count'",
-            [],
-            |row| row.get(0),
-        )?;
-        if !has_count {
-            conn.execute_batch("ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;")?;
+            if !present {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {definition};"))?;
+            }
         }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         Ok(SqliteStore { conn: Mutex::new(conn) })
