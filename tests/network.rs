@@ -222,3 +222,48 @@ async fn the_database_restarting_under_two_zones_loses_no_acknowledged_edit_and_
     let grants = log.iter().filter(|line| line.ends_with(" Sam: granted lsmod to default")).count();
     assert_eq!(grants, 1, "the refused grant was not written: {log:?}");
 }
+
+#[tokio::test]
+async fn a_private_command_to_a_player_in_another_zone_runs_there() {
+    let database = Postgres::start();
+    let alpha = zone_named("alpha", &database.url()).await;
+    let beta = zone_named("beta", &database.url()).await;
+    let mut sam = alpha.enter("Sam", "lobby").await;
+    let mut pleb = alpha.enter("Pleb", "lobby").await;
+    let mut bob = beta.enter("Bob", "duel").await;
+    let mut carol = beta.enter("Carol", "duel").await;
+    bob.barrier().await;
+    until(&mut sam, "SEND:CMD:?find Bob", |answer| answer == "MSG:ARENA:Bob is in zone beta, realm duel.")
+        .await;
+    until(&mut pleb, "SEND:CMD:?find Bob", |answer| answer.ends_with("zone beta, realm duel.")).await;
+
+    // Bob's session is in beta: only beta can answer this.
+    let usage = ask(&mut sam, "SEND:PRIVCMD:Bob:?usage").await;
+    assert!(usage.starts_with("Bob: session "), "{usage}");
+    // The ladder in beta knows the sender by their membership there.
+    assert_eq!(ask(&mut pleb, "SEND:PRIVCMD:Bob:?usage").await, "You may not use ?usage to a player.");
+    assert_eq!(ask(&mut pleb, "SEND:PRIVCMD:Bob:?setfreq 5").await, "You may not use ?setfreq to a player.");
+    assert_eq!(ask(&mut sam, "SEND:PRIV:Bob:?getgroup").await, "Bob is in group default in realm duel.");
+
+    // Both lines to the target arrive in beta; the realm sees the move.
+    assert_eq!(ask(&mut sam, "SEND:PRIVCMD:Bob:?setfreq 5").await, "Put Bob on freq 5.");
+    bob.expect("SHIPFREQCHANGE:Bob:8:5").await;
+    bob.expect("MSG:ARENA:Sam put you on freq 5.").await;
+    carol.expect("SHIPFREQCHANGE:Bob:8:5").await;
+
+    // The rank check compares Sam's group (smod, by name) with Bob's in duel.
+    let kicked = sam.command("SEND:PRIVCMD:Bob:?kick spamming").await;
+    assert!(kicked.iter().any(|line| line.starts_with("MSG:ARENA:Kicked Bob")), "{kicked:?}");
+    assert_eq!(bob.expect_closed().await, ["MSG:ARENA:Disconnected: kicked by Sam: spamming."]);
+    let mut root = beta.login("Root").await;
+    let log = root.command("SEND:CMD:?auditlog 1").await;
+    assert!(log[0].ends_with(" Sam: kicked Bob: spamming"), "audited in beta: {log:?}");
+
+    // Offline everywhere: the command runs here, on the account.
+    until(&mut sam, "SEND:CMD:?find Bob", |answer| answer == "MSG:ARENA:Nobody called 'Bob' is online.")
+        .await;
+    assert_eq!(
+        ask(&mut sam, "SEND:PRIV:Bob:?getgroup").await,
+        "Bob (not online) is in group default zone-wide."
+    );
+}

@@ -57,6 +57,39 @@ pub enum NetworkEvent {
         /// What they said.
         text: String,
     },
+    /// A private command to a player online in zone instance `at`: run
+    /// there, with that player as its target (the sender's player group is
+    /// their membership there, by name). Answered by [`NetworkEvent::Replies`].
+    Command {
+        /// The zone instance the sender is in.
+        origin: String,
+        /// The zone instance the target is in.
+        at: String,
+        /// The number `origin` gave it, for the replies.
+        request: u64,
+        /// The sender.
+        from: String,
+        /// The target.
+        to: String,
+        /// Typed as a command (`SEND:PRIVCMD`), not as chat (`SEND:PRIV`).
+        typed: bool,
+        /// The command line, with its cmd char.
+        line: String,
+    },
+    /// Reply lines to the sender of [`NetworkEvent::Command`] `request`;
+    /// the last part of them is `done`.
+    Replies {
+        /// The zone instance that ran the command.
+        origin: String,
+        /// The zone instance the sender is in.
+        at: String,
+        /// The command's number, as `at` gave it.
+        request: u64,
+        /// Whether these are the last lines.
+        done: bool,
+        /// The lines, in order.
+        lines: Vec<String>,
+    },
     /// A chat channel message, for the channel's members in other zones.
     Channel {
         /// The zone instance it comes from.
@@ -83,6 +116,18 @@ impl NetworkEvent {
             NetworkEvent::Channel { origin, channel, from, text } => {
                 vec!["channel", origin, channel, from, text]
             }
+            NetworkEvent::Command { origin, at, request, from, to, typed, line } => {
+                let request = request.to_string();
+                let typed = if *typed { "cmd" } else { "chat" };
+                return ["command", origin, at, &request, from, to, typed, line].join(&SEP.to_string());
+            }
+            NetworkEvent::Replies { origin, at, request, done, lines } => {
+                let request = request.to_string();
+                let done = if *done { "done" } else { "more" };
+                let head = ["replies", origin.as_str(), at.as_str(), &request, done];
+                let fields: Vec<&str> = head.into_iter().chain(lines.iter().map(String::as_str)).collect();
+                return fields.join(&SEP.to_string());
+            }
         };
         fields.join(&SEP.to_string())
     }
@@ -106,6 +151,30 @@ impl NetworkEvent {
                 channel: owned(2)?,
                 from: owned(3)?,
                 text: owned(4)?,
+            },
+            ("command", 8) => NetworkEvent::Command {
+                origin: owned(1)?,
+                at: owned(2)?,
+                request: fields[3].parse().ok()?,
+                from: owned(4)?,
+                to: owned(5)?,
+                typed: match fields[6] {
+                    "cmd" => true,
+                    "chat" => false,
+                    _ => return None,
+                },
+                line: owned(7)?,
+            },
+            ("replies", 5..) => NetworkEvent::Replies {
+                origin: owned(1)?,
+                at: owned(2)?,
+                request: fields[3].parse().ok()?,
+                done: match fields[4] {
+                    "done" => true,
+                    "more" => false,
+                    _ => return None,
+                },
+                lines: fields[5..].iter().map(|line| (*line).to_owned()).collect(),
             },
             _ => return None,
         })
@@ -149,11 +218,35 @@ mod tests {
                 from: "Al".into(),
                 text: "".into(),
             },
+            NetworkEvent::Command {
+                origin: "a#1".into(),
+                at: "b#2".into(),
+                request: 7,
+                from: "Al".into(),
+                to: "Bob".into(),
+                typed: true,
+                line: "?setfreq 3".into(),
+            },
+            NetworkEvent::Replies {
+                origin: "b#2".into(),
+                at: "a#1".into(),
+                request: 7,
+                done: false,
+                lines: vec!["Put Bob on freq 3.".into(), "".into()],
+            },
+            NetworkEvent::Replies {
+                origin: "b#2".into(),
+                at: "a#1".into(),
+                request: 8,
+                done: true,
+                lines: Vec::new(),
+            },
         ];
         for event in events {
             assert_eq!(NetworkEvent::decode(&event.encode()), Some(event));
         }
         assert_eq!(NetworkEvent::decode("teleport\u{1f}x"), None);
         assert_eq!(NetworkEvent::decode("login\u{1f}only-one"), None);
+        assert_eq!(NetworkEvent::decode("replies\u{1f}b\u{1f}a\u{1f}x\u{1f}done"), None, "not a number");
     }
 }

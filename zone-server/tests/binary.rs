@@ -395,7 +395,8 @@ fn no_password_appears_in_the_log_even_at_trace_level() {
 /// Issue 12: three zone-server processes on one PostgreSQL database (chosen
 /// by `DATABASE_URL`) list each other's players; one is killed with
 /// `kill -9`, and the others soon stop listing its players, who may log in
-/// elsewhere at once.
+/// elsewhere at once; a command sent to one of them meanwhile is reported
+/// unanswered.
 #[test]
 fn a_zone_killed_with_kill_dash_nine_leaves_the_network() {
     let database = postgres::Postgres::start();
@@ -454,6 +455,22 @@ fn a_zone_killed_with_kill_dash_nine_leaves_the_network() {
 
     beta.kill().unwrap();
     beta.wait().unwrap();
+    // A command sent to Bob before the others see that beta is gone gets no
+    // answer from there: the sender is told so.
+    // Four may wait at once; the fifth is refused at once.
+    for _ in 0..5 {
+        carol.send("SEND:PRIVCMD:Bob:?usage");
+    }
+    let mut told = std::iter::from_fn(|| carol.recv()).filter(|line| line != "NOOP");
+    let waiting = "MSG:ARENA:You have 4 commands waiting for other zones' answers; wait for them.";
+    assert_eq!(told.next().as_deref(), Some(waiting));
+    for _ in 0..4 {
+        assert_eq!(
+            told.next().as_deref(),
+            Some("MSG:ARENA:Zone beta did not answer your command to Bob in time; it may not have run.")
+        );
+    }
+    drop(told);
     until(&mut alice, "MSG:ARENA:Nobody called 'Bob' is online.");
     let _bob = Client::login(&alpha_addr, "Bob");
     assert!(data_is_empty(&alpha_data), "the zone keeps nothing in its data directory");

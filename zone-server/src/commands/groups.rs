@@ -41,8 +41,7 @@ async fn edit_rule(ctx: &mut Ctx<'_>, group: &str, rule: &str, effect: Option<Ef
         rule.parse().map_err(|error| CommandError::usage(format!("Rule '{rule}': {error}.")))?;
     let sender = ctx.sender();
     // Rules hold zone-wide: the editor's zone-wide group is what counts.
-    let id = sender.id;
-    let own = move || zone.group_at(id, None);
+    let own = move || zone.group_at(&sender, None);
     let editor = Editor { name: sender.name, group: &own };
     let action = zone
         .access()

@@ -155,7 +155,7 @@ fn group_line(zone: &Zone, player: &PlayerInfo) -> String {
 fn sees_addresses(ctx: &Ctx<'_>, zone: &Zone) -> bool {
     let snapshot = zone.access().snapshot();
     let Some(smod) = snapshot.policy().group("smod") else { return false };
-    let own = zone.group_at(ctx.sender().id, None);
+    let own = zone.group_at(&ctx.sender(), None);
     snapshot.rank(&own) >= smod.rank
 }
 

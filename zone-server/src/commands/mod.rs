@@ -131,7 +131,7 @@ pub(crate) fn check_not_muted(ctx: &Ctx<'_>, zone: &Zone, text: &str) -> Result<
 pub(crate) fn check_rank(ctx: &Ctx<'_>, zone: &Zone, aim: &Aim, verb: &str) -> Result<(), CommandError> {
     let snapshot = zone.access().snapshot();
     let realm = aim.online.as_ref().and_then(|player| player.realm_name.clone());
-    let own = zone.group_at(ctx.sender().id, realm.as_deref());
+    let own = zone.group_at(&ctx.sender(), realm.as_deref());
     let theirs = match &aim.online {
         Some(player) => zone.group_of(player.id, player.location.realm),
         None => snapshot.member_group(&aim.name, None).into(),

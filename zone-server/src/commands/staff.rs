@@ -85,8 +85,8 @@ async fn edit_membership(
     let sender = ctx.sender();
     // The editor's group at the place being changed: zone-wide for a
     // zone-wide membership, in that realm for a realm's.
-    let (id, place) = (sender.id, realm.clone());
-    let own = move || zone.group_at(id, place.as_deref());
+    let place = realm.clone();
+    let own = move || zone.group_at(&sender, place.as_deref());
     let editor = Editor { name: sender.name, group: &own };
     let action = zone
         .access()

@@ -349,6 +349,16 @@ impl Connection {
             Target::Name(name) => zone.find(name),
             _ => None,
         };
+        // Online in another zone of the network: it runs there.
+        if let (Target::Name(to), None) = (target, &found)
+            && let Some(presence) = zone.elsewhere(to)
+        {
+            if let Err(refused) = zone.forward_command(id, &name, presence, line, via) {
+                self.outbox.notice(&refused);
+            }
+            tracing::debug!(player = %name, "command sent to another zone");
+            return;
+        }
         let addressee = match (target, &found) {
             (Target::Pub, _) => Addressee::Pub,
             (Target::Team(freq), _) => Addressee::Team(freq),

@@ -24,14 +24,18 @@ impl Zone {
         group_for(&self.access.snapshot(), player, realm_name).into()
     }
 
-    /// The player group of online player `id` at one place: their session
-    /// group, else their membership in `realm` (a lower-case realm name), else
-    /// with `None` their zone-wide one; `default` failing all. Edits that
-    /// reach a place are judged by the editor's group there.
-    pub fn group_at(&self, id: PlayerId, realm: Option<&str>) -> Arc<str> {
+    /// The player group of `player` at one place: their session group, else
+    /// their membership in `realm` (a lower-case realm name), else with
+    /// `None` their zone-wide one; `default` failing all. A sender with no
+    /// session here (in another zone) has their membership by name. Edits
+    /// that reach a place are judged by the editor's group there.
+    pub fn group_at(&self, player: &Player<'_>, realm: Option<&str>) -> Arc<str> {
         let state = self.state.read();
-        let Some(player) = state.players.get(&id) else { return config::DEFAULT_GROUP.into() };
-        group_for(&self.access.snapshot(), player, realm).into()
+        let snapshot = self.access.snapshot();
+        match state.players.get(&player.id) {
+            Some(online) => group_for(&snapshot, online, realm).into(),
+            None => snapshot.member_group(player.name, realm).into(),
+        }
     }
 
     /// Gives player `id` the group `group` for the rest of the session.

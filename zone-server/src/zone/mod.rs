@@ -28,6 +28,7 @@ mod games;
 mod groups;
 mod peers;
 mod realms;
+mod remote;
 mod world;
 
 pub use chat::{CHANNEL_NAME_LENGTH, ChatError, MAX_CHANNELS};
@@ -36,6 +37,7 @@ pub use event::{ChatKind, Event};
 pub use games::GameError;
 use groups::group_for;
 pub use realms::{EnterError, RealmPlayers, RealmSummary, SpecAll};
+pub use remote::{PENDING_PER_PLAYER, REMOTE_SENDER};
 
 /// Chat clients are spectators (ChatNet 1.6).
 pub const SPEC_SHIP: u8 = 8;
@@ -347,7 +349,11 @@ impl Zone {
         if self.generations.current(name) != password_generation {
             return Err(JoinError::PasswordChanged);
         }
-        let id = PlayerId(self.next_player.fetch_add(1, Ordering::Relaxed));
+        let mut id = PlayerId(self.next_player.fetch_add(1, Ordering::Relaxed));
+        if id == REMOTE_SENDER {
+            // Never a session's: it stands for a sender in another zone.
+            id = PlayerId(self.next_player.fetch_add(1, Ordering::Relaxed));
+        }
         if let Some(old) = state.names.get(&key).copied() {
             let (online, closed) = state.remove_player(old);
             if let Some(online) = online {

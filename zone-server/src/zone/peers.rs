@@ -42,6 +42,8 @@ pub(super) struct Peers {
     /// player's chat never waits on the database.
     outgoing: tokio::sync::mpsc::Sender<NetworkEvent>,
     outgoing_queue: Mutex<Option<tokio::sync::mpsc::Receiver<NetworkEvent>>>,
+    /// Private commands across zones.
+    pub(super) remote: super::remote::RemoteCommands,
 }
 
 /// Events waiting to be announced, at most; past it they are dropped (and
@@ -62,6 +64,7 @@ impl Peers {
             directory: RwLock::new(HashMap::new()),
             stale_edits: AtomicBool::new(false),
             stale_sanctions: AtomicBool::new(false),
+            remote: super::remote::RemoteCommands::new(),
         }
     }
 }
@@ -121,6 +124,7 @@ impl Zone {
                         }
                         Err(error) => self.store_trouble("write the zone's heartbeat", &error),
                     }
+                    self.expire_remote_commands(Instant::now());
                     let edits = peers.stale_edits.swap(false, Ordering::SeqCst);
                     let sanctions = peers.stale_sanctions.swap(false, Ordering::SeqCst);
                     if edits || sanctions {
@@ -262,7 +266,7 @@ impl Zone {
         }
     }
 
-    async fn apply(&self, event: NetworkEvent) {
+    async fn apply(self: &Arc<Self>, event: NetworkEvent) {
         let own = self.instance().unwrap_or_default().to_owned();
         match event {
             NetworkEvent::Resync => {
@@ -293,6 +297,13 @@ impl Zone {
             }
             NetworkEvent::Private { origin, to, from, text } if origin != own => {
                 self.deliver_private(&from, &to, &text);
+            }
+            NetworkEvent::Command { origin, at, request, from, to, typed, line } if at == own => {
+                let via = if typed { cmdman::Via::Command } else { cmdman::Via::Chat };
+                self.run_remote_command(origin, request, from, to, via, line);
+            }
+            NetworkEvent::Replies { at, request, done, lines, .. } if at == own => {
+                self.take_replies(request, done, &lines);
             }
             NetworkEvent::Channel { origin, channel, from, text } if origin != own => {
                 let state = self.state.read();
