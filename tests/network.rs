@@ -267,3 +267,149 @@ async fn a_private_command_to_a_player_in_another_zone_runs_there() {
         "Bob (not online) is in group default zone-wide."
     );
 }
+
+/// Set when the load is to stop.
+type Stop = std::sync::Arc<std::sync::atomic::AtomicBool>;
+
+/// What one moderator's edits came to, in order: the audit text of each
+/// acknowledged one, and how many the store refused.
+#[derive(Default)]
+struct Edits {
+    acknowledged: Vec<String>,
+    refused: usize,
+}
+
+/// Edits the rules of `default` for `commands` (grant, then revoke, in
+/// turn) every 100 ms until `stop`, recording each answer in `edits`.
+async fn keep_editing(
+    mut moderator: Client,
+    commands: &'static [&'static str],
+    edits: std::sync::Arc<parking_lot::Mutex<Edits>>,
+    stop: Stop,
+) -> Client {
+    const REFUSED: &str =
+        "The zone could not store this (its database failed), so nothing was changed. Try again later.";
+    for i in 0usize.. {
+        if stop.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        let command = commands[(i / 2) % commands.len()];
+        let verb = if i % 2 == 0 { "grant" } else { "revoke" };
+        let answer = ask(&mut moderator, &format!("SEND:CMD:?{verb} default {command}")).await;
+        {
+            let mut edits = edits.lock();
+            if answer == REFUSED {
+                edits.refused += 1;
+            } else if answer.starts_with("Granted ") || answer.starts_with("Revoked ") {
+                // The audit log's words: "granted lsmod to default".
+                let mut text = answer.trim_end_matches('.').to_owned();
+                text[..1].make_ascii_lowercase();
+                edits.acknowledged.push(text);
+            } else {
+                // A revoke after a refused grant finds nothing to revoke.
+                assert_eq!(answer, format!("default has no rule of its own for {command}."), "{i}");
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    moderator
+}
+
+/// Sends numbered public messages every 20 ms until `stop`; `listener`, in
+/// the same realm, must get every one in order; `count` is how many so far.
+async fn keep_chatting(mut talker: Client, mut listener: Client, count: Count, stop: Stop) {
+    let mut sent = 0;
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        talker.send(&format!("SEND:PUB:line {sent}")).await;
+        listener.expect(&format!("MSG:PUB:{}:line {sent}", talker.name)).await;
+        sent += 1;
+        count.store(sent, std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Chat lines delivered so far.
+type Count = std::sync::Arc<std::sync::atomic::AtomicUsize>;
+
+/// Waits until `done` holds of every moderator's edits.
+async fn until_edits(all: &[&std::sync::Arc<parking_lot::Mutex<Edits>>], done: impl Fn(&Edits) -> bool) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !all.iter().all(|edits| done(&edits.lock())) {
+        assert!(tokio::time::Instant::now() < deadline, "the edits never got there");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_restarting_under_load_loses_no_acknowledged_edit_and_applies_no_refused_one() {
+    use std::sync::Arc;
+    let database = Postgres::start();
+    let alpha = zone_named("alpha", &database.url()).await;
+    let beta = zone_named("beta", &database.url()).await;
+    // One moderator editing in each zone; a pair chatting in each.
+    let sam = alpha.login("Sam").await;
+    let root = beta.login("Root").await;
+    let (a1, a2) = (alpha.enter("Ann", "lobby").await, alpha.enter("Art", "lobby").await);
+    let (b1, b2) = (beta.enter("Ben", "lobby").await, beta.enter("Bea", "lobby").await);
+    let (mut a2, mut b2) = (a2, b2);
+    a2.barrier().await;
+    b2.barrier().await;
+    let stop = Stop::default();
+    let (in_alpha, in_beta) = (Arc::new(parking_lot::Mutex::new(Edits::default())), Arc::default());
+    const ALPHA: &[&str] = &["lsmod", "health", "cmdstats"];
+    const BETA: &[&str] = &["listmod", "bans", "warnings"];
+    let sam = tokio::spawn(keep_editing(sam, ALPHA, in_alpha.clone(), stop.clone()));
+    let root = tokio::spawn(keep_editing(root, BETA, Arc::clone(&in_beta), stop.clone()));
+    let said = [Count::default(), Count::default()];
+    let chat = [
+        tokio::spawn(keep_chatting(a1, a2, Arc::clone(&said[0]), stop.clone())),
+        tokio::spawn(keep_chatting(b1, b2, Arc::clone(&said[1]), stop.clone())),
+    ];
+    let lines = || said.each_ref().map(|count| count.load(std::sync::atomic::Ordering::SeqCst));
+
+    until_edits(&[&in_alpha, &in_beta], |edits| edits.acknowledged.len() >= 3).await;
+    tokio::task::block_in_place(|| database.stop());
+    let at_stop = lines();
+    until_edits(&[&in_alpha, &in_beta], |edits| edits.refused >= 3).await;
+    let during = lines();
+    assert!(during[0] > at_stop[0] && during[1] > at_stop[1], "chat goes on in both zones");
+    let before: Vec<usize> =
+        [&in_alpha, &in_beta].iter().map(|edits| edits.lock().acknowledged.len()).collect();
+    tokio::task::block_in_place(|| database.start_again());
+    let after = |edits: &Edits, before: usize| edits.acknowledged.len() >= before + 4;
+    until_edits(&[&in_alpha], |edits| after(edits, before[0])).await;
+    until_edits(&[&in_beta], |edits| after(edits, before[1])).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (mut sam, _root) = (sam.await.unwrap(), root.await.unwrap());
+    for chat in chat {
+        chat.await.unwrap();
+    }
+
+    // Exactly the acknowledged edits are in the audit log, each once.
+    let log = sam.command("SEND:CMD:?auditlog 100").await;
+    for (who, edits) in [("Sam", &in_alpha), ("Root", &in_beta)] {
+        let mut logged: Vec<String> = log
+            .iter()
+            .filter_map(|line| line.split_once(&format!(" {who}: ")).map(|(_, action)| action.to_owned()))
+            .filter(|action| action.starts_with("granted ") || action.starts_with("revoked "))
+            .collect();
+        logged.reverse();
+        let edits = edits.lock();
+        assert!(edits.acknowledged.len() < 50, "the audit log page holds them all");
+        assert_eq!(logged, edits.acknowledged, "{who}'s edits, {} refused", edits.refused);
+    }
+
+    // Each zone applies the other's last acknowledged edits.
+    for (zone, commands, edits) in [(&beta, ALPHA, &in_alpha), (&alpha, BETA, &in_beta)] {
+        let mut pleb = zone.login("Pleb").await;
+        for command in commands {
+            let granted = edits.lock().acknowledged.iter().rev().find(|text| text.contains(command)).cloned();
+            let granted = granted.is_some_and(|text| text.starts_with("granted "));
+            let denied = format!("MSG:ARENA:You may not use ?{command}.");
+            until(&mut pleb, &format!("SEND:CMD:?{command}"), |answer| {
+                answer.starts_with(&denied) != granted
+            })
+            .await;
+        }
+    }
+}
