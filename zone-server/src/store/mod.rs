@@ -11,7 +11,7 @@
 //! Password hashing is not done here but on [`crate::password::HashPool`].
 //!
 //! # Layout
-//! - `sqlite`: [`SqliteStore`] and its schema versions.
+//! - `sqlite`: [`SqliteStore`] and its migrations.
 //! - `postgres`: [`PgStore`], its migrations (`migrations/postgres/`, run by
 //!   refinery), reconnection and the network's `LISTEN`/`NOTIFY`.
 //! - [`migrate`]: copying a zone's SQLite store into a PostgreSQL one.
@@ -747,9 +747,8 @@ pub enum OpenError {
     /// reached.
     #[error("cannot reach the PostgreSQL store {0}")]
     Postgres(String),
-    /// The PostgreSQL store's schema cannot be brought to this server's
-    /// version (or is newer).
-    #[error("cannot migrate the PostgreSQL store {0}")]
+    /// The store's schema cannot be brought to this server's version.
+    #[error("cannot migrate the store {0}")]
     Migration(String),
     /// The file was written by a newer server.
     #[error("{path} has schema version {version}, newer than this server's; upgrade the server")]

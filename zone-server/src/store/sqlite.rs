@@ -1,5 +1,5 @@
-//! [`SqliteStore`]: the embedded store, `zone.db` in the data directory, with
-//! its schema versions (`PRAGMA user_version`) migrated in place.
+//! [`SqliteStore`]: the embedded store, `zone.db` in the data directory, its
+//! schema migrated in place by refinery (`zone-server/migrations/sqlite/`).
 
 use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -42,126 +42,63 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
-/// The schema version this code writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 5;
+mod embedded {
+    refinery::embed_migrations!("migrations/sqlite");
+}
+
+/// The schema version of databases from before refinery kept the history:
+/// their `PRAGMA user_version`, which matched migrations 1 to 5.
+const LEGACY_VERSIONS: i64 = 5;
 
 impl SqliteStore {
-    /// Opens (creating if needed) `zone.db` in `data_dir`, which is created too.
+    /// Opens (creating if needed) `zone.db` in `data_dir`, which is created
+    /// too, and brings its schema to this server's version with refinery's
+    /// migrations (`zone-server/migrations/sqlite/`, each in a transaction).
+    /// A database written before refinery kept its history (schema versions
+    /// 1 to 5 in `PRAGMA user_version`) has the migrations up to its version
+    /// recorded as applied, then gets the rest. `user_version` is kept equal
+    /// to the schema version, so an older server refuses a newer file.
     ///
     /// # Errors
-    /// The directory or database cannot be created or opened, or it was written
-    /// by a newer version of the server.
+    /// The directory or database cannot be created or opened, a migration
+    /// fails, or the file was written by a newer version of the server.
     pub fn open(data_dir: &Path) -> Result<SqliteStore, OpenError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|source| OpenError::Dir { path: data_dir.display().to_string(), source })?;
         let path = data_dir.join("zone.db");
-        let conn = Connection::open(&path)?;
+        let mut conn = Connection::open(&path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let at = path.display().to_string();
+        let failed = |error: refinery::Error| OpenError::Migration(format!("{at}: {error}"));
+        let runner = embedded::migrations::runner;
+        let newest = runner().get_migrations().iter().map(|migration| i64::from(migration.version())).max();
+        let newest = newest.unwrap_or_default();
         let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        if version > SCHEMA_VERSION {
-            return Err(OpenError::TooNew { path: path.display().to_string(), version });
+        if version > newest {
+            return Err(OpenError::TooNew { path: at, version });
         }
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS accounts (
-                 name_key      TEXT PRIMARY KEY,  -- the name in lower case
-                 name          TEXT NOT NULL,     -- as first registered
-                 password_hash TEXT NOT NULL,     -- argon2id PHC string
-                 first_login   TEXT NOT NULL,     -- UTC, YYYY-MM-DD HH:MM:SS
-                 last_login    TEXT NOT NULL,
-                 total_ms      INTEGER NOT NULL DEFAULT 0  -- finished sessions, milliseconds
-             );
-             CREATE TABLE IF NOT EXISTS rule_edits (
-                 player_group TEXT NOT NULL,
-                 rule_key     TEXT NOT NULL,     -- usage, usage:player, *warn
-                 effect       TEXT,              -- grant, deny, or NULL for revoked
-                 by_name      TEXT NOT NULL,
-                 at           TEXT NOT NULL,     -- UTC, YYYY-MM-DD HH:MM:SS
-                 PRIMARY KEY (player_group, rule_key)
-             );
-             CREATE TABLE IF NOT EXISTS memberships (
-                 name_key     TEXT NOT NULL,     -- the player's name in lower case
-                 name         TEXT NOT NULL,
-                 realm        TEXT NOT NULL,     -- lower case; '' for zone-wide
-                 player_group TEXT,              -- NULL for removed
-                 by_name      TEXT NOT NULL,
-                 at           TEXT NOT NULL,
-                 PRIMARY KEY (name_key, realm)
-             );
-             CREATE TABLE IF NOT EXISTS audit (
-                 id      INTEGER PRIMARY KEY AUTOINCREMENT,
-                 at      TEXT NOT NULL,
-                 by_name TEXT NOT NULL,
-                 action  TEXT NOT NULL,
-                 count   INTEGER NOT NULL DEFAULT 1  -- times in its window
-             );
-             -- audit_repeated looks up the newest row of one actor and action.
-             CREATE INDEX IF NOT EXISTS audit_by_action ON audit (by_name, action, id);
-             CREATE TABLE IF NOT EXISTS sanctions (
-                 name_key TEXT NOT NULL,
-                 name     TEXT NOT NULL,
-                 kind     TEXT NOT NULL,     -- ban, kick (a ?kick -t), mute
-                 until    INTEGER,           -- Unix seconds; NULL until lifted
-                 reason   TEXT NOT NULL,
-                 by_name  TEXT NOT NULL,
-                 at       INTEGER NOT NULL,  -- Unix seconds
-                 PRIMARY KEY (name_key, kind)
-             );
-             CREATE TABLE IF NOT EXISTS warnings (
-                 id       INTEGER PRIMARY KEY AUTOINCREMENT,
-                 name_key TEXT NOT NULL,
-                 name     TEXT NOT NULL,
-                 text     TEXT NOT NULL,
-                 by_name  TEXT NOT NULL,
-                 at       INTEGER NOT NULL   -- Unix seconds
-             );
-             CREATE INDEX IF NOT EXISTS warnings_by_name ON warnings (name_key, id);
-             CREATE TABLE IF NOT EXISTS channels (
-                 name_key TEXT PRIMARY KEY,
-                 list     TEXT NOT NULL      -- channel names, comma-separated, in order
-             );
-             CREATE TABLE IF NOT EXISTS ignores (
-                 name_key    TEXT NOT NULL,  -- who ignores, lower case
-                 ignored_key TEXT NOT NULL,  -- whom, lower case
-                 ignored     TEXT NOT NULL,  -- whom, as their account is named
-                 PRIMARY KEY (name_key, ignored_key)
-             );
-             CREATE TABLE IF NOT EXISTS messages (
-                 id        INTEGER PRIMARY KEY AUTOINCREMENT,
-                 to_key    TEXT NOT NULL,
-                 from_name TEXT NOT NULL,
-                 text      TEXT NOT NULL,
-                 at        TEXT NOT NULL     -- UTC, YYYY-MM-DD HH:MM:SS
-             );
-             CREATE INDEX IF NOT EXISTS messages_to ON messages (to_key, id);
-             -- Offline messages sent per sender and UTC day (days since 1970).
-             CREATE TABLE IF NOT EXISTS message_quota (
-                 from_key TEXT NOT NULL,
-                 day      INTEGER NOT NULL,
-                 count    INTEGER NOT NULL,
-                 PRIMARY KEY (from_key, day)
-             );",
+        let history: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'",
+            [],
+            |row| row.get(0),
         )?;
-        // Columns earlier versions lack, each added where missing: version 4
-        // had no one-time passwords, version 3 no logout time, version 2 no
-        // audit count.
-        let added = [
-            ("accounts", "must_change_password", "INTEGER NOT NULL DEFAULT 0"),
-            ("accounts", "last_logout", "TEXT"),
-            ("audit", "count", "INTEGER NOT NULL DEFAULT 1"),
-        ];
-        for (table, column, definition) in added {
-            let present: bool = conn.query_row(
-                "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
-                params![table, column],
-                |row| row.get(0),
-            )?;
-            if !present {
-                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {definition};"))?;
+        if history {
+            let applied = runner().get_last_applied_migration(&mut conn).map_err(failed)?;
+            let version = applied.map_or(0, |migration| i64::from(migration.version()));
+            if version > newest {
+                return Err(OpenError::TooNew { path: at, version });
             }
+        } else if (1..=LEGACY_VERSIONS).contains(&version) {
+            let legacy = i32::try_from(version).unwrap_or_default();
+            runner().set_target(refinery::Target::FakeVersion(legacy)).run(&mut conn).map_err(failed)?;
         }
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        let report = runner().run(&mut conn).map_err(failed)?;
+        for migration in report.applied_migrations() {
+            tracing::info!("store: {at} migrated to schema version {}", migration.version());
+        }
+        conn.pragma_update(None, "user_version", newest)?;
         Ok(SqliteStore { conn: Mutex::new(conn) })
     }
 
@@ -916,21 +853,81 @@ mod tests {
         assert_eq!(log[0].action, "reset Bob's password");
     }
 
+    /// The schema as the server before refinery wrote it at `version`
+    /// (each version's statements are the migration of that number).
+    const LEGACY: [&str; 5] = [
+        include_str!("../../migrations/sqlite/V1__accounts.sql"),
+        include_str!("../../migrations/sqlite/V2__access.sql"),
+        include_str!("../../migrations/sqlite/V3__audit_count.sql"),
+        include_str!("../../migrations/sqlite/V4__moderation.sql"),
+        include_str!("../../migrations/sqlite/V5__everyday.sql"),
+    ];
+
     #[test]
-    fn a_version_2_database_gains_the_audit_count() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let conn = Connection::open(dir.path().join("zone.db")).unwrap();
-            conn.execute_batch(
-                "CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,
-                     by_name TEXT NOT NULL, action TEXT NOT NULL);
-                 INSERT INTO audit (at, by_name, action) VALUES ('2026-11-01 10:00:00', 'Old', 'an old edit');
-                 PRAGMA user_version = 2;",
-            )
-            .unwrap();
+    fn databases_of_every_earlier_schema_version_keep_their_data_and_gain_the_rest() {
+        for version in 1..=LEGACY.len() {
+            let dir = tempfile::tempdir().unwrap();
+            {
+                let conn = Connection::open(dir.path().join("zone.db")).unwrap();
+                for step in &LEGACY[..version] {
+                    conn.execute_batch(step).unwrap();
+                }
+                conn.execute_batch(&format!(
+                    "INSERT INTO accounts (name_key, name, password_hash, first_login, last_login, total_ms)
+                         VALUES ('old', 'Old', 'hash', '2026-11-01 10:00:00', '2026-11-02 10:00:00', 5000);
+                     PRAGMA user_version = {version};"
+                ))
+                .unwrap();
+                if version >= 2 {
+                    conn.execute_batch(
+                        "INSERT INTO audit (at, by_name, action) VALUES ('2026-11-01 10:00:00', 'Old', 'an old edit')",
+                    )
+                    .unwrap();
+                }
+            }
+            let store = SqliteStore::open(dir.path()).unwrap();
+            let old = store.account("old").unwrap().unwrap();
+            assert_eq!((old.name.as_str(), old.total.as_millis()), ("Old", 5000), "version {version}");
+            if version >= 2 {
+                let log = store.audit_log(1).unwrap();
+                assert_eq!((log[0].action.as_str(), log[0].count), ("an old edit", 1), "version {version}");
+            }
+            // What the newest version added works.
+            store.set_ignore("Old", "Eve", true).unwrap();
+            assert_eq!(store.ignores("old").unwrap(), ["Eve"], "version {version}");
+            drop(store);
+            // Opened again: nothing more to do.
+            let store = SqliteStore::open(dir.path()).unwrap();
+            assert_eq!(store.ignores("old").unwrap(), ["Eve"], "version {version}");
         }
-        let store = SqliteStore::open(dir.path()).unwrap();
-        let log = store.audit_log(1).unwrap();
-        assert_eq!((log[0].action.as_str(), log[0].count), ("an old edit", 1));
+    }
+
+    #[test]
+    fn a_database_of_a_newer_server_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(SqliteStore::open(dir.path()).unwrap());
+        let conn = Connection::open(dir.path().join("zone.db")).unwrap();
+        conn.execute_batch(
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum)
+                 VALUES (99, 'from_the_future', '2027-01-01T00:00:00Z', '1')",
+        )
+        .unwrap();
+        drop(conn);
+        let refused = SqliteStore::open(dir.path()).unwrap_err().to_string();
+        assert!(
+            refused.ends_with("has schema version 99, newer than this server's; upgrade the server"),
+            "{refused}"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        Connection::open(dir.path().join("zone.db"))
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 7")
+            .unwrap();
+        let refused = SqliteStore::open(dir.path()).unwrap_err().to_string();
+        assert!(
+            refused.ends_with("has schema version 7, newer than this server's; upgrade the server"),
+            "{refused}"
+        );
     }
 }
