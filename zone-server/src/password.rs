@@ -88,6 +88,9 @@ type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 #[derive(Debug, Clone)]
 pub struct HashPool {
     jobs: SyncSender<Job>,
+    /// One permit per job running or waiting (`workers + queue`): a job
+    /// beyond them is refused, however soon the threads are scheduled.
+    slots: Arc<tokio::sync::Semaphore>,
     workers: usize,
 }
 
@@ -99,7 +102,8 @@ impl HashPool {
     /// When the OS cannot start a thread (at start-up only).
     pub fn new(workers: usize, queue: usize, keep_kib: u32) -> HashPool {
         let workers = workers.max(1);
-        let (jobs, receiver) = sync_channel::<Job>(queue);
+        let (jobs, receiver) = sync_channel::<Job>(workers + queue);
+        let slots = Arc::new(tokio::sync::Semaphore::new(workers + queue));
         let receiver = Arc::new(Mutex::new(receiver));
         for index in 0..workers {
             let receiver = receiver.clone();
@@ -109,7 +113,7 @@ impl HashPool {
                 .spawn(move || work(&receiver, Memory::new(keep_kib)))
                 .expect("cannot start a password hashing thread");
         }
-        HashPool { jobs, workers }
+        HashPool { jobs, slots, workers }
     }
 
     /// The pool `limits` asks for: `password_hashers` threads (`0`: one per
@@ -136,9 +140,13 @@ impl HashPool {
         &self,
         job: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
+        let Ok(slot) = self.slots.clone().try_acquire_owned() else { return Err(PasswordError::Busy) };
         let (reply, result) = oneshot::channel();
         let job: Job = Box::new(move |memory| {
-            let _ = reply.send(job(memory));
+            let done = job(memory);
+            // Free before answering, so the next try finds room.
+            drop(slot);
+            let _ = reply.send(done);
         });
         match self.jobs.try_send(job) {
             Ok(()) => result.await.map_err(|_| PasswordError::Stopped),
