@@ -311,18 +311,17 @@ mod tests {
         });
         running.await.unwrap();
         // One job fits in the queue; the next is refused at once.
-        let (done, queued) = oneshot::channel();
-        assert!(
-            pool.jobs
-                .try_send(Box::new(move |_| {
-                    let _ = done.send(());
-                }))
-                .is_ok()
-        );
+        let queued = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(|_| ()).await }
+        });
+        while pool.slots.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
         assert!(matches!(pool.hash("pw", CHEAP).await, Err(PasswordError::Busy)));
         release.send(()).unwrap();
         held.await.unwrap().unwrap();
-        queued.await.unwrap();
+        queued.await.unwrap().unwrap();
         // Once the worker is free, hashing works again.
         assert!(pool.verify("pw", &pool.hash("pw", CHEAP).await.unwrap()).await.unwrap());
     }
