@@ -9,8 +9,9 @@ fn the_zone_registers_exactly_these_commands() {
     // Referencing the server crate links it, commands and all.
     let _parse = zone_server::chatnet::message::parse;
     let registry = Registry::linked(Settings::default()).unwrap();
+    let tables = registry.tables();
     let names: Vec<(&str, &str)> =
-        registry.commands().iter().map(|command| (command.component(), command.name())).collect();
+        tables.commands().iter().map(|command| (command.component(), command.name())).collect();
     assert_eq!(
         names,
         [
@@ -71,14 +72,15 @@ fn the_zone_registers_exactly_these_commands() {
         ]
     );
     // Every built-in component is one the default config may name.
-    let components: Vec<&str> = registry.components().iter().map(|component| component.name()).collect();
+    let components: Vec<&str> = tables.components().iter().map(|component| component.name()).collect();
     let mut built_in = config::BUILT_IN_COMPONENTS.to_vec();
     built_in.sort_unstable();
     assert_eq!(components, built_in);
 
     // Attached zone-wide, `help` finds `man` anywhere.
-    assert!(registry.find(Location::default(), '?', "help").is_none());
+    assert!(registry.tables().find(Location::default(), '?', "help").is_none());
     registry.attach("help", Scope::Zone).unwrap();
-    let found = registry.find(Location::default(), '?', "help");
+    let tables = registry.tables();
+    let found = tables.find(Location::default(), '?', "help");
     assert_eq!(found.map(|(command, scope)| (command.name(), scope)), Some(("man", Scope::Zone)));
 }

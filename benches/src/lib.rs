@@ -150,10 +150,11 @@ pub fn fixture() -> Fixture {
         })
         .collect();
     let registry = Registry::new(defs, Settings::default()).expect("the fixture's commands register");
-    for component in registry.components() {
+    for component in registry.tables().components() {
         registry.attach(component.name(), Scope::Zone).expect("attach");
     }
-    let names: Vec<&'static str> = registry.commands().iter().map(|command| command.def().name).collect();
+    let tables = registry.tables();
+    let names: Vec<&'static str> = tables.commands().iter().map(|command| command.def().name).collect();
 
     // Groups: 10 roots, 20 children of roots, 20 grandchildren.
     let mut specs: Vec<GroupSpec> = (0..GROUPS)
@@ -198,7 +199,7 @@ pub fn fixture() -> Fixture {
     }
     let policy = Policy::new(specs).expect("the fixture's groups are a valid graph");
     let group = policy.index_of("g45").expect("g45");
-    let world = BenchWorld { compiled: Compiled::build(&policy, registry.commands()), group };
+    let world = BenchWorld { compiled: Compiled::build(&policy, tables.commands()), group };
     let player = Player {
         id: PlayerId(1),
         name: "Bencher",
@@ -238,7 +239,7 @@ fn casbin_policy(policy: &Policy, registry: &Registry) -> CasbinPolicy {
         }
     }
     g.push(row(&["Bencher", "g45"]));
-    for command in registry.commands() {
+    for command in registry.tables().commands() {
         let def = command.def();
         for form in def.forms.iter() {
             if let Some(command_group) = def.group(form) {

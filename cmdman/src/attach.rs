@@ -104,8 +104,18 @@ fn key_text(cmd_char: Option<char>, name: Option<&str>) -> String {
 #[derive(Debug, Default)]
 pub(crate) struct Catalog {
     pub(crate) commands: Vec<Entry>,
-    /// A component's name and its commands' indices.
-    pub(crate) components: Vec<(&'static str, Vec<usize>)>,
+    /// Each component, in registry order.
+    pub(crate) components: Vec<CatalogComponent>,
+}
+
+/// One component in a [`Catalog`].
+#[derive(Debug)]
+pub(crate) struct CatalogComponent {
+    pub(crate) name: &'static str,
+    /// Its commands' indices.
+    pub(crate) commands: Vec<usize>,
+    /// Added at runtime: a compiled component wins a conflict over it.
+    pub(crate) script: bool,
 }
 
 /// One command in a [`Catalog`].
@@ -127,9 +137,10 @@ pub struct Conflict {
     pub name: String,
     /// The scope both components are attached to.
     pub scope: Scope,
-    /// The component attached first, whose command stays.
+    /// The component whose command stays: a compiled one over a script
+    /// one, otherwise the one attached first.
     pub kept: &'static str,
-    /// The component attached later, whose command was not added.
+    /// The component whose command was not added.
     pub refused: &'static str,
 }
 
@@ -149,7 +160,8 @@ pub struct Shadow {
 /// The attachment list and the tables built from it.
 #[derive(Debug, Default)]
 pub(crate) struct Attachments {
-    /// (component index, scope), in the order attached: the earlier wins a conflict.
+    /// (component index, scope), in the order attached: the earlier wins a
+    /// conflict between two compiled or two script components.
     pub(crate) list: Vec<(usize, Scope)>,
     tables: HashMap<Scope, Table>,
     zone: Table,
@@ -178,9 +190,12 @@ impl Attachments {
     pub(crate) fn rebuild(&mut self, catalog: &Catalog) {
         self.conflicts.clear();
         self.shadows.clear();
-        // Each scope's own entries first, conflicts refused in attach order.
+        // Each scope's own entries first, conflicts refused in attach order,
+        // compiled components before script ones.
+        let mut order: Vec<(usize, Scope)> = self.list.clone();
+        order.sort_by_key(|&(component, _)| catalog.components[component].script);
         let mut own: Vec<(Scope, Table)> = Vec::new();
-        for &(component, scope) in &self.list {
+        for &(component, scope) in &order {
             let at = match own.iter().position(|(s, _)| *s == scope) {
                 Some(at) => at,
                 None => {
@@ -189,7 +204,7 @@ impl Attachments {
                 }
             };
             let depth = scope.depth();
-            for command_index in &catalog.components[component].1 {
+            for command_index in &catalog.components[component].commands {
                 let entry = &catalog.commands[*command_index];
                 for (name, key) in entry.names.iter().zip(&entry.keys) {
                     let slot = &mut own[at].1.slots_mut(entry.cmd_char, *name)[depth];
@@ -198,7 +213,7 @@ impl Attachments {
                             name: key.clone(),
                             scope,
                             kept: catalog.commands[first as usize].component,
-                            refused: catalog.components[component].0,
+                            refused: catalog.components[component].name,
                         }),
                         None => *slot = Some(*command_index as u32),
                     }

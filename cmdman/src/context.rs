@@ -5,7 +5,7 @@ use std::any::Any;
 
 use crate::args::Parser;
 use crate::def::TargetForm;
-use crate::registry::{Command, Registry};
+use crate::registry::{Command, Registry, Tables};
 use crate::reply::{Recipient, Reply, ReplySink};
 use crate::target::{Player, Scope, Target};
 use crate::world::World;
@@ -14,6 +14,7 @@ use crate::world::World;
 pub struct Ctx<'a> {
     pub(crate) command: &'a Command,
     pub(crate) registry: &'a Registry,
+    pub(crate) tables: &'a Tables,
     pub(crate) sender: Player<'a>,
     pub(crate) target: Target<'a>,
     pub(crate) form: TargetForm,
@@ -32,9 +33,15 @@ impl<'a> Ctx<'a> {
         self.command
     }
 
-    /// The command table, for commands that list or explain commands.
+    /// The command table, for commands that attach or detach components.
     pub fn registry(&self) -> &'a Registry {
         self.registry
+    }
+
+    /// The tables this command was found in, for commands that list or
+    /// explain commands.
+    pub fn tables(&self) -> &'a Tables {
+        self.tables
     }
 
     /// The player who sent the command.

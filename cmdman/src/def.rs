@@ -128,6 +128,10 @@ pub enum Handler {
     Sync(fn(&mut Ctx<'_>) -> CommandResult),
     /// An async handler's wrapper.
     Async(for<'a, 'b> fn(&'a mut Ctx<'b>) -> BoxFuture<'a, CommandResult>),
+    /// A command added at runtime: the handler is the
+    /// [`DynamicHandler`](crate::registry::DynamicHandler) it was installed
+    /// with ([`Registry::install`](crate::Registry::install)).
+    Dynamic,
 }
 
 impl fmt::Debug for Handler {
@@ -135,6 +139,7 @@ impl fmt::Debug for Handler {
         match self {
             Handler::Sync(_) => f.write_str("Handler::Sync"),
             Handler::Async(_) => f.write_str("Handler::Async"),
+            Handler::Dynamic => f.write_str("Handler::Dynamic"),
         }
     }
 }

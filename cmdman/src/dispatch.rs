@@ -7,7 +7,7 @@ use crate::attach::{Slots, Table};
 use crate::context::Ctx;
 use crate::def::{CommandDef, Handler, TargetForm};
 use crate::error::CommandError;
-use crate::registry::{Command, Registry, best_in_chain, lowercase};
+use crate::registry::{Command, Registry, Tables, best_in_chain, lowercase};
 use crate::reply::{Recipient, ReplySink};
 use crate::target::{Addressee, Location, Player, Scope, Target};
 use crate::world::World;
@@ -105,12 +105,16 @@ pub async fn dispatch(
     request: Request<'_>,
     sink: &mut (dyn ReplySink + Send),
 ) -> Outcome {
-    Dispatch { registry }.run(request, sink).await
+    // One set of tables for the whole line: a component installed or
+    // attached meanwhile applies from the next line on.
+    let tables = registry.tables();
+    Dispatch { registry, tables: &tables }.run(request, sink).await
 }
 
 /// One dispatch over a registry: the steps of DESIGN §4.4.
 struct Dispatch<'r> {
     registry: &'r Registry,
+    tables: &'r Tables,
 }
 
 impl Dispatch<'_> {
@@ -180,6 +184,7 @@ impl Dispatch<'_> {
         let mut ctx = Ctx {
             command: ready.command,
             registry: self.registry,
+            tables: self.tables,
             sender: request.sender,
             target: ready.target,
             form: ready.form,
@@ -200,6 +205,10 @@ impl Dispatch<'_> {
             // Boxed, so the future of every dispatch does not carry the
             // largest handler's state.
             Handler::Async(handler) => Box::pin(handler(&mut ctx)).await,
+            Handler::Dynamic => match command.dynamic() {
+                Some(handler) => handler.call(&mut ctx),
+                None => Err(CommandError::failed("This command has no handler.")),
+            },
         };
         if timed {
             command.record_time(self.registry.clock.delta_as_nanos(started, self.registry.clock.raw()));
@@ -271,14 +280,14 @@ impl Dispatch<'_> {
         };
         let found = self
             .resolve(sender.location, target, split, false, form)
-            .filter(|&(index, _)| !hidden(&self.registry.commands[index]))
+            .filter(|&(index, _)| !hidden(&self.tables.commands()[index]))
             .or_else(|| self.resolve(sender.location, target, split, true, form))
-            .filter(|&(index, _)| !hidden(&self.registry.commands[index]));
+            .filter(|&(index, _)| !hidden(&self.tables.commands()[index]));
         let Some((index, scope)) = found else {
             sink.line(Recipient::Sender, &self.unknown_reply(request, split));
             return Err(Outcome::Unknown);
         };
-        let command = &self.registry.commands[index];
+        let command = &self.tables.commands()[index];
         let def = command.def();
         // The pub form's target is the scope the command was found in.
         let target = target.unwrap_or(Target::Scope(scope));
@@ -345,7 +354,7 @@ impl Dispatch<'_> {
         if name.is_none() && !catch_all {
             return None;
         }
-        let attachments = self.registry.attachments.read();
+        let attachments = &self.tables.attachments;
         let own = attachments.table_for(sender);
         let theirs =
             target.and_then(|t| t.location()).filter(|l| *l != sender).map(|l| (attachments.table_for(l), l));
@@ -355,9 +364,9 @@ impl Dispatch<'_> {
             takes(def) && (def.source_in_scope || target.is_none_or(|target| target.is_in(scope)))
         };
         let pick = |slots: &dyn Fn(&Table) -> Option<&Slots>| {
-            let mine = slots(own).and_then(|s| best_in_chain(self.registry, s, sender, by_sender));
+            let mine = slots(own).and_then(|s| best_in_chain(self.tables, s, sender, by_sender));
             let other = theirs.and_then(|(table, location)| {
-                best_in_chain(self.registry, slots(table)?, location, |def, _| {
+                best_in_chain(self.tables, slots(table)?, location, |def, _| {
                     takes(def) && !def.source_in_scope
                 })
             });
@@ -382,7 +391,7 @@ impl Dispatch<'_> {
         let typed = split.name.to_ascii_lowercase();
         let sender = request.sender;
         let mut scored: Vec<(f64, &Command)> = Vec::new();
-        for (command, _) in self.registry.available(sender.location) {
+        for (command, _) in self.tables.available(sender.location) {
             let def = command.def();
             if def.cmd_char.is_some_and(|c| c != split.cmd_char) {
                 continue;

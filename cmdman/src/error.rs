@@ -74,6 +74,20 @@ pub enum RegistryError {
     /// A cmd char that cannot start a command (alphanumeric, white space, `|`).
     #[error("'{0}' cannot be a cmd char: use punctuation such as '?' or '*'")]
     BadCmdChar(char),
+    /// A component added at runtime has the name of one already there.
+    #[error("there is already a {kind} component called '{name}'")]
+    ComponentExists {
+        /// The name.
+        name: String,
+        /// `compiled` or `script`: what the existing one is.
+        kind: &'static str,
+    },
+    /// Only components added at runtime can be removed.
+    #[error("'{0}' is compiled into the server; only script components can be removed")]
+    Compiled(String),
+    /// No component of that name.
+    #[error("there is no component called '{0}'")]
+    NoSuchComponent(String),
 }
 
 /// Why a component could not be attached or detached; each text is the

@@ -6,9 +6,10 @@
 //! # Layout
 //! - [`def`]: what a command declaration is ([`CommandDef`]; [`TargetForm`]
 //!   comes from the ladder).
-//! - [`registry`]: the command table, built once, its components and where
-//!   they are attached (the lookup tables live in the private `attach`, built
-//!   from plain entries). Handlers, [`Ctx`] and the registry are the one
+//! - [`registry`]: the command table, built once from the compiled commands,
+//!   with script components added at runtime, and where components are
+//!   attached; every change publishes new [`Tables`] (the lookup tables live
+//!   in the private `attach`, built from plain entries). Handlers, [`Ctx`] and the registry are the one
 //!   deliberate knot of modules that refer to each other.
 //! - [`mod@dispatch`]: splitting a line, finding the command through the sender's
 //!   and target's scopes, the form, scope and access checks, and running it.
@@ -42,7 +43,7 @@ pub use dispatch::{Outcome, Request, Split, Via, dispatch, split_command};
 pub use error::{AttachError, CommandError, CommandResult, RegistryError, Site};
 pub use ladder::{Compiled, Decision, Effect, GroupSpec, Policy, PolicyError, RuleKey, Step};
 pub use macros::command;
-pub use registry::{Command, Component, Health, Registry, Settings, StatsSnapshot};
+pub use registry::{Command, Component, DynamicHandler, Health, Registry, Settings, StatsSnapshot, Tables};
 pub use reply::{Collected, Recipient, Reply, ReplySink};
 pub use target::{Addressee, CommandRef, GameId, Location, Player, PlayerId, RealmId, Scope, Target};
 pub use world::{OnlinePlayer, World};

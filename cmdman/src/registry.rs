@@ -1,16 +1,23 @@
 //! The command table: every command compiled in, grouped into components,
-//! checked once at start-up; plus where each component is attached (DESIGN §3),
-//! which changes at runtime, and per-command statistics.
+//! checked once at start-up, and script components added and removed at
+//! runtime; where each component is attached (DESIGN §3), which changes at
+//! runtime; and per-command statistics. Every change publishes new
+//! [`Tables`] (read-copy-update through `arc-swap`): dispatch never waits
+//! for a lock.
 
+use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use parking_lot::RwLock;
+use arc_swap::ArcSwap;
+use parking_lot::Mutex;
 
 use crate::COMMANDS;
-use crate::attach::{Attachments, Catalog, Conflict, Entry, Shadow};
+use crate::attach::{Attachments, Catalog, CatalogComponent, Conflict, Entry, Shadow};
+use crate::context::Ctx;
 use crate::def::{CommandDef, TargetForm};
-use crate::error::{AttachError, RegistryError, Site};
+use crate::error::{AttachError, CommandResult, RegistryError, Site};
 use crate::target::{CommandRef, Location, Scope};
 
 /// Settings of the command table that come from the zone's config.
@@ -35,15 +42,46 @@ impl Default for Settings {
 }
 
 /// A registered command: its declaration, its component and its statistics.
-#[derive(Debug)]
+#[derive(Clone)]
 pub struct Command {
     def: &'static CommandDef,
     component: &'static str,
     index: usize,
-    stats: Stats,
+    version: u64,
+    /// Shared by every [`Tables`] the command is in, so a change of the
+    /// command set keeps its statistics.
+    stats: Arc<Stats>,
+    /// The handler of a command added at runtime ([`Handler::Dynamic`]).
+    dynamic: Option<Arc<dyn DynamicHandler>>,
+}
+
+impl fmt::Debug for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Command")
+            .field("name", &self.def.name)
+            .field("component", &self.component)
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The handler of a command added at runtime (a script component's): what
+/// [`Handler::Dynamic`] in its declaration stands for. It runs to completion
+/// on the dispatching task, so it must bound its own time (a script's
+/// instruction budget).
+pub trait DynamicHandler: Send + Sync {
+    /// Runs the command.
+    ///
+    /// # Errors
+    /// As any handler: the failure the player sees.
+    fn call(&self, ctx: &mut Ctx<'_>) -> CommandResult;
 }
 
 impl Command {
+    fn new(def: &'static CommandDef, dynamic: Option<Arc<dyn DynamicHandler>>) -> Command {
+        Command { def, component: def.component_name(), index: 0, version: 0, stats: Arc::default(), dynamic }
+    }
+
     /// The declaration.
     pub fn def(&self) -> &'static CommandDef {
         self.def
@@ -59,16 +97,32 @@ impl Command {
         self.component
     }
 
-    /// The command's place in [`Registry::commands`], which
+    /// The command's place in [`Tables::commands`], which
     /// [`Compiled`](crate::Compiled) tables are indexed by.
     pub fn index(&self) -> usize {
         self.index
     }
 
+    /// The [`Tables::version`] of the command set the index belongs to.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The handler of a command added at runtime.
+    pub(crate) fn dynamic(&self) -> Option<&dyn DynamicHandler> {
+        self.dynamic.as_deref()
+    }
+
     /// The command as [`World::allows`](crate::World::allows) is asked about
     /// it for `form`.
     pub fn for_form(&self, form: TargetForm) -> CommandRef<'_> {
-        CommandRef { index: self.index, name: self.def.name, group: self.def.group(form) }
+        CommandRef {
+            index: self.index,
+            version: self.version,
+            name: self.def.name,
+            cmd_char: self.def.cmd_char,
+            group: self.def.group(form),
+        }
     }
 
     /// The name as typed with a cmd char: `?usage`, or `*warn` for a command
@@ -148,9 +202,10 @@ pub struct StatsSnapshot {
 }
 
 /// A component: a named set of commands, attached to scopes as a whole.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Component {
     name: &'static str,
+    script: bool,
     pub(crate) commands: Vec<usize>,
 }
 
@@ -158,6 +213,12 @@ impl Component {
     /// The component's name.
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// Whether it was added at runtime ([`Registry::install`]) rather than
+    /// compiled in. A compiled component wins a conflict over a script one.
+    pub fn is_script(&self) -> bool {
+        self.script
     }
 }
 
@@ -170,64 +231,48 @@ pub struct Health {
     /// Commands that hide a less specific one of the same name inside their
     /// scope: by design (the most specific scope wins), listed so it is seen.
     pub shadows: Vec<Shadow>,
-    /// Components compiled in but attached nowhere.
+    /// Components known but attached nowhere.
     pub unattached: Vec<&'static str>,
 }
 
-/// The command table. Built once; attachments change at runtime behind a lock
-/// that dispatch holds only while it looks a name up.
+/// The command set: every command and component, checked, with the plain
+/// entries the lookup tables are built from. Replaced whole when a
+/// component is added or removed at runtime.
 #[derive(Debug)]
-pub struct Registry {
-    pub(crate) commands: Vec<Command>,
-    pub(crate) components: Vec<Component>,
-    pub(crate) settings: Settings,
-    pub(crate) attachments: RwLock<Attachments>,
-    /// What the attachment tables are built from.
+struct CommandSet {
+    version: u64,
+    commands: Vec<Command>,
+    components: Vec<Component>,
     catalog: Catalog,
-    /// Times handlers for the statistics.
-    pub(crate) clock: quanta::Clock,
+    cmd_chars: Vec<char>,
 }
 
-impl Registry {
-    /// The table of every command linked into the binary with `#[command]`.
-    ///
-    /// # Errors
-    /// As [`Registry::new`].
-    pub fn linked(settings: Settings) -> Result<Registry, RegistryError> {
-        Registry::new(COMMANDS.iter(), settings)
-    }
-
-    /// A table of the given declarations, with no component attached anywhere.
-    ///
-    /// # Errors
-    /// [`RegistryError::Illegal`] for a declaration that breaks DESIGN §4.1,
-    /// [`RegistryError::Duplicate`] when two commands of one component answer to
-    /// one name for one cmd char (or are both its catch-all),
-    /// [`RegistryError::BadCmdChar`] for a cmd char that cannot start a command.
-    pub fn new(
-        defs: impl IntoIterator<Item = &'static CommandDef>,
-        settings: Settings,
-    ) -> Result<Registry, RegistryError> {
-        if let Some(&bad) = settings.cmd_chars.iter().find(|c| !zone_names::is_cmd_char(**c)) {
-            return Err(RegistryError::BadCmdChar(bad));
-        }
-        let mut commands: Vec<Command> = defs
-            .into_iter()
-            .map(|def| Command { def, component: def.component_name(), index: 0, stats: Stats::default() })
-            .collect();
+impl CommandSet {
+    /// Checks and sorts `commands` (by component, name, cmd char) and
+    /// numbers them for `version`.
+    fn build(
+        mut commands: Vec<Command>,
+        scripts: &[&str],
+        version: u64,
+        cmd_chars: Vec<char>,
+    ) -> Result<CommandSet, RegistryError> {
         commands.sort_by(|a, b| {
             (a.component, a.def.name, a.def.cmd_char).cmp(&(b.component, b.def.name, b.def.cmd_char))
         });
         for (index, command) in commands.iter_mut().enumerate() {
             command.index = index;
+            command.version = version;
         }
-
         let mut components: Vec<Component> = Vec::new();
         for (index, command) in commands.iter().enumerate() {
             check_declaration(command)?;
             match components.last_mut() {
                 Some(last) if last.name == command.component => last.commands.push(index),
-                _ => components.push(Component { name: command.component, commands: vec![index] }),
+                _ => components.push(Component {
+                    name: command.component,
+                    script: scripts.contains(&command.component),
+                    commands: vec![index],
+                }),
             }
         }
         for component in &components {
@@ -261,37 +306,285 @@ impl Registry {
                 .collect(),
             components: components
                 .iter()
-                .map(|component| (component.name, component.commands.clone()))
+                .map(|component| CatalogComponent {
+                    name: component.name,
+                    commands: component.commands.clone(),
+                    script: component.script,
+                })
                 .collect(),
         };
-        Ok(Registry {
-            commands,
-            components,
-            settings,
-            attachments: RwLock::new(Attachments::default()),
-            catalog,
-            clock: quanta::Clock::new(),
-        })
+        Ok(CommandSet { version, commands, components, catalog, cmd_chars })
+    }
+
+    fn component_index(&self, name: &str) -> Option<usize> {
+        self.components.iter().position(|component| component.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The command table at one moment: the command set and where each
+/// component is attached, with the lookup tables built from both. Dispatch
+/// reads one [`Tables`] from start to end; every change publishes a new one
+/// (read-copy-update), so no lock is held on the dispatch path.
+#[derive(Debug)]
+pub struct Tables {
+    set: Arc<CommandSet>,
+    pub(crate) attachments: Attachments,
+}
+
+impl Tables {
+    /// Which command set this is: it changes when a component is added or
+    /// removed (the commands are renumbered then), not on attach or detach.
+    /// An access table compiled for another version must not be read by
+    /// index.
+    pub fn version(&self) -> u64 {
+        self.set.version
     }
 
     /// Every command, sorted by component, then name.
     pub fn commands(&self) -> &[Command] {
-        &self.commands
+        &self.set.commands
     }
 
     /// Every component, sorted by name.
     pub fn components(&self) -> &[Component] {
-        &self.components
+        &self.set.components
     }
 
     /// The commands of `component`.
     pub fn commands_of<'r>(&'r self, component: &'r Component) -> impl Iterator<Item = &'r Command> + 'r {
-        component.commands.iter().map(|&index| &self.commands[index])
+        component.commands.iter().map(|&index| &self.set.commands[index])
     }
 
-    /// The component called `name`.
+    /// The component called `name` (case is ignored).
     pub fn component(&self, name: &str) -> Option<&Component> {
-        self.components.iter().find(|component| component.name.eq_ignore_ascii_case(name))
+        self.set.component_index(name).map(|index| &self.set.components[index])
+    }
+
+    /// Every attachment, in the order they were made: component and scope.
+    pub fn attachments(&self) -> Vec<(&'static str, Scope)> {
+        self.attachments.list.iter().map(|&(index, scope)| (self.set.components[index].name, scope)).collect()
+    }
+
+    /// Conflicts, shadowed commands and unattached components.
+    pub fn health(&self) -> Health {
+        let unattached = self
+            .set
+            .components
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !self.attachments.list.iter().any(|(attached, _)| attached == index))
+            .map(|(_, component)| component.name)
+            .collect();
+        Health {
+            conflicts: self.attachments.conflicts.clone(),
+            shadows: self.attachments.shadows.clone(),
+            unattached,
+        }
+    }
+
+    /// The commands a player at `location` can reach through their own scopes
+    /// (the most specific of each name), with the scope each is attached to,
+    /// sorted by name. Catch-alls and commands that need the sender outside
+    /// are left out.
+    pub fn available(&self, location: Location) -> Vec<(&Command, Scope)> {
+        let mut found: Vec<(&Command, Scope)> = self
+            .attachments
+            .table_for(location)
+            .entries()
+            .filter_map(|slots| best_in_chain(self, slots, location, |def, _| def.source_in_scope))
+            .map(|(index, scope)| (&self.set.commands[index], scope))
+            .filter(|(command, _)| !command.def.catch_all)
+            .collect();
+        found.sort_by(|a, b| (a.0.def.name, a.0.def.cmd_char).cmp(&(b.0.def.name, b.0.def.cmd_char)));
+        found.dedup_by(|a, b| std::ptr::eq(a.0, b.0) && a.1 == b.1);
+        found
+    }
+
+    /// Looks `name` up for a player at `location` as dispatch does (the table
+    /// of `cmd_char`, then the general table; the most specific scope first),
+    /// for `?man`. Case is ignored.
+    pub fn find(&self, location: Location, cmd_char: char, name: &str) -> Option<(&Command, Scope)> {
+        let mut buf = [0u8; 64];
+        let name = lowercase(name, &mut buf)?;
+        let table = self.attachments.table_for(location);
+        [table.named(Some(cmd_char), name), table.named(None, name)]
+            .into_iter()
+            .flatten()
+            .find_map(|slots| best_in_chain(self, slots, location, |_, _| true))
+            .map(|(index, scope)| (&self.set.commands[index], scope))
+    }
+
+    /// Every command answering to `name` (cmd chars in front are ignored) in
+    /// any component, attached or not.
+    pub fn find_all(&self, name: &str) -> impl Iterator<Item = &Command> {
+        let name = name.trim_start_matches(|c| self.set.cmd_chars.contains(&c)).to_ascii_lowercase();
+        self.set.commands.iter().filter(move |command| {
+            !command.def.catch_all
+                && (command.def.name == name || command.def.aliases.iter().any(|alias| *alias == name))
+        })
+    }
+}
+
+/// The command table. Built once from the compiled commands; components may
+/// be added and removed, and attached and detached, at runtime: each change
+/// builds new [`Tables`] and publishes them at once, while dispatch keeps
+/// reading the ones it started with.
+pub struct Registry {
+    pub(crate) settings: Settings,
+    tables: ArcSwap<Tables>,
+    /// Serialises changes: each builds on the tables the last one published.
+    changing: Mutex<()>,
+    /// Times handlers for the statistics.
+    pub(crate) clock: quanta::Clock,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("settings", &self.settings)
+            .field("tables", &self.tables.load())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Registry {
+    /// The table of every command linked into the binary with `#[command]`.
+    ///
+    /// # Errors
+    /// As [`Registry::new`].
+    pub fn linked(settings: Settings) -> Result<Registry, RegistryError> {
+        Registry::new(COMMANDS.iter(), settings)
+    }
+
+    /// A table of the given declarations, with no component attached anywhere.
+    ///
+    /// # Errors
+    /// [`RegistryError::Illegal`] for a declaration that breaks DESIGN §4.1,
+    /// [`RegistryError::Duplicate`] when two commands of one component answer to
+    /// one name for one cmd char (or are both its catch-all),
+    /// [`RegistryError::BadCmdChar`] for a cmd char that cannot start a command.
+    pub fn new(
+        defs: impl IntoIterator<Item = &'static CommandDef>,
+        settings: Settings,
+    ) -> Result<Registry, RegistryError> {
+        if let Some(&bad) = settings.cmd_chars.iter().find(|c| !zone_names::is_cmd_char(**c)) {
+            return Err(RegistryError::BadCmdChar(bad));
+        }
+        let commands = defs.into_iter().map(|def| Command::new(def, None)).collect();
+        let set = CommandSet::build(commands, &[], 0, settings.cmd_chars.clone())?;
+        let tables = Tables { set: Arc::new(set), attachments: Attachments::default() };
+        Ok(Registry {
+            settings,
+            tables: ArcSwap::from_pointee(tables),
+            changing: Mutex::new(()),
+            clock: quanta::Clock::new(),
+        })
+    }
+
+    /// The tables as they are now. Hold them no longer than needed: they
+    /// keep removed components' commands alive.
+    pub fn tables(&self) -> Arc<Tables> {
+        self.tables.load_full()
+    }
+
+    /// Adds a component at runtime (a script component), not attached
+    /// anywhere: each command is a declaration with [`Handler::Dynamic`]
+    /// and the handler that runs it. Returns the new [`Tables::version`];
+    /// access tables compiled before it must be rebuilt.
+    ///
+    /// # Errors
+    /// [`RegistryError::ComponentExists`] when a component of that name is
+    /// there, [`RegistryError::Illegal`] or [`RegistryError::Duplicate`] as
+    /// for [`Registry::new`] (nothing is added then).
+    pub fn install(
+        &self,
+        component: &'static str,
+        commands: Vec<(&'static CommandDef, Arc<dyn DynamicHandler>)>,
+    ) -> Result<u64, RegistryError> {
+        let _one_at_a_time = self.changing.lock();
+        let current = self.tables.load_full();
+        if let Some(existing) = current.component(component) {
+            let kind = if existing.script { "script" } else { "compiled" };
+            return Err(RegistryError::ComponentExists { name: existing.name.to_owned(), kind });
+        }
+        if let Some((def, _)) = commands.iter().find(|(def, _)| def.component_name() != component) {
+            return Err(RegistryError::Illegal {
+                name: def.name.to_owned(),
+                site: Site { component, file: def.file, line: def.line },
+                reason: "a command added with its component must belong to it",
+            });
+        }
+        let mut all: Vec<Command> = current.set.commands.clone();
+        all.extend(commands.into_iter().map(|(def, handler)| Command::new(def, Some(handler))));
+        let mut scripts: Vec<&str> =
+            current.set.components.iter().filter(|c| c.script).map(|c| c.name).collect();
+        scripts.push(component);
+        self.replace_set(&current, all, &scripts)
+    }
+
+    /// Removes a component added with [`Registry::install`], detaching it
+    /// everywhere. Returns the new [`Tables::version`].
+    ///
+    /// # Errors
+    /// [`RegistryError::NoSuchComponent`], or [`RegistryError::Compiled`]
+    /// for a compiled component.
+    pub fn uninstall(&self, component: &str) -> Result<u64, RegistryError> {
+        let _one_at_a_time = self.changing.lock();
+        let current = self.tables.load_full();
+        let found = current
+            .component(component)
+            .ok_or_else(|| RegistryError::NoSuchComponent(component.to_owned()))?;
+        if !found.script {
+            return Err(RegistryError::Compiled(found.name.to_owned()));
+        }
+        let name = found.name;
+        let all: Vec<Command> =
+            current.set.commands.iter().filter(|c| c.component != name).cloned().collect();
+        let scripts: Vec<&str> =
+            current.set.components.iter().filter(|c| c.script && c.name != name).map(|c| c.name).collect();
+        self.replace_set(&current, all, &scripts)
+    }
+
+    /// Publishes a new command set built from `commands`, keeping every
+    /// attachment of the components still there, in order.
+    fn replace_set(
+        &self,
+        current: &Tables,
+        commands: Vec<Command>,
+        scripts: &[&str],
+    ) -> Result<u64, RegistryError> {
+        let version = current.set.version + 1;
+        let set = CommandSet::build(commands, scripts, version, self.settings.cmd_chars.clone())?;
+        let mut attachments = Attachments::default();
+        attachments.list = current
+            .attachments
+            .list
+            .iter()
+            .filter_map(|&(index, scope)| {
+                let name = current.set.components[index].name;
+                set.component_index(name).map(|index| (index, scope))
+            })
+            .collect();
+        attachments.rebuild(&set.catalog);
+        self.tables.store(Arc::new(Tables { set: Arc::new(set), attachments }));
+        Ok(version)
+    }
+
+    /// Builds new tables with `change` made to the current attachment list,
+    /// and publishes them if `change` returns `Ok`.
+    fn change_attachments<T>(
+        &self,
+        change: impl FnOnce(&CommandSet, &mut Vec<(usize, Scope)>) -> Result<T, AttachError>,
+    ) -> Result<(T, Arc<Tables>), AttachError> {
+        let _one_at_a_time = self.changing.lock();
+        let current = self.tables.load_full();
+        let mut attachments = Attachments::default();
+        attachments.list.clone_from(&current.attachments.list);
+        let result = change(&current.set, &mut attachments.list)?;
+        attachments.rebuild(&current.set.catalog);
+        let tables = Arc::new(Tables { set: current.set.clone(), attachments });
+        self.tables.store(tables.clone());
+        Ok((result, tables))
     }
 
     /// The settings the table was built with.
@@ -320,21 +613,32 @@ impl Registry {
     }
 
     /// Attaches `component` to `scope`: its commands become available there.
-    /// A command whose name another component already offers in that very scope
-    /// is not added; the conflicts are returned and kept for [`Registry::health`].
+    /// A command whose name another component already offers in that very
+    /// scope is not added (a compiled component's wins over a script's,
+    /// otherwise the one attached first); the conflicts are returned and kept
+    /// for [`Tables::health`].
     ///
     /// # Errors
     /// [`AttachError::UnknownComponent`], or [`AttachError::AlreadyAttached`].
     pub fn attach(&self, component: &str, scope: Scope) -> Result<Vec<Conflict>, AttachError> {
-        let index = self.component_index(component)?;
-        let mut attachments = self.attachments.write();
-        if attachments.list.contains(&(index, scope)) {
-            return Err(AttachError::AlreadyAttached(self.components[index].name.to_owned()));
-        }
-        attachments.list.push((index, scope));
-        attachments.rebuild(&self.catalog);
-        let name = self.components[index].name;
-        Ok(attachments.conflicts.iter().filter(|c| c.refused == name && c.scope == scope).cloned().collect())
+        let (name, tables) = self.change_attachments(|set, list| {
+            let index = set
+                .component_index(component)
+                .ok_or_else(|| AttachError::UnknownComponent(component.to_owned()))?;
+            let name = set.components[index].name;
+            if list.contains(&(index, scope)) {
+                return Err(AttachError::AlreadyAttached(name.to_owned()));
+            }
+            list.push((index, scope));
+            Ok(name)
+        })?;
+        Ok(tables
+            .attachments
+            .conflicts
+            .iter()
+            .filter(|c| c.refused == name && c.scope == scope)
+            .cloned()
+            .collect())
     }
 
     /// Detaches `component` from `scope`.
@@ -342,103 +646,39 @@ impl Registry {
     /// # Errors
     /// [`AttachError::UnknownComponent`], or [`AttachError::NotAttached`].
     pub fn detach(&self, component: &str, scope: Scope) -> Result<(), AttachError> {
-        let index = self.component_index(component)?;
-        let mut attachments = self.attachments.write();
-        let before = attachments.list.len();
-        attachments.list.retain(|&attached| attached != (index, scope));
-        if attachments.list.len() == before {
-            return Err(AttachError::NotAttached(self.components[index].name.to_owned()));
-        }
-        attachments.rebuild(&self.catalog);
-        Ok(())
+        self.change_attachments(|set, list| {
+            let index = set
+                .component_index(component)
+                .ok_or_else(|| AttachError::UnknownComponent(component.to_owned()))?;
+            let before = list.len();
+            list.retain(|&attached| attached != (index, scope));
+            if list.len() == before {
+                return Err(AttachError::NotAttached(set.components[index].name.to_owned()));
+            }
+            Ok(())
+        })
+        .map(|_| ())
     }
 
     /// Detaches every component from `scope` and the scopes inside it, as when
     /// a realm closes. Returns how many attachments went.
     pub fn detach_scope(&self, scope: Scope) -> usize {
-        let mut attachments = self.attachments.write();
-        let before = attachments.list.len();
-        attachments.list.retain(|&(_, attached)| !scope.contains_scope(attached));
-        let removed = before - attachments.list.len();
-        if removed > 0 {
-            attachments.rebuild(&self.catalog);
+        if !self.tables.load().attachments.list.iter().any(|&(_, attached)| scope.contains_scope(attached)) {
+            return 0;
         }
-        removed
-    }
-
-    /// Every attachment, in the order they were made: component and scope.
-    pub fn attachments(&self) -> Vec<(&'static str, Scope)> {
-        let attachments = self.attachments.read();
-        attachments.list.iter().map(|&(index, scope)| (self.components[index].name, scope)).collect()
-    }
-
-    /// Conflicts, shadowed commands and unattached components.
-    pub fn health(&self) -> Health {
-        let attachments = self.attachments.read();
-        let unattached = self
-            .components
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| !attachments.list.iter().any(|(attached, _)| attached == index))
-            .map(|(_, component)| component.name)
-            .collect();
-        Health { conflicts: attachments.conflicts.clone(), shadows: attachments.shadows.clone(), unattached }
-    }
-
-    /// The commands a player at `location` can reach through their own scopes
-    /// (the most specific of each name), with the scope each is attached to,
-    /// sorted by name. Catch-alls and commands that need the sender outside
-    /// are left out.
-    pub fn available(&self, location: Location) -> Vec<(&Command, Scope)> {
-        let attachments = self.attachments.read();
-        let mut found: Vec<(&Command, Scope)> = attachments
-            .table_for(location)
-            .entries()
-            .filter_map(|slots| best_in_chain(self, slots, location, |def, _| def.source_in_scope))
-            .map(|(index, scope)| (&self.commands[index], scope))
-            .filter(|(command, _)| !command.def.catch_all)
-            .collect();
-        found.sort_by(|a, b| (a.0.def.name, a.0.def.cmd_char).cmp(&(b.0.def.name, b.0.def.cmd_char)));
-        found.dedup_by(|a, b| std::ptr::eq(a.0, b.0) && a.1 == b.1);
-        found
-    }
-
-    /// Looks `name` up for a player at `location` as dispatch does (the table
-    /// of `cmd_char`, then the general table; the most specific scope first),
-    /// for `?man`. Case is ignored.
-    pub fn find(&self, location: Location, cmd_char: char, name: &str) -> Option<(&Command, Scope)> {
-        let mut buf = [0u8; 64];
-        let name = lowercase(name, &mut buf)?;
-        let attachments = self.attachments.read();
-        let table = attachments.table_for(location);
-        [table.named(Some(cmd_char), name), table.named(None, name)]
-            .into_iter()
-            .flatten()
-            .find_map(|slots| best_in_chain(self, slots, location, |_, _| true))
-            .map(|(index, scope)| (&self.commands[index], scope))
-    }
-
-    /// Every command answering to `name` in any component, attached or not.
-    pub fn find_all(&self, name: &str) -> impl Iterator<Item = &Command> {
-        let name = name.trim_start_matches(|c| self.settings.cmd_chars.contains(&c)).to_ascii_lowercase();
-        self.commands.iter().filter(move |command| {
-            !command.def.catch_all
-                && (command.def.name == name || command.def.aliases.iter().any(|alias| *alias == name))
-        })
-    }
-
-    fn component_index(&self, name: &str) -> Result<usize, AttachError> {
-        self.components
-            .iter()
-            .position(|component| component.name.eq_ignore_ascii_case(name))
-            .ok_or_else(|| AttachError::UnknownComponent(name.to_owned()))
+        let result = self.change_attachments(|_, list| {
+            let before = list.len();
+            list.retain(|&(_, attached)| !scope.contains_scope(attached));
+            Ok(before - list.len())
+        });
+        result.map_or(0, |(removed, _)| removed)
     }
 }
 
 /// The most specific command in `slots` (one per depth along `location`'s
 /// chain) that `accept` takes, with its scope.
 pub(crate) fn best_in_chain(
-    registry: &Registry,
+    tables: &Tables,
     slots: &crate::attach::Slots,
     location: Location,
     accept: impl Fn(&CommandDef, Scope) -> bool,
@@ -446,7 +686,7 @@ pub(crate) fn best_in_chain(
     (0..slots.len()).rev().find_map(|depth| {
         let index = slots[depth]? as usize;
         let scope = Scope::at_depth(location, depth)?;
-        accept(registry.commands[index].def, scope).then_some((index, scope))
+        accept(tables.set.commands[index].def, scope).then_some((index, scope))
     })
 }
 

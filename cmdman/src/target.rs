@@ -157,14 +157,20 @@ impl Target<'_> {
 }
 
 /// A command as [`World::allows`](crate::World::allows) is asked about it:
-/// its place in the registry (the compiled ladder's column) and its command
+/// its place in the registry (the compiled ladder's column), the command
+/// set that place belongs to, and what the reference model needs when the
+/// compiled table is of another command set: its name, cmd char and command
 /// group for the form asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommandRef<'a> {
-    /// Its index in [`Registry::commands`](crate::Registry::commands).
+    /// Its index in [`Tables::commands`](crate::Tables::commands).
     pub index: usize,
+    /// The [`Tables::version`](crate::Tables::version) the index is of.
+    pub version: u64,
     /// Its name.
     pub name: &'a str,
+    /// The cmd char it is bound to, if any (rules name it `*warn`).
+    pub cmd_char: Option<char>,
     /// Its command group for the form asked, if it has one.
     pub group: Option<&'a str>,
 }

@@ -83,9 +83,10 @@ fn run(registry: &Registry, addressee: Addressee<'_>, line: &str) -> (Outcome, C
 
 #[test]
 fn the_linked_table_holds_this_crates_commands() {
-    let names: Vec<&str> = registry().commands().iter().map(|command| command.name()).collect();
+    let tables = registry().tables();
+    let names: Vec<&str> = tables.commands().iter().map(|command| command.name()).collect();
     assert_eq!(names, ["count", "hello", "secret", "warn"]);
-    assert_eq!(registry().commands()[0].component(), "dispatch");
+    assert_eq!(tables.commands()[0].component(), "dispatch");
 }
 
 #[test]

@@ -122,10 +122,11 @@ proptest! {
     ) {
         let policy = Policy::new(groups).unwrap();
         let registry = registry(&commands);
-        let compiled = Compiled::build(&policy, registry.commands());
+        let tables = registry.tables();
+        let compiled = Compiled::build(&policy, tables.commands());
         for group in policy.groups() {
             let g = policy.index_of(&group.name).unwrap();
-            for (c, command) in registry.commands().iter().enumerate() {
+            for (c, command) in tables.commands().iter().enumerate() {
                 let def = command.def();
                 for form in TargetForm::ALL {
                     let fast = compiled.allows(g, c, form);

@@ -408,7 +408,7 @@ fn conflicts_are_refused_and_recorded_shadows_listed() {
         ("where", "everywhere", "rival")
     );
     assert_eq!(reply(&zone, NOMAD, Addressee::Pub, "?where"), "where everywhere Zone");
-    let health = zone.health();
+    let health = zone.tables().health();
     assert_eq!(health.conflicts, conflicts);
     // Realm A's and game g's `where` hide the zone's: listed, not refused.
     let shadows: Vec<(&str, Scope, &str)> =
@@ -420,7 +420,7 @@ fn conflicts_are_refused_and_recorded_shadows_listed() {
     assert_eq!(reply(&zone, bob(), Addressee::Pub, "?where"), "where rival Realm(RealmId(2))");
     // Detached, the conflict is gone.
     zone.detach("rival", Scope::Zone).unwrap();
-    assert_eq!(zone.health().conflicts, []);
+    assert_eq!(zone.tables().health().conflicts, []);
 }
 
 #[test]
@@ -429,7 +429,7 @@ fn detaching_a_realm_takes_its_games_with_it() {
     assert_eq!(zone.detach_scope(Scope::Realm(A)), 2);
     assert_eq!(reply(&zone, gamer(), Addressee::Pub, "?where"), "where everywhere Zone");
     assert!(zone.detach("realm_a", Scope::Realm(A)).is_err());
-    assert_eq!(zone.health().unattached, ["game_g", "realm_a", "rival"]);
+    assert_eq!(zone.tables().health().unattached, ["game_g", "realm_a", "rival"]);
 }
 
 #[test]
@@ -526,16 +526,116 @@ fn statistics_count_calls_errors_and_time() {
     run(&zone, alice(), Addressee::Pub, "?set a 1");
     run(&zone, alice(), Addressee::Pub, "?set a x");
     run(&zone, alice(), Addressee::Pub, "?|set b 2|set c 3");
-    let set = zone.commands().iter().find(|command| command.name() == "set").unwrap();
+    let tables = zone.tables();
+    let set = tables.commands().iter().find(|command| command.name() == "set").unwrap();
     let stats = set.stats();
     assert_eq!((stats.calls, stats.errors), (4, 1));
     // Lines that never reach the handler are not calls.
     run(&zone, alice(), Addressee::Pub, "?locked");
-    let locked = zone.commands().iter().find(|command| command.name() == "locked").unwrap();
+    let locked = tables.commands().iter().find(|command| command.name() == "locked").unwrap();
     assert_eq!(locked.stats().calls, 0);
     // Time is the handler's own, summed.
     run(&zone, alice(), Addressee::Pub, "?|slow|slow");
-    let slow = zone.commands().iter().find(|command| command.name() == "slow").unwrap();
+    let slow = tables.commands().iter().find(|command| command.name() == "slow").unwrap();
     assert_eq!(slow.stats().calls, 2);
     assert!(slow.stats().time >= std::time::Duration::from_millis(2), "{:?}", slow.stats());
+}
+
+/// A component added at runtime, as a script component is: its handler
+/// replies with its name.
+struct Added;
+
+impl cmdman::DynamicHandler for Added {
+    fn call(&self, ctx: &mut cmdman::Ctx<'_>) -> cmdman::CommandResult {
+        let line = format!("added {}", ctx.command().name());
+        ctx.reply().line(&line);
+        Ok(())
+    }
+}
+
+fn added(component: &'static str, name: &'static str, forms: cmdman::Forms) -> &'static cmdman::CommandDef {
+    Box::leak(Box::new(cmdman::CommandDef {
+        name,
+        aliases: &[],
+        component: Some(component),
+        module_path: "script",
+        cmd_char: None,
+        source_in_scope: true,
+        target_in_scope: true,
+        forms,
+        groups: [Some("default"); TargetForm::COUNT],
+        stealth: false,
+        catch_all: false,
+        args: None,
+        params: &[],
+        help: "Added at runtime.",
+        file: "addon/init.luau",
+        line: 7,
+        handler: cmdman::Handler::Dynamic,
+    }))
+}
+
+#[test]
+fn components_added_at_runtime_are_found_lose_to_compiled_ones_and_go_away() {
+    let zone = zone();
+    let pub_form = cmdman::Forms::new(true, false, false, false, false);
+    let handler: std::sync::Arc<dyn cmdman::DynamicHandler> = std::sync::Arc::new(Added);
+    let before = zone.tables().version();
+    let commands = vec![
+        (added("addon", "hello", pub_form), handler.clone()),
+        (added("addon", "ping", pub_form), handler.clone()),
+    ];
+    let version = zone.install("addon", commands).unwrap();
+    assert!(version > before);
+    assert!(zone.tables().component("addon").unwrap().is_script());
+    // Added, not attached: not there yet (the zone's catch-all answers).
+    assert_eq!(reply(&zone, bob(), Addressee::Pub, "?hello"), "caught ?hello");
+
+    // Attached after the compiled `everywhere`, and also before it in realm B:
+    // either way the compiled component's ?ping stays.
+    zone.detach("everywhere", Scope::Zone).unwrap();
+    zone.attach("addon", Scope::Realm(B)).unwrap();
+    let conflicts = zone.attach("everywhere", Scope::Realm(B)).unwrap();
+    assert_eq!(conflicts, []);
+    let health = zone.tables().health();
+    assert!(
+        health.conflicts.iter().any(|c| c.name == "ping" && c.kept == "everywhere" && c.refused == "addon"),
+        "{health:?}"
+    );
+    assert_eq!(reply(&zone, bob(), Addressee::Pub, "?hello"), "added hello");
+    assert_eq!(reply(&zone, bob(), Addressee::Pub, "?ping"), "ping everywhere Realm(RealmId(2))");
+
+    // Another install renumbers the commands; statistics stay with them.
+    zone.install("other", vec![(added("other", "wave", pub_form), handler.clone())]).unwrap();
+    let tables = zone.tables();
+    let hello = tables.commands().iter().find(|command| command.name() == "hello").unwrap();
+    assert_eq!(hello.stats().calls, 1);
+    assert_eq!(hello.version(), tables.version());
+    assert_eq!(reply(&zone, bob(), Addressee::Pub, "?hello"), "added hello");
+
+    // The same name twice, a compiled name, a bad declaration: refused whole.
+    let again = zone.install("addon", vec![(added("addon", "x", pub_form), handler.clone())]);
+    assert_eq!(again.unwrap_err().to_string(), "there is already a script component called 'addon'");
+    let compiled = zone.install("everywhere", vec![(added("everywhere", "x", pub_form), handler.clone())]);
+    assert_eq!(
+        compiled.unwrap_err().to_string(),
+        "there is already a compiled component called 'everywhere'"
+    );
+    let illegal = zone.install("bad", vec![(added("bad", "x", cmdman::Forms::EMPTY), handler.clone())]);
+    assert_eq!(
+        illegal.unwrap_err().to_string(),
+        "command 'x' at addon/init.luau:7 (component bad): a command needs at least one target form"
+    );
+    assert!(zone.tables().component("bad").is_none());
+
+    // Removed: detached everywhere and gone; compiled components stay.
+    zone.uninstall("addon").unwrap();
+    assert_eq!(reply(&zone, bob(), Addressee::Pub, "?hello"), "caught ?hello");
+    assert!(!zone.tables().attachments().iter().any(|(component, _)| *component == "addon"));
+    assert_eq!(
+        zone.uninstall("everywhere").unwrap_err().to_string(),
+        "'everywhere' is compiled into the server; only script components can be removed"
+    );
+    // Tables read before the removal still run the removed command.
+    assert!(tables.find(bob().location, '?', "hello").is_some());
 }

@@ -58,6 +58,8 @@ pub struct Membership {
 pub struct Snapshot {
     policy: Policy,
     compiled: Compiled,
+    /// The command set `compiled` is indexed by ([`cmdman::Tables::version`]).
+    version: u64,
     /// Lower-case name → its memberships.
     members: HashMap<String, Vec<Membership>>,
     passwords: HashMap<String, String>,
@@ -115,12 +117,22 @@ impl Snapshot {
 
     /// The fast path: whether `group` may run `command` in `form`.
     pub fn allows(&self, group: &str, command: &Command, form: TargetForm) -> bool {
-        self.allows_index(group, command.index(), form)
+        self.allows_ref(group, command.for_form(form), form)
     }
 
-    /// [`Snapshot::allows`] for the command at `index` in the registry.
-    pub fn allows_index(&self, group: &str, index: usize, form: TargetForm) -> bool {
-        self.policy.index_of(group).is_some_and(|g| self.compiled.allows(g, index, form))
+    /// [`Snapshot::allows`] for a command as dispatch names it: by index in
+    /// the compiled table when it is of the command's set, else (a component
+    /// was just added or removed, and this snapshot is not rebuilt yet) by
+    /// the reference model, which needs no index.
+    pub fn allows_ref(&self, group: &str, command: cmdman::CommandRef<'_>, form: TargetForm) -> bool {
+        if command.version == self.version {
+            return self.policy.index_of(group).is_some_and(|g| self.compiled.allows(g, command.index, form));
+        }
+        let rule = match command.cmd_char {
+            Some(c) => format!("{c}{}", command.name),
+            None => command.name.to_owned(),
+        };
+        self.policy.decide(group, &rule, command.group, form).allowed()
     }
 
     /// The reference model's decision, with the step and the group it came from.
@@ -397,8 +409,9 @@ impl AccessControl {
         let snapshot = self.snapshot();
         let own_group = (editor.group)();
         let spec = snapshot.policy().group(group).ok_or_else(|| EditError::NoSuchGroup(group.to_owned()))?;
+        let tables = registry.tables();
         let named: Vec<&Command> =
-            registry.commands().iter().filter(|command| rule_name(command.def()) == key.command).collect();
+            tables.commands().iter().filter(|command| rule_name(command.def()) == key.command).collect();
         let Some(first) = named.first() else { return Err(EditError::NoSuchCommand(key.command.clone())) };
         if let Some(form) = key.form
             && !named.iter().any(|command| command.def().forms.contains(form))
@@ -642,15 +655,13 @@ impl AccessControl {
 /// # Errors
 /// [`ConfigError::Invalid`] at the first problem.
 pub fn check_against_registry(config: &Config, registry: &Registry) -> Result<(), ConfigError> {
-    let components: Vec<&str> = registry.components().iter().map(|component| component.name()).collect();
+    let tables = registry.tables();
+    let components: Vec<&str> = tables.components().iter().map(|component| component.name()).collect();
     config.check_components(&components)?;
     let commands: Vec<(String, cmdman::Forms)> =
-        registry.commands().iter().map(|command| (rule_name(command.def()), command.def().forms)).collect();
-    let mut command_groups: Vec<&str> = registry
-        .commands()
-        .iter()
-        .flat_map(|command| command.def().groups.iter().flatten().copied())
-        .collect();
+        tables.commands().iter().map(|command| (rule_name(command.def()), command.def().forms)).collect();
+    let mut command_groups: Vec<&str> =
+        tables.commands().iter().flat_map(|command| command.def().groups.iter().flatten().copied()).collect();
     command_groups.sort_unstable();
     command_groups.dedup();
     config.check_commands(&commands, &command_groups)
@@ -703,7 +714,9 @@ fn build(
             policy.clone()
         }
     };
-    let compiled = Compiled::build(&policy, registry.commands());
+    let tables = registry.tables();
+    let compiled = Compiled::build(&policy, tables.commands());
+    let version = tables.version();
 
     let mut members: HashMap<String, Vec<Membership>> = HashMap::new();
     let mut unknown = Vec::new();
@@ -739,5 +752,15 @@ fn build(
         .iter()
         .map(|password| (password.group.clone(), password.hash.clone()))
         .collect();
-    Snapshot { policy, compiled, members, passwords, origins, revoked, bad_rows: Vec::new(), unknown_groups }
+    Snapshot {
+        policy,
+        compiled,
+        version,
+        members,
+        passwords,
+        origins,
+        revoked,
+        bad_rows: Vec::new(),
+        unknown_groups,
+    }
 }

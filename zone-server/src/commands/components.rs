@@ -9,18 +9,18 @@ use crate::zone::Zone;
 /// Lists every component compiled in, its commands, and where it is attached.
 #[command(target_pub, group = "mod")]
 fn cmd_lsmod(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
-    let registry = ctx.registry();
-    let attachments = registry.attachments();
+    let tables = ctx.registry().tables();
+    let attachments = tables.attachments();
     let c = ctx.cmd_char();
     let mut reply = ctx.reply();
-    for component in registry.components() {
+    for component in tables.components() {
         let scopes: Vec<String> = attachments
             .iter()
             .filter(|(name, _)| *name == component.name())
             .map(|(_, scope)| zone.describe(*scope))
             .collect();
         let commands: Vec<String> =
-            registry.commands_of(component).map(|command| command.display_name(c)).collect();
+            tables.commands_of(component).map(|command| command.display_name(c)).collect();
         let attached = if scopes.is_empty() { "not attached".to_owned() } else { scopes.join(", ") };
         reply.line(&format!("{}: {attached} - {}", component.name(), commands.join(" ")));
     }
@@ -40,7 +40,7 @@ fn cmd_attach(
     scope: Option<&str>,
 ) -> CommandResult {
     let (scope, conflicts) = zone.attach(component, scope).map_err(CommandError::failed)?;
-    let component = ctx.registry().component(component).map_or(component, |found| found.name());
+    let component = ctx.registry().tables().component(component).map_or(component, |found| found.name());
     let mut reply = ctx.reply();
     reply.line(&format!("Attached {component} to {}.", zone.describe(scope)));
     for conflict in conflicts {
@@ -64,7 +64,7 @@ fn cmd_detach(
 ) -> CommandResult {
     let scope = parse_scope(zone, scope)?;
     // Canonical name, as ?lsmod shows it.
-    let component = ctx.registry().component(component).map_or(component, |found| found.name());
+    let component = ctx.registry().tables().component(component).map_or(component, |found| found.name());
     if scope == Scope::Zone && component == ctx.command().component() {
         return Err(CommandError::failed(format!(
             "Detaching {component} from the zone would leave no ?attach until the zone restarts; \
@@ -83,8 +83,8 @@ fn cmd_detach(
 /// disagree); and stored edits this server cannot read (not applied).
 #[command(target_pub, group = "mod")]
 fn cmd_health(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
-    let (registry, c) = (ctx.registry(), ctx.cmd_char());
-    let health = registry.health();
+    let (tables, c) = (ctx.registry().tables(), ctx.cmd_char());
+    let health = tables.health();
     let mut reply = ctx.reply();
     if health.conflicts.is_empty() {
         reply.line("No conflicts.");
@@ -112,7 +112,7 @@ fn cmd_health(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
         reply.line(&format!("Attached nowhere: {}.", health.unattached.join(", ")));
     }
     for (topic, path) in zone.access().help_topics() {
-        if let Some(command) = registry.find_all(&topic).next() {
+        if let Some(command) = tables.find_all(&topic).next() {
             reply.line(&format!(
                 "Help topic '{topic}' ({}) is hidden: {} has its name, and a command wins.",
                 path.display(),

@@ -157,10 +157,11 @@ fn cmd_why(
         Some(c) if registry.settings().cmd_chars.contains(&c) => (c, &command[c.len_utf8()..]),
         _ => (ctx.cmd_char(), command),
     };
-    let found = registry
+    let tables = ctx.tables();
+    let found = tables
         .find(player.location, cmd_char, named)
         .map(|(found, _)| found)
-        .or_else(|| registry.commands().iter().find(|c| rule_name(c.def()).eq_ignore_ascii_case(command)));
+        .or_else(|| tables.commands().iter().find(|c| rule_name(c.def()).eq_ignore_ascii_case(command)));
     let Some(found) = found else {
         return Err(CommandError::failed(format!("There is no command '{command}'.")));
     };

@@ -37,10 +37,11 @@ fn cmd_man(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
     let cmd_char = name.chars().next().filter(|first| registry.settings().cmd_chars.contains(first));
     let bare = name.trim_start_matches(|first| registry.settings().cmd_chars.contains(&first));
     // The command this player would get here, else any command of that name.
-    let here = registry.find(sender.location, cmd_char.unwrap_or(c), bare);
+    let tables = ctx.tables();
+    let here = tables.find(sender.location, cmd_char.unwrap_or(c), bare);
     let found: Option<(&Command, Option<Scope>)> = match here {
         Some((command, scope)) if !command.def().catch_all => Some((command, Some(scope))),
-        _ => registry.find_all(bare).next().map(|command| (command, None)),
+        _ => tables.find_all(bare).next().map(|command| (command, None)),
     };
     // Help follows the stealth rule: a stealth command the player may not run
     // does not exist for them.
@@ -69,7 +70,7 @@ fn cmd_man(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
     let where_ = match scope {
         Some(scope) => format!("attached to {}", zone.describe(scope)),
         None => {
-            let attached: Vec<String> = registry
+            let attached: Vec<String> = tables
                 .attachments()
                 .into_iter()
                 .filter(|(component, _)| *component == command.component())
@@ -121,7 +122,7 @@ fn cmd_commands(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let c = ctx.cmd_char();
     let sender = ctx.sender();
     let mut by_group: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (command, _) in ctx.registry().available(sender.location) {
+    for (command, _) in ctx.tables().available(sender.location) {
         let def = command.def();
         let allowed: Vec<TargetForm> = def
             .forms

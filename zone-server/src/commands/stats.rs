@@ -11,17 +11,17 @@ use cmdman::{Command, CommandError, CommandResult, Ctx, command};
 /// own, summed over every call, with the mean per call.
 #[command(target_pub, group = "mod")]
 fn cmd_cmdstats(ctx: &mut Ctx<'_>, command: Option<&str>) -> CommandResult {
-    let registry = ctx.registry();
+    let tables = ctx.tables();
     let c = ctx.cmd_char();
     let mut rows: Vec<&Command> = match command {
         Some(name) => {
-            let found: Vec<&Command> = registry.find_all(name).collect();
+            let found: Vec<&Command> = tables.find_all(name).collect();
             if found.is_empty() {
                 return Err(CommandError::failed(format!("No command '{name}'.")));
             }
             found
         }
-        None => registry.commands().iter().filter(|command| command.stats().calls > 0).collect(),
+        None => tables.commands().iter().filter(|command| command.stats().calls > 0).collect(),
     };
     rows.sort_by(|a, b| b.stats().calls.cmp(&a.stats().calls).then(a.name().cmp(b.name())));
     let mut reply = ctx.reply();

@@ -191,7 +191,7 @@ impl Zone {
             .values()
             .filter(|player| {
                 let realm = player.realm.and_then(|realm| state.realms.get(&realm)).map(|realm| &*realm.name);
-                snapshot.allows(group_for(&snapshot, player, realm), modchat, TargetForm::Pub)
+                snapshot.allows(group_for(&snapshot, player, realm), &modchat, TargetForm::Pub)
             })
             .map(|player| player.outbox.clone())
             .collect()

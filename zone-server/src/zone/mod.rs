@@ -578,8 +578,8 @@ impl Zone {
     /// The built-in command `name`, whose rules say who is staff
     /// (`modchat`) or may enter a locked realm (`lock`): decided by the
     /// ladder, not by a list.
-    fn builtin(&self, name: &str) -> Option<&cmdman::Command> {
-        self.registry.commands().iter().find(|command| command.def().name == name)
+    fn builtin(&self, name: &str) -> Option<cmdman::Command> {
+        self.registry.tables().commands().iter().find(|command| command.def().name == name).cloned()
     }
 
     /// Whether `player` may run the built-in command `name` in its public
@@ -588,7 +588,7 @@ impl Zone {
     fn may_run(&self, player: &Online, name: &str, realm: Option<&str>) -> bool {
         let Some(command) = self.builtin(name) else { return false };
         let snapshot = self.access.snapshot();
-        snapshot.allows(group_for(&snapshot, player, realm), command, TargetForm::Pub)
+        snapshot.allows(group_for(&snapshot, player, realm), &command, TargetForm::Pub)
     }
 }
 

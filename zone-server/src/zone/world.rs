@@ -18,7 +18,7 @@ impl World for Zone {
             Some(player) => group_for(&snapshot, player, realm_name),
             None => snapshot.member_group(sender.name, realm_name),
         };
-        snapshot.allows_index(group, command.index, form)
+        snapshot.allows_ref(group, command, form)
     }
 
     fn locate(&self, id: PlayerId) -> Option<(Location, Option<u16>)> {

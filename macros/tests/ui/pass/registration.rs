@@ -142,12 +142,13 @@ fn main() {
     assert!(matches!(tell.handler, Handler::Async(_)));
 
     let registry = Registry::new(COMMANDS.iter(), Settings::default()).unwrap();
-    assert_eq!(registry.commands().len(), 4);
+    assert_eq!(registry.tables().commands().len(), 4);
     for component in ["stats", "staff", "core"] {
         registry.attach(component, Scope::Zone).unwrap();
     }
     let here = Location::default();
-    let find = |c, name| registry.find(here, c, name).map(|(command, _)| command);
+    let tables = registry.tables();
+    let find = |c, name| tables.find(here, c, name).map(|(command, _)| command);
     assert_eq!(find('?', "SR").map(|command| command.name()), Some("scorereset"));
     assert_eq!(find('*', "specall").map(|command| command.component()), Some("core"));
     assert!(find('?', "specall").is_none());

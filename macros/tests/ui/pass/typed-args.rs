@@ -100,7 +100,7 @@ fn main() {
 
     let registry = Registry::new(COMMANDS.iter(), Settings::default()).unwrap();
     // At the crate root, the component is the crate's name.
-    let component = registry.components()[0].name();
+    let component = registry.tables().components()[0].name();
     registry.attach(component, Scope::Zone).unwrap();
     let sender = Player { id: PlayerId(1), name: "Bob", location: Location::default(), freq: None };
     for (line, outcome, reply) in [
