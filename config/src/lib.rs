@@ -26,5 +26,5 @@ pub use help::{HelpTopic, HelpTopics};
 pub use load::{Config, DEFAULT_FILES, DEFAULT_GROUP, Source};
 pub use zone::{
     AccountsConfig, BUILT_IN_COMPONENTS, GameConfig, Limits, LoginBackoff, PasswordHashing, RealmConfig,
-    StoreConfig, ZoneConfig,
+    ScriptLimits, StoreConfig, ZoneConfig,
 };

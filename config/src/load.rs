@@ -418,12 +418,25 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
     if let Some((field, _)) = positive.iter().find(|(_, value)| *value == 0) {
         return Err((vec![at(format!("{field}:"))], format!("limits.{field} must be at least 1")));
     }
+    let scripts = &zone.scripts;
+    let positive = [
+        ("memory_kib", scripts.memory_kib as u64),
+        ("budget", scripts.budget),
+        ("timers", scripts.timers as u64),
+        ("files", scripts.files as u64),
+        ("file_bytes", scripts.file_bytes as u64),
+        ("files_bytes", scripts.files_bytes as u64),
+    ];
+    if let Some((field, _)) = positive.iter().find(|(_, value)| *value == 0) {
+        return Err((vec![at(format!("{field}:"))], format!("scripts.{field} must be at least 1")));
+    }
     // Shorter would spin a timer per connection; longer overflows timers
     // and means nothing to an operator anyway.
     let periods = [
         ("limits.login_timeout", limits.login_timeout),
         ("limits.keepalive", limits.keepalive),
         ("accounts.usage_checkpoint", zone.accounts.usage_checkpoint),
+        ("scripts.min_period", zone.scripts.min_period),
     ];
     for (field, duration) in periods {
         if !(SHORTEST_PERIOD..=LONGEST_PERIOD).contains(&duration) {

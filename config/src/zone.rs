@@ -42,7 +42,10 @@ pub struct ZoneConfig {
     /// `8025`, the spectator freq of ASSS.
     pub spec_freq: u16,
     /// Components attached zone-wide at start-up: their commands work
-    /// everywhere. Each must be a component compiled into the server.
+    /// everywhere. Each is a component compiled into the server or an
+    /// installed script component; a name that is neither is reported by
+    /// `?health` and `zone-server component list`, and the zone starts
+    /// without it.
     ///
     /// # Default
     /// [`BUILT_IN_COMPONENTS`], every built-in.
@@ -68,6 +71,68 @@ pub struct ZoneConfig {
     pub accounts: AccountsConfig,
     /// Limits on input, connections and realms.
     pub limits: Limits,
+    /// What each script component may spend (DESIGN §12).
+    pub scripts: ScriptLimits,
+}
+
+/// What one script component may spend ([`ZoneConfig::scripts`]): its
+/// memory, the work of one call, its timers and its files.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScriptLimits {
+    /// Memory one component's Luau VM may hold, in KiB; an allocation past
+    /// it fails the call.
+    ///
+    /// # Default
+    /// `16384` (16 MiB)
+    pub memory_kib: usize,
+    /// Steps one call into a script (a command, an event, a timer) may take:
+    /// a step is one loop iteration or one function call, where Luau checks
+    /// for interrupts. Past it the call is cut off.
+    ///
+    /// # Default
+    /// `1000000`
+    pub budget: u64,
+    /// Timers one component may have set at once.
+    ///
+    /// # Default
+    /// `16`
+    pub timers: usize,
+    /// The shortest delay or period of a timer.
+    ///
+    /// # Default
+    /// `"1s"`
+    #[serde(deserialize_with = "crate::duration::deserialize")]
+    pub min_period: Duration,
+    /// Files one component may keep in its files folder.
+    ///
+    /// # Default
+    /// `256`
+    pub files: usize,
+    /// Bytes one file may hold.
+    ///
+    /// # Default
+    /// `65536`
+    pub file_bytes: usize,
+    /// Bytes all of one component's files may hold together.
+    ///
+    /// # Default
+    /// `4194304` (4 MiB)
+    pub files_bytes: usize,
+}
+
+impl Default for ScriptLimits {
+    fn default() -> ScriptLimits {
+        ScriptLimits {
+            memory_kib: 16 * 1024,
+            budget: 1_000_000,
+            timers: 16,
+            min_period: Duration::from_secs(1),
+            files: 256,
+            file_bytes: 64 * 1024,
+            files_bytes: 4 * 1024 * 1024,
+        }
+    }
 }
 
 impl Default for ZoneConfig {
@@ -88,6 +153,7 @@ impl Default for ZoneConfig {
             store: StoreConfig::Sqlite,
             accounts: AccountsConfig::default(),
             limits: Limits::default(),
+            scripts: ScriptLimits::default(),
         }
     }
 }

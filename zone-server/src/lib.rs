@@ -18,6 +18,7 @@
 //! - [`sanction`]: bans, kicks, mutes and warnings; durations and times.
 //! - [`throttle`]: pre-login budgets, login attempts and password back-off.
 //! - [`commands`]: the built-in commands, one file per family.
+//! - [`script`]: script components in sandboxed Luau, installed at run time.
 
 pub mod access;
 pub mod chatnet;
@@ -27,6 +28,7 @@ pub mod network;
 pub mod outbox;
 pub mod password;
 pub mod sanction;
+pub mod script;
 pub mod server;
 pub mod store;
 pub mod throttle;

@@ -54,6 +54,13 @@ enum Command {
         #[command(subcommand)]
         action: cli::store::StoreAction,
     },
+    /// Installs, uninstalls or lists script components in the data
+    /// directory: `component install FOLDER|FILE.zip`, `uninstall NAME`,
+    /// `list`.
+    Component {
+        #[command(subcommand)]
+        action: cli::component::ComponentAction,
+    },
 }
 
 fn main() -> ExitCode {
@@ -93,6 +100,7 @@ fn start(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Staff { action }) => return cli::staff::run(action, config, &cli.data),
         Some(Command::HashPassword) => return cli::password::hash_password(&config),
         Some(Command::Store { action }) => return cli::store::run(action),
+        Some(Command::Component { action }) => return cli::component::run(action, &config, &cli.data),
         _ => {}
     }
     let listen = cli.listen.unwrap_or(config.zone.listen);

@@ -92,6 +92,14 @@ pub async fn run_with_store(
         multi_limit: config.config.zone.limits.multi_commands,
     };
     let registry = Registry::linked(settings)?;
+    // Installed script components first, so the config may name them.
+    let scripts = Arc::new(crate::script::Scripts::new(
+        &config.data_dir,
+        config.config.dir.clone(),
+        config.config.zone.scripts.clone(),
+    ));
+    // A few small files read and compiled once, before the zone serves.
+    scripts.load_installed(&registry);
     check_against_registry(&config.config, &registry)?;
     let store = StoreHandle::new(store);
     let (rules, members) = store.edits().await?;
@@ -100,8 +108,10 @@ pub async fn run_with_store(
     let limits = zone_config.limits.clone();
     let checkpoint = zone_config.accounts.usage_checkpoint;
     let sanctions = Sanctions::new(store.sanctions().await?);
-    let zone = Arc::new(Zone::new(zone_config, registry, store, access, sanctions));
+    let zone = Arc::new(Zone::new(zone_config, registry, store, access, sanctions, scripts.clone()));
+    scripts.link(&zone);
     attach_configured(&zone);
+    attach_kept(&zone);
     info!("{} password hashers", zone.hashers().workers());
     info!("listening on {}", listener.local_addr().map_err(ServerError::Listener)?);
 
@@ -226,6 +236,15 @@ fn attach_configured(zone: &Zone) {
         }
     }
     for (component, scope) in wanted {
+        if zone.registry().tables().component(component).is_none() {
+            let problem = format!(
+                "zone.ron names the component '{component}', which is neither compiled in nor an installed \
+                 script component that loaded; the zone runs without it"
+            );
+            warn!("{problem}");
+            zone.scripts().report(problem);
+            continue;
+        }
         match zone.registry().attach(component, scope) {
             Ok(conflicts) => {
                 for conflict in conflicts {
@@ -238,8 +257,45 @@ fn attach_configured(zone: &Zone) {
                     );
                 }
             }
-            // The config was checked against the components; nothing else fails.
             Err(e) => warn!("{e}"),
+        }
+    }
+}
+
+/// Makes the kept `?attach`/`?detach` changes again, after the config's
+/// attachments. A change naming a component or scope that is not there is
+/// reported by `?health` and kept, for when it is.
+fn attach_kept(zone: &Zone) {
+    for change in zone.scripts().kept().changes() {
+        let scope = if change.scope == "zone" { Some(Scope::Zone) } else { zone.scope_named(&change.scope) };
+        let Some(scope) = scope else {
+            let problem = format!(
+                "a kept ?{} of {} names '{}', which is not open; not made",
+                if change.attached { "attach" } else { "detach" },
+                change.component,
+                change.scope
+            );
+            warn!("{problem}");
+            zone.scripts().report(problem);
+            continue;
+        };
+        let made = if change.attached {
+            zone.registry().attach(&change.component, scope).map(|_| ())
+        } else {
+            zone.registry().detach(&change.component, scope)
+        };
+        match made {
+            Ok(()) => {
+                info!(component = %change.component, scope = %change.scope, attached = change.attached, "kept attachment change made")
+            }
+            // Already so: the config says the same now.
+            Err(cmdman::AttachError::AlreadyAttached(_) | cmdman::AttachError::NotAttached(_)) => {}
+            Err(error) => {
+                let problem =
+                    format!("a kept attachment change of {} is not made: {error}", change.component);
+                warn!("{problem}");
+                zone.scripts().report(problem);
+            }
         }
     }
 }

@@ -74,6 +74,8 @@ pub struct Zone {
     peers: Option<peers::Peers>,
     /// Who may log in while the store is away.
     known_logins: accounts::KnownLogins,
+    /// Script components, and the kept `?attach`/`?detach` changes.
+    scripts: Arc<crate::script::Scripts>,
 }
 
 /// A player logging in, as [`Zone::join`] takes them.
@@ -235,6 +237,7 @@ impl Zone {
         store: StoreHandle,
         access: AccessControl,
         sanctions: Sanctions,
+        scripts: Arc<crate::script::Scripts>,
     ) -> Zone {
         let mut state = State::default();
         for realm in &config.realms {
@@ -262,6 +265,7 @@ impl Zone {
                 peers
             }),
             known_logins: accounts::KnownLogins::default(),
+            scripts,
             config,
             registry,
             store,
@@ -568,6 +572,33 @@ impl Zone {
         }
         self.sanctions.set(sanction);
         Ok(())
+    }
+
+    /// The script components and kept attachment changes.
+    pub fn scripts(&self) -> &crate::script::Scripts {
+        &self.scripts
+    }
+
+    /// A notice (`MSG:ARENA:text`) to the online player called `name`;
+    /// whether they are online.
+    pub fn tell(&self, name: &str, text: &str) -> bool {
+        let Some(info) = self.find(name) else { return false };
+        info.outbox.deliver(&crate::outbox::Delivery::new(Event::Notice(text.into())));
+        true
+    }
+
+    /// [`Zone::announce`] to the realm called `realm` (`None`: everyone
+    /// online); whether that realm is open.
+    pub fn announce_to(&self, realm: Option<&str>, text: &str) -> bool {
+        let id = match realm {
+            None => None,
+            Some(name) => match self.scope_named(name) {
+                Some(Scope::Realm(id)) => Some(id),
+                _ => return false,
+            },
+        };
+        self.announce(id, text);
+        true
     }
 
     /// How many players are online.
