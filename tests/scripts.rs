@@ -294,3 +294,97 @@ async fn a_component_reads_and_writes_only_its_own_files_folder() {
     }
     assert_eq!(ask(&mut alice, "SEND:CMD:?peek missing.txt").await, "nil");
 }
+
+/// A compiled component's listener: what the `usage` component hears.
+struct Heard;
+
+static HEARD: parking_lot::Mutex<Vec<String>> = parking_lot::Mutex::new(Vec::new());
+
+impl zone_server::script::events::Listener for Heard {
+    fn component(&self) -> &'static str {
+        "usage"
+    }
+
+    fn kinds(&self) -> &'static [zone_server::script::events::EventKind] {
+        &[zone_server::script::events::EventKind::Enter]
+    }
+
+    fn on(&self, _: &zone_server::zone::Zone, event: &zone_server::script::events::ZoneEvent) {
+        if let zone_server::script::events::ZoneEvent::Enter { player, realm_name, .. } = event {
+            HEARD.lock().push(format!("{player} entered {realm_name}"));
+        }
+    }
+}
+
+#[linkme::distributed_slice(zone_server::script::events::LISTENERS)]
+static HEARD_LISTENER: &'static dyn zone_server::script::events::Listener = &Heard;
+
+/// Waits until `HEARD` holds `line`.
+async fn heard(line: &str) {
+    tokio::time::timeout(common::PATIENCE, async {
+        while !HEARD.lock().iter().any(|heard| heard == line) {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("never heard {line:?}"));
+}
+
+#[tokio::test]
+async fn event_handlers_and_timers_fire_where_attached_and_stop_after_uninstall() {
+    let config_dir = tempfile::tempdir().unwrap();
+    config::load::init(config_dir.path()).unwrap();
+    std::fs::create_dir_all(config_dir.path().join("components")).unwrap();
+    std::fs::write(
+        config_dir.path().join("components/greeter.ron"),
+        "{ \"welcome\": \"Hi {player}, this is {realm}.\", \"announce_every\": 1 }",
+    )
+    .unwrap();
+    let mut config = config::Config::load(config_dir.path()).unwrap();
+    config.zone = test_config();
+    config.staff.members.push(config::Member { name: "Root".into(), group: "sysop".into(), realm: None });
+    let zone = TestZone::start_config(config, tempfile::tempdir().unwrap()).await;
+    let mut root = zone.login("Root").await;
+    let greeter = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/components/greeter");
+    ask(&mut root, &format!("SEND:CMD:?insmod {}", greeter.display())).await;
+    ask(&mut root, "SEND:CMD:?attach greeter").await;
+
+    // The event: a welcome, with the operator's text from components/greeter.ron.
+    let mut alice = zone.login("Alice").await;
+    alice.send("GO:lobby").await;
+    let welcome = alice.recv_until(|line| line.starts_with("MSG:ARENA:Hi ")).await;
+    assert_eq!(welcome.last().unwrap(), "MSG:ARENA:Hi Alice, this is lobby.");
+    let greeting = alice.command("SEND:CMD:?greeting").await;
+    assert!(greeting.contains(&"MSG:ARENA:Hi Alice, this is lobby.".to_owned()), "{greeting:?}");
+    // The timer: the announcement comes round every second.
+    for _ in 0..2 {
+        alice.recv_until(|line| line == "MSG:ARENA:Type ?commands to see what you can do here.").await;
+    }
+
+    // A compiled component hears the same events where it is attached.
+    let mut lister = zone.login("Lister").await;
+    lister.go("lobby").await;
+    heard("Lister entered lobby").await;
+    // (Everyone hears the announcements meanwhile.)
+    root.command("SEND:CMD:?detach usage").await;
+    let mut second = zone.login("Lister2").await;
+    second.go("lobby").await;
+    root.command("SEND:CMD:?attach usage").await;
+    let mut third = zone.login("Lister3").await;
+    third.go("lobby").await;
+    // Events are delivered in order: Lister2's came before Lister3's.
+    heard("Lister3 entered lobby").await;
+    assert!(!HEARD.lock().iter().any(|line| line == "Lister2 entered lobby"));
+
+    // Uninstalled: no more welcomes, no more announcements.
+    let removed = root.command("SEND:CMD:?rmmod greeter").await;
+    assert!(removed.contains(&"MSG:ARENA:Uninstalled greeter.".to_owned()), "{removed:?}");
+    alice.barrier().await;
+    let mut bob = zone.login("Bob").await;
+    bob.go("lobby").await;
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let after = alice.barrier().await;
+    assert!(!after.iter().any(|line| line.contains("Type ?commands")), "{after:?}");
+    let bob_lines = bob.barrier().await;
+    assert!(!bob_lines.iter().any(|line| line.starts_with("MSG:ARENA:Hi ")), "{bob_lines:?}");
+}

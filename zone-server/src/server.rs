@@ -112,6 +112,7 @@ pub async fn run_with_store(
     scripts.link(&zone);
     attach_configured(&zone);
     attach_kept(&zone);
+    zone.scripts().attachments_changed(zone.registry());
     info!("{} password hashers", zone.hashers().workers());
     info!("listening on {}", listener.local_addr().map_err(ServerError::Listener)?);
 

@@ -130,6 +130,7 @@ fn cmd_attach(
         ));
     }
     drop(reply);
+    zone.scripts().attachments_changed(zone.registry());
     keep(ctx, zone, component, scope_text, true);
     Ok(())
 }
@@ -156,6 +157,7 @@ fn cmd_detach(
     }
     ctx.registry().detach(component, scope).map_err(|error| CommandError::failed(error.to_string()))?;
     ctx.reply().line(&format!("Detached {component} from {}.", zone.describe(scope)));
+    zone.scripts().attachments_changed(zone.registry());
     keep(ctx, zone, component, scope_text, false);
     Ok(())
 }

@@ -28,6 +28,7 @@
 //! `ctx:fail(text)`, then its typed arguments.
 
 pub mod declare;
+pub mod events;
 pub mod files;
 pub mod persist;
 pub mod vm;
@@ -232,6 +233,10 @@ pub struct ScriptComponent {
     vm: Mutex<Lua>,
     budget: Arc<vm::Budget>,
     steps: u64,
+    /// Its `on(kind, …)` handlers.
+    handlers: BTreeMap<events::EventKind, RegistryKey>,
+    /// Its timers, and whether it is attached anywhere.
+    clock: Arc<events::Clock>,
     /// Display forms of its commands (`?roll`), for listings.
     commands: Vec<&'static CommandDef>,
 }
@@ -288,10 +293,14 @@ impl ScriptComponent {
             .map_err(|error| LoadError::new(dir, format!("the Luau VM could not start: {error}")))?;
         let files = Arc::new(Files::new(places.files_root.join(&name), limits.clone()));
         let declared: Arc<Mutex<Option<Vec<Declared>>>> = Arc::new(Mutex::new(Some(Vec::new())));
+        let handlers = Arc::new(Mutex::new(Some(BTreeMap::new())));
+        let clock = Arc::new(events::Clock::default());
         let file_name = main.display().to_string();
-        install_api(&lua, &name, &file_name, &config, &files, zone, &declared).map_err(|error| {
-            LoadError::new(&main, format!("the zone's functions could not be set: {error}"))
-        })?;
+        install_api(&lua, &name, &file_name, &config, &files, zone, &declared)
+            .and_then(|()| events::install_api(&lua, &clock, &handlers, limits, &zone.emitter))
+            .map_err(|error| {
+                LoadError::new(&main, format!("the zone's functions could not be set: {error}"))
+            })?;
         lua.sandbox(true).map_err(|error| LoadError::new(&main, error.to_string()))?;
         budget.reset(limits.budget);
         let ran = lua.load(&source).set_name(format!("@{file_name}")).exec();
@@ -306,6 +315,7 @@ impl ScriptComponent {
             return Err(lua_error_at(&main, &message));
         }
         let declared = declared.lock().take().unwrap_or_default();
+        let handlers = handlers.lock().take().unwrap_or_default();
         if let Some(problem) = declared.iter().find_map(|d| d.problem.clone()) {
             return Err(problem);
         }
@@ -325,6 +335,8 @@ impl ScriptComponent {
             vm: Mutex::new(lua),
             budget,
             steps: limits.budget,
+            handlers,
+            clock,
             commands: defs,
         });
         for (def, run, params) in runs {
@@ -441,18 +453,22 @@ struct Declared {
 }
 
 /// Where a component's zone API acts: set once the zone runs, so components
-/// load before the zone exists and their functions reach it after.
+/// load before the zone exists and their functions reach it after; and the
+/// queue of the `scripts` thread, which timers wake.
 #[derive(Debug, Clone, Default)]
-pub struct ZoneLink(Arc<OnceLock<Weak<Zone>>>);
+pub struct ZoneLink {
+    zone: Arc<OnceLock<Weak<Zone>>>,
+    emitter: Arc<events::Emitter>,
+}
 
 impl ZoneLink {
     /// Points the link at `zone`.
     pub fn set(&self, zone: &Arc<Zone>) {
-        let _ = self.0.set(Arc::downgrade(zone));
+        let _ = self.zone.set(Arc::downgrade(zone));
     }
 
-    fn get(&self) -> Option<Arc<Zone>> {
-        self.0.get().and_then(Weak::upgrade)
+    pub(crate) fn get(&self) -> Option<Arc<Zone>> {
+        self.zone.get().and_then(Weak::upgrade)
     }
 }
 
@@ -993,7 +1009,7 @@ pub struct Scripts {
     data_dir: PathBuf,
     places: Places,
     zone: ZoneLink,
-    loaded: Mutex<BTreeMap<String, Arc<ScriptComponent>>>,
+    loaded: Arc<Mutex<BTreeMap<String, Arc<ScriptComponent>>>>,
     failed: Mutex<BTreeMap<String, (Option<String>, String)>>,
     /// The kept `?attach`/`?detach` changes.
     kept: persist::Kept,
@@ -1014,7 +1030,7 @@ impl Scripts {
             data_dir: data_dir.to_owned(),
             places: Places { config_dir, files_root: data_dir.join("component-files"), limits },
             zone: ZoneLink::default(),
-            loaded: Mutex::new(BTreeMap::new()),
+            loaded: Arc::new(Mutex::new(BTreeMap::new())),
             failed: Mutex::new(BTreeMap::new()),
             kept,
             problems: Mutex::new(problem.into_iter().collect()),
@@ -1051,9 +1067,23 @@ impl Scripts {
         installed_dir(&self.data_dir)
     }
 
-    /// Lets the components' zone API reach `zone`.
+    /// Lets the components' zone API reach `zone`, and starts the thread
+    /// that delivers events and fires timers.
     pub fn link(&self, zone: &Arc<Zone>) {
         self.zone.set(zone);
+        events::start(self.loaded.clone(), self.zone.clone(), &self.zone.emitter);
+        self.zone.emitter.set_wanted(events::wanted(&self.loaded));
+    }
+
+    /// Where the zone's events go.
+    pub fn emitter(&self) -> Arc<events::Emitter> {
+        self.zone.emitter.clone()
+    }
+
+    /// Tells the components whose attachment changed (attached somewhere
+    /// after nowhere, or the reverse): after every attach or detach.
+    pub fn attachments_changed(&self, registry: &Registry) {
+        events::attachments_changed(&self.loaded, &registry.tables().attachments(), &self.zone.emitter);
     }
 
     /// Loads every installed component, in name order, into `registry`. A
@@ -1079,6 +1109,7 @@ impl Scripts {
         info!(component = %name, version = %loaded.component.manifest.version, "script component loaded");
         self.loaded.lock().insert(name.clone(), loaded.component.clone());
         self.failed.lock().remove(&name);
+        self.zone.emitter.set_wanted(events::wanted(&self.loaded));
         Ok(loaded.component)
     }
 
@@ -1126,7 +1157,11 @@ impl Scripts {
         if self.loaded.lock().contains_key(name) {
             registry.uninstall(name).map_err(|error| error.to_string())?;
         }
-        self.loaded.lock().remove(name);
+        if let Some(component) = self.loaded.lock().remove(name) {
+            // Nothing of it runs again: no events, no timers.
+            component.clock.cancel_all();
+        }
+        self.zone.emitter.set_wanted(events::wanted(&self.loaded));
         self.failed.lock().remove(name);
         if let Err(error) = self.kept.forget(name) {
             warn!("kept attachments of {name} not forgotten: {error}");

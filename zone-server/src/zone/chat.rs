@@ -99,6 +99,14 @@ impl Zone {
         let kind = if macro_ { ChatKind::Macro } else { ChatKind::Public };
         let line = Delivery::new(Event::Chat { kind, from: player.name.clone(), text: text.into() });
         deliver_chat(&state.players, &realm.players, id, &line);
+        if state.events.wants(crate::script::events::EventKind::Chat) {
+            state.events.emit(crate::script::events::ZoneEvent::Chat {
+                player: player.name.clone(),
+                location: Location { realm: player.realm, game: player.game },
+                realm_name: realm.name.clone(),
+                text: text.into(),
+            });
+        }
         Ok(())
     }
 

@@ -18,6 +18,7 @@ use crate::access::{AccessControl, ReloadError, Reloaded, Snapshot};
 use crate::outbox::{Delivery, Disconnect, Outbox};
 use crate::password::HashPool;
 use crate::sanction::{Sanction, Sanctions};
+use crate::script::events::{EventKind, ZoneEvent};
 use crate::store::{Account, StoreHandle};
 use crate::throttle::{Attempts, Backoff, LogQuota};
 
@@ -162,6 +163,8 @@ struct State {
     next_realm: u32,
     /// Players online per address ([`crate::throttle::network`]).
     per_address: HashMap<IpAddr, usize>,
+    /// Where events go for components (a queue: never waits).
+    events: Arc<crate::script::events::Emitter>,
 }
 
 struct Online {
@@ -239,7 +242,7 @@ impl Zone {
         sanctions: Sanctions,
         scripts: Arc<crate::script::Scripts>,
     ) -> Zone {
-        let mut state = State::default();
+        let mut state = State { events: scripts.emitter(), ..State::default() };
         for realm in &config.realms {
             let id = state.create_realm(&realm.name.to_ascii_lowercase(), true, realm.public);
             if let Some(created) = state.realms.get_mut(&id) {
@@ -363,9 +366,10 @@ impl Zone {
             if let Some(online) = online {
                 self.count_usage(&online, Instant::now());
                 online.outbox.kick(Disconnect::Replaced);
+                state.events.emit(ZoneEvent::Logout { player: online.name.clone() });
             }
             if let Some(closed) = closed {
-                self.registry.detach_scope(Scope::Realm(closed));
+                self.realm_closed(closed);
             }
         }
         state.names.insert(key, id);
@@ -392,7 +396,16 @@ impl Zone {
                 ignored: ignored.iter().map(|name| Arc::from(name.as_str())).collect(),
             },
         );
+        state.events.emit(ZoneEvent::Login { player: name.into() });
         Ok(id)
+    }
+
+    /// Detaches what was attached to a realm that closed, and tells the
+    /// script components whose attachments that changed.
+    fn realm_closed(&self, closed: RealmId) {
+        if self.registry.detach_scope(Scope::Realm(closed)) > 0 {
+            self.scripts.attachments_changed(&self.registry);
+        }
     }
 
     /// Whether `name` could join from `address` now: checked before a login
@@ -433,9 +446,10 @@ impl Zone {
         if let Some(online) = online {
             self.count_usage(&online, Instant::now());
             self.presence_changed(&online.name);
+            self.scripts.emitter().emit(ZoneEvent::Logout { player: online.name.clone() });
         }
         if let Some(closed) = closed {
-            self.registry.detach_scope(Scope::Realm(closed));
+            self.realm_closed(closed);
         }
     }
 

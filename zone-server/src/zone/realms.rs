@@ -101,10 +101,10 @@ impl Zone {
             }
         };
         if let Some(closed) = state.leave_realm(id, Some(realm_id)) {
-            self.registry.detach_scope(Scope::Realm(closed));
+            self.realm_closed(closed);
         }
         let spec_freq = self.config.spec_freq;
-        let State { players, realms, .. } = &mut *state;
+        let State { players, realms, events: state_events, .. } = &mut *state;
         let Some(player) = players.get_mut(&id) else { return Ok(()) };
         let Some(realm) = realms.get_mut(&realm_id) else { return Ok(()) };
         player.realm = Some(realm_id);
@@ -112,6 +112,11 @@ impl Zone {
         player.ship = SPEC_SHIP;
         realm.players.push(id);
         let (name, outbox) = (player.name.clone(), player.outbox.clone());
+        state_events.emit(ZoneEvent::Enter {
+            player: name.clone(),
+            realm: realm_id,
+            realm_name: realm.name.clone(),
+        });
         self.presence_changed(&name);
         outbox.event(Event::Entered { realm: realm.name.clone(), freq: spec_freq });
         let entering = Delivery::new(Event::Arrived { name: name.clone(), ship: SPEC_SHIP, freq: spec_freq });
@@ -146,6 +151,18 @@ impl Zone {
             };
         };
         set_freq(players, realm, id, freq);
+        if state.events.wants(EventKind::Freq)
+            && let Some(player) = state.players.get(&id)
+            && let Some(realm_id) = player.realm
+            && let Some(realm) = state.realms.get(&realm_id)
+        {
+            state.events.emit(ZoneEvent::Freq {
+                player: player.name.clone(),
+                location: Location { realm: Some(realm_id), game: player.game },
+                realm_name: realm.name.clone(),
+                freq,
+            });
+        }
         Ok(())
     }
 
@@ -379,6 +396,11 @@ impl State {
         let name = player.name.clone();
         let realm = self.realms.get_mut(&realm_id)?;
         realm.players.retain(|other| *other != id);
+        self.events.emit(ZoneEvent::Leave {
+            player: name.clone(),
+            realm: realm_id,
+            realm_name: realm.name.clone(),
+        });
         let line = Delivery::new(Event::Left { name: name.clone() });
         broadcast(&self.players, &realm.players, &line);
         if realm.players.is_empty() && !realm.declared && keep != Some(realm_id) {
