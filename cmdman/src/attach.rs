@@ -138,7 +138,8 @@ pub struct Conflict {
     /// The scope both components are attached to.
     pub scope: Scope,
     /// The component whose command stays: a compiled one over a script
-    /// one, otherwise the one attached first.
+    /// one; of two compiled ones the one attached first; of two script ones
+    /// the first in name order.
     pub kept: &'static str,
     /// The component whose command was not added.
     pub refused: &'static str,
@@ -190,10 +191,14 @@ impl Attachments {
     pub(crate) fn rebuild(&mut self, catalog: &Catalog) {
         self.conflicts.clear();
         self.shadows.clear();
-        // Each scope's own entries first, conflicts refused in attach order,
-        // compiled components before script ones.
+        // Each scope's own entries first, conflicts refused in attach order
+        // among compiled components, which come before script ones, and in
+        // name order among script ones (seed 001: the first in name order wins).
         let mut order: Vec<(usize, Scope)> = self.list.clone();
-        order.sort_by_key(|&(component, _)| catalog.components[component].script);
+        order.sort_by_key(|&(component, _)| {
+            let entry = &catalog.components[component];
+            (entry.script, if entry.script { entry.name } else { "" })
+        });
         let mut own: Vec<(Scope, Table)> = Vec::new();
         for &(component, scope) in &order {
             let at = match own.iter().position(|(s, _)| *s == scope) {

@@ -614,9 +614,10 @@ impl Registry {
 
     /// Attaches `component` to `scope`: its commands become available there.
     /// A command whose name another component already offers in that very
-    /// scope is not added (a compiled component's wins over a script's,
-    /// otherwise the one attached first); the conflicts are returned and kept
-    /// for [`Tables::health`].
+    /// scope is not added (a compiled component's wins over a script's; of
+    /// two compiled ones, the one attached first; of two script ones, the
+    /// first in name order); the conflicts are returned and kept for
+    /// [`Tables::health`].
     ///
     /// # Errors
     /// [`AttachError::UnknownComponent`], or [`AttachError::AlreadyAttached`].

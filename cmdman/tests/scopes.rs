@@ -628,6 +628,18 @@ fn components_added_at_runtime_are_found_lose_to_compiled_ones_and_go_away() {
     );
     assert!(zone.tables().component("bad").is_none());
 
+    // Of two script components, the first in name order wins, whatever
+    // the order they were attached in.
+    zone.install("zeta", vec![(added("zeta", "twin", pub_form), handler.clone())]).unwrap();
+    zone.install("alpha", vec![(added("alpha", "twin", pub_form), handler.clone())]).unwrap();
+    zone.attach("zeta", Scope::Zone).unwrap();
+    zone.attach("alpha", Scope::Zone).unwrap();
+    let health = zone.tables().health();
+    assert!(
+        health.conflicts.iter().any(|c| c.name == "twin" && c.kept == "alpha" && c.refused == "zeta"),
+        "{health:?}"
+    );
+
     // Removed: detached everywhere and gone; compiled components stay.
     zone.uninstall("addon").unwrap();
     assert_eq!(reply(&zone, bob(), Addressee::Pub, "?hello"), "caught ?hello");

@@ -547,3 +547,69 @@ fn store_migrate_moves_a_zone_into_a_network_and_refuses_name_clashes() {
     assert!(error.contains("1 rule edits: default lsmod"), "{error}");
     assert_eq!(network.audit_log(100).unwrap().len(), audit_rows, "nothing was written");
 }
+
+#[test]
+fn component_install_list_and_uninstall_work_on_the_data_directory() {
+    let data = tempfile::tempdir().unwrap();
+    let data_arg = data.path().to_str().unwrap();
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/components");
+    let run = |args: &[&str]| {
+        let output = Command::new(BIN).args(args).args(["--data", data_arg]).output().unwrap();
+        let text =
+            String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+        (output.status.success(), text)
+    };
+
+    let dice = examples.join("dice");
+    let (ok, text) = run(&["component", "install", dice.to_str().unwrap()]);
+    assert!(ok, "{text}");
+    assert!(text.contains("installed dice 1.0.0 into"), "{text}");
+    let (ok, text) = run(&["component", "install", dice.to_str().unwrap()]);
+    assert!(!ok && text.contains("a component called dice is installed already"), "{text}");
+
+    // A zip of the greeter, its folder inside, as an author would pack it.
+    let zip_path = data.path().join("greeter.zip");
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        for name in ["component.ron", "init.luau"] {
+            zip.start_file(format!("greeter/{name}"), options).unwrap();
+            std::io::Write::write_all(&mut zip, &std::fs::read(examples.join("greeter").join(name)).unwrap())
+                .unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    let (ok, text) = run(&["component", "install", zip_path.to_str().unwrap()]);
+    assert!(ok, "{text}");
+    // A zip whose entry would leave its folder is refused whole.
+    let evil = data.path().join("evil.zip");
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&evil).unwrap());
+        zip.start_file("../component.ron", zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut zip, b"(name: \"evil\", version: \"1\")").unwrap();
+        zip.finish().unwrap();
+    }
+    let (ok, text) = run(&["component", "install", evil.to_str().unwrap()]);
+    assert!(!ok && text.contains("which would leave its folder"), "{text}");
+
+    // One that does not load: listed with its reason, with file and line.
+    let broken = data.path().join("components/broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("component.ron"), "(name: \"broken\", version: \"2.0\")").unwrap();
+    std::fs::write(broken.join("init.luau"), "command {\n  name = \"x\",\n  target_pub = 1,\n}\n").unwrap();
+    let (ok, text) = run(&["component", "list"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("dice 1.0.0: loads - ?roll ?note"), "{text}");
+    assert!(text.contains("greeter 1.0.0: loads - ?greeting"), "{text}");
+    assert!(
+        text.contains("broken 2.0: does not load - ")
+            && text.contains("init.luau:1: target_pub must be true or false"),
+        "{text}"
+    );
+
+    let (ok, text) = run(&["component", "uninstall", "dice"]);
+    assert!(ok, "{text}");
+    assert!(!data.path().join("components/dice").exists());
+    let (ok, text) = run(&["component", "uninstall", "dice"]);
+    assert!(!ok && text.contains("no script component called dice is installed"), "{text}");
+}
