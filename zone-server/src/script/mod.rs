@@ -353,9 +353,12 @@ impl ScriptComponent {
         self.budget.reset(self.steps);
         let result = call(&lua);
         let exhausted = self.budget.exhausted();
-        // What the call left behind is garbage now; collect it while the
-        // VM is ours, so the next call starts within its memory.
-        let _ = lua.gc_collect();
+        if result.is_err() {
+            // A call cut off (out of memory, say) leaves its garbage; collect
+            // it now, so the next call starts within the limit. Otherwise
+            // Luau's incremental collector keeps up.
+            let _ = lua.gc_collect();
+        }
         result.map_err(|error| {
             if exhausted {
                 ScriptFailure::Budget
