@@ -163,6 +163,9 @@ command { name = "wave", target_pub = true, group = "default", help = "Waves.", 
     let mut config = staffed();
     config.zone.components.push("clash".to_owned());
     config.zone.components.push("nosuch".to_owned());
+    // A rule for the command of the component that does not load.
+    let default = config.groups.groups.iter_mut().find(|group| group.name == "default").unwrap();
+    default.grant.push("mail".to_owned());
     let zone = TestZone::start_config(config, data).await;
     let mut root = zone.login("Root").await;
 
@@ -184,6 +187,11 @@ command { name = "wave", target_pub = true, group = "default", help = "Waves.", 
     for line in &expected {
         assert!(health.contains(line), "{line}\nnot in {health:?}");
     }
+    assert!(
+        health.iter().any(|line| line.contains("there is no command 'mail'")
+            && line.ends_with("(a script component did not load, which may declare it; until it does, this applies to nothing)")),
+        "{health:?}"
+    );
     // The compiled ?uptime won; the rest of clash works.
     assert!(ask(&mut root, "SEND:CMD:?uptime").await.starts_with("Up "));
     assert_eq!(ask(&mut root, "SEND:CMD:?wave").await, "You wave.");

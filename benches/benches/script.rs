@@ -18,8 +18,8 @@
 use std::hint::black_box;
 
 use cmdman::{
-    Addressee, Arg, CommandDef, CommandRef, CommandResult, Ctx, Forms, Handler, Location, Outcome, Player, PlayerId,
-    RealmId, Registry, Request, Scope, Settings, TargetForm, World,
+    Addressee, Arg, CommandDef, CommandRef, CommandResult, Ctx, Forms, Handler, Location, Outcome, Player,
+    PlayerId, RealmId, Registry, Request, Scope, Settings, TargetForm, World,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use zone_benches::{NullSink, poll_once};
@@ -89,13 +89,23 @@ fn registry() -> Registry {
 fn benches(c: &mut Criterion) {
     let registry = registry();
     let player = Player { id: PlayerId(1), name: "Bencher", location: Location::default(), freq: None };
-    let request = |line| Request { sender: player, addressee: Addressee::Pub, line, world: &Open, via: cmdman::Via::Command };
+    let request = |line| Request {
+        sender: player,
+        addressee: Addressee::Pub,
+        line,
+        world: &Open,
+        via: cmdman::Via::Command,
+    };
     for (name, line) in [
         ("dispatch/compiled_command", "?compiled 42"),
         ("dispatch/script_command", "?scripted 42"),
         ("dispatch/script_reply", "?greet 42"),
     ] {
-        assert_eq!(poll_once(cmdman::dispatch(&registry, request(line), &mut NullSink)), Outcome::Ran, "{line}");
+        assert_eq!(
+            poll_once(cmdman::dispatch(&registry, request(line), &mut NullSink)),
+            Outcome::Ran,
+            "{line}"
+        );
         c.bench_function(name, |b| {
             b.iter(|| poll_once(cmdman::dispatch(&registry, black_box(request(line)), &mut NullSink)));
         });

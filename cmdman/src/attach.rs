@@ -101,7 +101,7 @@ fn key_text(cmd_char: Option<char>, name: Option<&str>) -> String {
 /// their own invariants without reaching into the registry: each command's
 /// component, cmd char, names and keys (in registry order), and each
 /// component's commands.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Catalog {
     pub(crate) commands: Vec<Entry>,
     /// Each component, in registry order.
@@ -109,7 +109,7 @@ pub(crate) struct Catalog {
 }
 
 /// One component in a [`Catalog`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CatalogComponent {
     pub(crate) name: &'static str,
     /// Its commands' indices.
@@ -119,7 +119,7 @@ pub(crate) struct CatalogComponent {
 }
 
 /// One command in a [`Catalog`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Entry {
     pub(crate) component: &'static str,
     pub(crate) cmd_char: Option<char>,

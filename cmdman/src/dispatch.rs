@@ -106,8 +106,9 @@ pub async fn dispatch(
     sink: &mut (dyn ReplySink + Send),
 ) -> Outcome {
     // One set of tables for the whole line: a component installed or
-    // attached meanwhile applies from the next line on.
-    let tables = registry.tables();
+    // attached meanwhile applies from the next line on. A guard, not an
+    // `Arc` clone: no shared count is touched on the common path.
+    let tables = registry.guard();
     Dispatch { registry, tables: &tables }.run(request, sink).await
 }
 

@@ -238,7 +238,7 @@ pub struct Health {
 /// The command set: every command and component, checked, with the plain
 /// entries the lookup tables are built from. Replaced whole when a
 /// component is added or removed at runtime.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct CommandSet {
     version: u64,
     commands: Vec<Command>,
@@ -327,7 +327,9 @@ impl CommandSet {
 /// (read-copy-update), so no lock is held on the dispatch path.
 #[derive(Debug)]
 pub struct Tables {
-    set: Arc<CommandSet>,
+    /// Inline, not behind an `Arc` of its own: dispatch reads it on every
+    /// line, and attach (rare) clones it.
+    set: CommandSet,
     pub(crate) attachments: Attachments,
 }
 
@@ -472,7 +474,7 @@ impl Registry {
         }
         let commands = defs.into_iter().map(|def| Command::new(def, None)).collect();
         let set = CommandSet::build(commands, &[], 0, settings.cmd_chars.clone())?;
-        let tables = Tables { set: Arc::new(set), attachments: Attachments::default() };
+        let tables = Tables { set, attachments: Attachments::default() };
         Ok(Registry {
             settings,
             tables: ArcSwap::from_pointee(tables),
@@ -485,6 +487,12 @@ impl Registry {
     /// keep removed components' commands alive.
     pub fn tables(&self) -> Arc<Tables> {
         self.tables.load_full()
+    }
+
+    /// The tables as they are now, for dispatch: a read guard that costs
+    /// no shared reference count (arc-swap's debt slots).
+    pub(crate) fn guard(&self) -> arc_swap::Guard<Arc<Tables>> {
+        self.tables.load()
     }
 
     /// Adds a component at runtime (a script component), not attached
@@ -566,7 +574,7 @@ impl Registry {
             })
             .collect();
         attachments.rebuild(&set.catalog);
-        self.tables.store(Arc::new(Tables { set: Arc::new(set), attachments }));
+        self.tables.store(Arc::new(Tables { set, attachments }));
         Ok(version)
     }
 

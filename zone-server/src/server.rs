@@ -100,7 +100,19 @@ pub async fn run_with_store(
     ));
     // A few small files read and compiled once, before the zone serves.
     scripts.load_installed(&registry);
-    check_against_registry(&config.config, &registry)?;
+    if let Err(error) = check_against_registry(&config.config, &registry) {
+        // A rule or command group of a script component that failed to
+        // load cannot be told from a typo; the component's failure must not
+        // stop the zone, so with one failed the rule is reported instead.
+        if !scripts.any_failed() {
+            return Err(error.into());
+        }
+        let problem = format!(
+            "{error} (a script component did not load, which may declare it; until it does, this applies to nothing)"
+        );
+        warn!("{problem}");
+        scripts.report(problem);
+    }
     let store = StoreHandle::new(store);
     let (rules, members) = store.edits().await?;
     let access = AccessControl::new(config.config.clone(), rules, members, &registry);

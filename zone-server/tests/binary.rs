@@ -142,23 +142,55 @@ fn a_config_error_names_file_line_and_column_and_fails() {
 }
 
 #[test]
-fn an_unknown_component_in_the_config_is_refused_at_its_place() {
+fn an_unknown_component_in_the_config_is_reported_and_the_zone_runs_without_it() {
     let dir = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    let zone_ron = dir.path().join("zone.ron");
     let text = "(\n    realms: [\n        (name: \"duel\", games: [(name: \"final\", components: [\"usage\", \"dueling\"])]),\n    ],\n)\n";
-    std::fs::write(&zone_ron, text).unwrap();
-    let output = Command::new(BIN)
-        .args(["--config", dir.path().to_str().unwrap(), "--listen", "127.0.0.1:0"])
-        .args(["--data", data.path().to_str().unwrap()])
+    std::fs::write(dir.path().join("zone.ron"), text).unwrap();
+    let staff = Command::new(BIN)
+        .args(["staff", "set", "Root", "sysop", "--data", data.path().to_str().unwrap()])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let expected =
-        format!("{}:3:70: there is no component called 'dueling'; the components are ", zone_ron.display());
-    assert!(stderr.contains(&expected), "{stderr}");
-    assert_eq!(stderr.matches("dueling").count(), 1, "said once: {stderr}");
+    assert!(staff.status.success(), "{staff:?}");
+    let mut child = Command::new(BIN)
+        .args(["--config", dir.path().to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args(["--data", data.path().to_str().unwrap()])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut before = Vec::new();
+    let addr = loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            panic!("the server exited before listening: {}\n{before:?}", child.wait().unwrap());
+        }
+        if let Some((_, addr)) = line.trim_end().split_once("listening on ") {
+            break addr.to_owned();
+        }
+        before.push(line);
+    };
+    assert!(
+        before.iter().any(|line| line.contains("zone.ron names the component 'dueling'")
+            && line.contains("the zone runs without it")),
+        "{before:?}"
+    );
+    // It serves, and ?health says what it runs without.
+    let mut root = Client::login(&addr, "Root");
+    root.send("SEND:CMD:?health");
+    root.send("SEND:PRIV:Root:done");
+    let mut health = Vec::new();
+    while let Some(line) = root.recv() {
+        if line == "MSG:PRIV:Root:done" {
+            break;
+        }
+        health.push(line);
+    }
+    assert!(health.iter().any(|line| line.contains("zone.ron names the component 'dueling'")), "{health:?}");
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    assert!(child.wait().unwrap().success());
 }
 
 impl Client {

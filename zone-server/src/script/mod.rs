@@ -56,6 +56,10 @@ use files::Files;
 /// The manifest's file name in a component's folder.
 pub const MANIFEST: &str = "component.ron";
 
+/// Script components one zone loads at most: each has a VM of up to
+/// `scripts.memory_kib`, so this bounds their memory together.
+pub const MAX_COMPONENTS: usize = 64;
+
 /// The largest manifest, config file or source file read, in bytes.
 const FILE_BOUND: u64 = 1 << 20;
 
@@ -237,6 +241,8 @@ pub struct ScriptComponent {
     handlers: BTreeMap<events::EventKind, RegistryKey>,
     /// Its timers, and whether it is attached anywhere.
     clock: Arc<events::Clock>,
+    /// `ctx:reply` and the like, made once.
+    api: CallApi,
     /// Display forms of its commands (`?roll`), for listings.
     commands: Vec<&'static CommandDef>,
 }
@@ -316,6 +322,7 @@ impl ScriptComponent {
         }
         let declared = declared.lock().take().unwrap_or_default();
         let handlers = handlers.lock().take().unwrap_or_default();
+        let api = CallApi::new(&lua).map_err(|error| LoadError::new(&main, error.to_string()))?;
         if let Some(problem) = declared.iter().find_map(|d| d.problem.clone()) {
             return Err(problem);
         }
@@ -337,6 +344,7 @@ impl ScriptComponent {
             steps: limits.budget,
             handlers,
             clock,
+            api,
             commands: defs,
         });
         for (def, run, params) in runs {
@@ -781,6 +789,39 @@ fn text_of(values: MultiValue) -> String {
         .unwrap_or_default()
 }
 
+/// The functions a command's `ctx` carries, made once per component: each
+/// call's lines go to `output` (one call at a time holds the VM).
+struct CallApi {
+    output: Arc<Mutex<Output>>,
+    reply: Function,
+    reply_target: Function,
+    fail: Function,
+}
+
+impl CallApi {
+    fn new(lua: &Lua) -> mlua::Result<CallApi> {
+        let output = Arc::new(Mutex::new(Output::default()));
+        let to = |target: bool| {
+            let output = output.clone();
+            move |_: &Lua, values: MultiValue| {
+                output.lock().push(target, &text_of(values));
+                Ok(())
+            }
+        };
+        let reply = lua.create_function(to(false))?;
+        let reply_target = lua.create_function(to(true))?;
+        let failed = output.clone();
+        let fail = lua.create_function(move |_, values: MultiValue| {
+            let mut output = failed.lock();
+            if output.active {
+                output.failure = Some(clean_line(&text_of(values)));
+            }
+            Ok(())
+        })?;
+        Ok(CallApi { output, reply, reply_target, fail })
+    }
+}
+
 /// A script command's handler.
 struct ScriptCommand {
     component: Arc<ScriptComponent>,
@@ -789,9 +830,12 @@ struct ScriptCommand {
     params: Vec<ScriptParam>,
 }
 
-/// What a call sends back.
+/// What a command call sends back.
 #[derive(Default)]
 struct Output {
+    /// A command is running: `ctx:reply` kept for later (in a timer) and
+    /// called outside one is dropped.
+    active: bool,
     sender: Vec<String>,
     target: Vec<String>,
     left_out: usize,
@@ -800,6 +844,9 @@ struct Output {
 
 impl Output {
     fn push(&mut self, to_target: bool, text: &str) {
+        if !self.active {
+            return;
+        }
         for line in text.lines() {
             if self.sender.len() + self.target.len() >= OUTPUT_LINES {
                 self.left_out += 1;
@@ -884,9 +931,10 @@ impl DynamicHandler for ScriptCommand {
             _ => None,
         };
         let (form, cmd_char, params) = (ctx.form(), ctx.cmd_char(), ctx.params().to_owned());
-        let output = std::cell::RefCell::new(Output::default());
+        let api = &self.component.api;
         let result = self.component.run(|lua| {
-            lua.scope(|scope| {
+            *api.output.lock() = Output { active: true, ..Output::default() };
+            {
                 let table = lua.create_table()?;
                 table.set(
                     "sender",
@@ -916,27 +964,9 @@ impl DynamicHandler for ScriptCommand {
                 table.set("cmd_char", cmd_char.to_string())?;
                 table.set("params", params.as_str())?;
                 table.set("command", self.def.name)?;
-                table.set(
-                    "reply",
-                    scope.create_function(|_, values: MultiValue| {
-                        output.borrow_mut().push(false, &text_of(values));
-                        Ok(())
-                    })?,
-                )?;
-                table.set(
-                    "reply_target",
-                    scope.create_function(|_, values: MultiValue| {
-                        output.borrow_mut().push(true, &text_of(values));
-                        Ok(())
-                    })?,
-                )?;
-                table.set(
-                    "fail",
-                    scope.create_function(|_, values: MultiValue| {
-                        output.borrow_mut().failure = Some(clean_line(&text_of(values)));
-                        Ok(())
-                    })?,
-                )?;
+                table.set("reply", &api.reply)?;
+                table.set("reply_target", &api.reply_target)?;
+                table.set("fail", &api.fail)?;
                 let mut values = vec![Value::Table(table)];
                 for arg in &args {
                     values.push(match arg {
@@ -952,9 +982,9 @@ impl DynamicHandler for ScriptCommand {
                 }
                 let run: Function = lua.registry_value(&self.run)?;
                 run.call::<()>(MultiValue::from_iter(values))
-            })
+            }
         });
-        let output = output.into_inner();
+        let output = std::mem::take(&mut *api.output.lock());
         let shown = format!("{}{}", self.def.cmd_char.unwrap_or(cmd_char), self.def.name);
         {
             let mut reply = ctx.reply();
@@ -1094,6 +1124,18 @@ impl Scripts {
     pub fn load_installed(&self, registry: &Registry) {
         for dir in installed(&self.data_dir) {
             let folder = dir.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+            if folder.starts_with('.') {
+                // A copy left half-done by a crash during an install.
+                continue;
+            }
+            if self.loaded.lock().len() >= MAX_COMPONENTS {
+                let problem = format!(
+                    "Script component {folder} is not loaded: a zone loads at most {MAX_COMPONENTS} script components"
+                );
+                warn!("{problem}");
+                self.report(problem);
+                continue;
+            }
             if let Err(error) = self.load_into(registry, &dir) {
                 warn!("script component {folder} not loaded: {error}");
                 let version = read_manifest(&dir).ok().map(|manifest| manifest.version);
@@ -1129,6 +1171,11 @@ impl Scripts {
         let installed = self.installed_dir().join(source);
         let is_name = source.components().count() == 1 && installed.join(MANIFEST).exists();
         let source = if is_name { installed.as_path() } else { source };
+        if self.loaded.lock().len() >= MAX_COMPONENTS {
+            return Err(format!(
+                "a zone loads at most {MAX_COMPONENTS} script components; uninstall one first"
+            ));
+        }
         let manifest = check(source, &self.places)?.manifest;
         if registry.tables().component(&manifest.name).is_some() {
             return Err(format!("a component called {} is there already", manifest.name));
@@ -1192,6 +1239,11 @@ impl Scripts {
         }));
         all.sort_by(|a, b| a.name.cmp(&b.name));
         all
+    }
+
+    /// Whether some installed component failed to load.
+    pub fn any_failed(&self) -> bool {
+        !self.failed.lock().is_empty()
     }
 
     /// Whether `name` is a script component this zone loaded.

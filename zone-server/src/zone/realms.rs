@@ -141,28 +141,18 @@ impl Zone {
     /// The player's answer when they are in no realm.
     pub fn change_freq(&self, id: PlayerId, freq: u16) -> Result<(), ChatError> {
         let mut state = self.state.write();
-        let State { players, realms, .. } = &mut *state;
-        let Some(realm) =
-            players.get(&id).and_then(|player| player.realm).and_then(|realm| realms.get(&realm))
+        let State { players, realms, events, .. } = &mut *state;
+        let Some((realm_id, realm)) = players
+            .get(&id)
+            .and_then(|player| player.realm)
+            .and_then(|realm| realms.get(&realm).map(|found| (realm, found)))
         else {
             return match players.contains_key(&id) {
                 true => Err(ChatError::NoRealmForFreq),
                 false => Ok(()),
             };
         };
-        set_freq(players, realm, id, freq);
-        if state.events.wants(EventKind::Freq)
-            && let Some(player) = state.players.get(&id)
-            && let Some(realm_id) = player.realm
-            && let Some(realm) = state.realms.get(&realm_id)
-        {
-            state.events.emit(ZoneEvent::Freq {
-                player: player.name.clone(),
-                location: Location { realm: Some(realm_id), game: player.game },
-                realm_name: realm.name.clone(),
-                freq,
-            });
-        }
+        set_freq(players, (realm_id, realm), id, freq, events);
         Ok(())
     }
 
@@ -201,9 +191,11 @@ impl Zone {
         let spec_freq = self.config.spec_freq;
         let snapshot = self.access.snapshot();
         let mut state = self.state.write();
-        let State { players, realms, .. } = &mut *state;
-        let Some(realm) =
-            players.get(&id).and_then(|player| player.realm).and_then(|realm| realms.get(&realm))
+        let State { players, realms, events, .. } = &mut *state;
+        let Some((realm_id, realm)) = players
+            .get(&id)
+            .and_then(|player| player.realm)
+            .and_then(|realm| realms.get(&realm).map(|found| (realm, found)))
         else {
             return Err(ChatError::NoRealmForCommand);
         };
@@ -223,7 +215,7 @@ impl Zone {
             moved.push(*other);
         }
         for other in moved {
-            set_freq(players, realm, other, spec_freq);
+            set_freq(players, (realm_id, realm), other, spec_freq, events);
             done.moved += 1;
         }
         Ok(done)
@@ -359,10 +351,26 @@ impl Zone {
 
 /// Puts player `id` of `realm` on `freq` and tells the realm
 /// (`SHIPFREQCHANGE`, to the player too).
-fn set_freq(players: &mut HashMap<PlayerId, Online>, realm: &Realm, id: PlayerId, freq: u16) {
+/// Puts player `id` on `freq` in `realm`, tells the realm, and emits the
+/// component event.
+fn set_freq(
+    players: &mut HashMap<PlayerId, Online>,
+    (realm_id, realm): (RealmId, &Realm),
+    id: PlayerId,
+    freq: u16,
+    events: &crate::script::events::Emitter,
+) {
     let Some(player) = players.get_mut(&id) else { return };
     player.freq = freq;
     let line = Delivery::new(Event::FreqChanged { name: player.name.clone(), ship: player.ship, freq });
+    if events.wants(EventKind::Freq) {
+        events.emit(ZoneEvent::Freq {
+            player: player.name.clone(),
+            location: Location { realm: Some(realm_id), game: player.game },
+            realm_name: realm.name.clone(),
+            freq,
+        });
+    }
     broadcast(players, &realm.players, &line);
 }
 
