@@ -110,12 +110,9 @@ async fn grplogin_gives_a_group_for_the_session_and_never_shows_the_password() {
         "You are in group mod until you log out."
     );
     assert_eq!(ask(&mut alice, "SEND:CMD:?getgroup").await, "You are in group mod in realm lobby.");
-    assert!(
-        alice
-            .command("SEND:CMD:?lsmod")
-            .await
-            .contains(&"MSG:ARENA:components: the zone - ?attach ?detach ?health ?lsmod".to_owned())
-    );
+    assert!(alice.command("SEND:CMD:?lsmod").await.contains(
+        &"MSG:ARENA:components: the zone - ?attach ?detach ?health ?insmod ?lsmod ?rmmod".to_owned()
+    ));
 
     let mut root = zone.enter("Root", "lobby").await;
     alice.barrier().await;

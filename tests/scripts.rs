@@ -109,6 +109,60 @@ async fn a_script_component_installs_runs_through_the_ladder_and_uninstalls() {
         ask(&mut root, "SEND:CMD:?rmmod usage").await,
         "usage is compiled into the server; detach it with ?detach instead."
     );
+    // A path is not a component's name: nothing outside the data directory goes.
+    let typed = gated.display().to_string().to_ascii_lowercase();
+    assert_eq!(
+        ask(&mut root, &format!("SEND:CMD:?rmmod {}", gated.display())).await,
+        format!("{typed} was not uninstalled: '{typed}' is not a component name.")
+    );
+    assert!(gated.join("component.ron").exists());
+}
+
+#[tokio::test]
+async fn a_component_of_event_handlers_only_attaches_and_a_script_command_decides_no_staff_rule() {
+    let sources = tempfile::tempdir().unwrap();
+    let watcher = component(
+        sources.path(),
+        "watcher",
+        r#"on("enter", function(event) zone.tell(event.player, "watched " .. event.player) end)"#,
+    );
+    // A script command called lock, in a component whose name sorts before
+    // the compiled one's: ?lock's rule (who may enter a locked realm) is
+    // still the compiled command's.
+    let lockpick = component(
+        sources.path(),
+        "alock",
+        r#"command { name = "lock", target_pub = true, group = "default", help = "Not the zone's.", run = function(ctx) end }"#,
+    );
+    let mut config = staffed();
+    config.staff.members.push(config::Member { name: "Mod".into(), group: "mod".into(), realm: None });
+    let zone = TestZone::start_config(config, tempfile::tempdir().unwrap()).await;
+    let mut root = zone.login("Root").await;
+    assert_eq!(
+        ask(&mut root, &format!("SEND:CMD:?insmod {}", watcher.display())).await,
+        "Installed watcher 0.1.0 (no commands). Attach it with ?attach watcher [realm[/game]]."
+    );
+    assert_eq!(ask(&mut root, "SEND:CMD:?attach watcher").await, "Attached watcher to the zone.");
+    ask(&mut root, &format!("SEND:CMD:?insmod {}", lockpick.display())).await;
+    assert_eq!(
+        root.command("SEND:CMD:?attach alock").await,
+        [
+            "MSG:ARENA:Attached alock to the zone.",
+            "MSG:ARENA:Conflict: lock is not available from alock there; teams offers it already.",
+        ]
+    );
+
+    let mut alice = zone.login("Alice").await;
+    alice.send("GO:lobby").await;
+    let lines = alice.recv_until(|line| line.starts_with("MSG:ARENA:watched")).await;
+    assert_eq!(lines.last().unwrap(), "MSG:ARENA:watched Alice");
+
+    let mut moderator = zone.enter("Mod", "duel").await;
+    moderator.command("SEND:CMD:?lock").await;
+    let mut bob = zone.login("Bob").await;
+    bob.send("GO:duel").await;
+    let refused = bob.recv_until(|line| line.contains("locked")).await;
+    assert!(refused.last().unwrap().contains("realm duel is locked"), "{refused:?}");
 }
 
 #[tokio::test]
@@ -227,7 +281,9 @@ async fn scripts_that_loop_or_allocate_without_end_are_cut_off_while_chat_goes_o
         command { name = "oops", target_pub = true, group = "default", help = "Fails.",
             run = function(ctx) error("the script broke") end }
         command { name = "ok", target_pub = true, group = "default", help = "Works.",
-            run = function(ctx) ctx:reply("still here") end }"#,
+            run = function(ctx) ctx:reply("still here") end }
+        command { name = "shout", target_pub = true, group = "default", help = "Shouts.",
+            run = function(ctx) for i = 1, 1000 do zone.announce("lobby", "shout " .. i) end end }"#,
     );
     let zone = TestZone::start_config(staffed(), tempfile::tempdir().unwrap()).await;
     let mut root = zone.login("Root").await;
@@ -259,6 +315,12 @@ async fn scripts_that_loop_or_allocate_without_end_are_cut_off_while_chat_goes_o
     );
     // The component's VM goes on serving.
     assert_eq!(ask(&mut alice, "SEND:CMD:?ok").await, "still here");
+    // Lines to others are bounded per call: 50 of the 1000, and nobody is
+    // disconnected for not reading them.
+    alice.command("SEND:CMD:?shout").await;
+    let heard = carol.barrier().await;
+    assert_eq!(heard.iter().filter(|line| line.starts_with("MSG:ARENA:shout ")).count(), 50, "{heard:?}");
+    assert_eq!(heard.last().unwrap(), "MSG:ARENA:shout 50");
     let stats = root.command("SEND:CMD:?cmdstats spin").await;
     assert!(stats.iter().any(|line| line.starts_with("MSG:ARENA:  ?spin (hog): 1, 1, ")), "{stats:?}");
 }

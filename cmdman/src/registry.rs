@@ -51,7 +51,7 @@ pub struct Command {
     /// Shared by every [`Tables`] the command is in, so a change of the
     /// command set keeps its statistics.
     stats: Arc<Stats>,
-    /// The handler of a command added at runtime ([`Handler::Dynamic`]).
+    /// The handler of a command added at runtime ([`Handler::Dynamic`](crate::Handler::Dynamic)).
     dynamic: Option<Arc<dyn DynamicHandler>>,
 }
 
@@ -66,7 +66,7 @@ impl fmt::Debug for Command {
 }
 
 /// The handler of a command added at runtime (a script component's): what
-/// [`Handler::Dynamic`] in its declaration stands for. It runs to completion
+/// [`Handler::Dynamic`](crate::Handler::Dynamic) in its declaration stands for. It runs to completion
 /// on the dispatching task, so it must bound its own time (a script's
 /// instruction budget).
 pub trait DynamicHandler: Send + Sync {
@@ -252,7 +252,7 @@ impl CommandSet {
     /// numbers them for `version`.
     fn build(
         mut commands: Vec<Command>,
-        scripts: &[&str],
+        scripts: &[&'static str],
         version: u64,
         cmd_chars: Vec<char>,
     ) -> Result<CommandSet, RegistryError> {
@@ -275,6 +275,14 @@ impl CommandSet {
                 }),
             }
         }
+        // A script component may have only event handlers and timers: it is
+        // a component all the same, to attach and detach.
+        for &name in scripts {
+            if !components.iter().any(|component| component.name == name) {
+                components.push(Component { name, script: true, commands: Vec::new() });
+            }
+        }
+        components.sort_by(|a, b| a.name.cmp(b.name));
         for component in &components {
             let mut seen: Vec<(String, usize)> = Vec::new();
             for &index in &component.commands {
@@ -496,7 +504,7 @@ impl Registry {
     }
 
     /// Adds a component at runtime (a script component), not attached
-    /// anywhere: each command is a declaration with [`Handler::Dynamic`]
+    /// anywhere: each command is a declaration with [`Handler::Dynamic`](crate::Handler::Dynamic)
     /// and the handler that runs it. Returns the new [`Tables::version`];
     /// access tables compiled before it must be rebuilt.
     ///
@@ -524,7 +532,7 @@ impl Registry {
         }
         let mut all: Vec<Command> = current.set.commands.clone();
         all.extend(commands.into_iter().map(|(def, handler)| Command::new(def, Some(handler))));
-        let mut scripts: Vec<&str> =
+        let mut scripts: Vec<&'static str> =
             current.set.components.iter().filter(|c| c.script).map(|c| c.name).collect();
         scripts.push(component);
         self.replace_set(&current, all, &scripts)
@@ -548,7 +556,7 @@ impl Registry {
         let name = found.name;
         let all: Vec<Command> =
             current.set.commands.iter().filter(|c| c.component != name).cloned().collect();
-        let scripts: Vec<&str> =
+        let scripts: Vec<&'static str> =
             current.set.components.iter().filter(|c| c.script && c.name != name).map(|c| c.name).collect();
         self.replace_set(&current, all, &scripts)
     }
@@ -559,7 +567,7 @@ impl Registry {
         &self,
         current: &Tables,
         commands: Vec<Command>,
-        scripts: &[&str],
+        scripts: &[&'static str],
     ) -> Result<u64, RegistryError> {
         let version = current.set.version + 1;
         let set = CommandSet::build(commands, scripts, version, self.settings.cmd_chars.clone())?;

@@ -234,9 +234,7 @@ pub(crate) enum Job {
     /// Deliver an event to the components attached where it happened, as
     /// the tables were when it happened.
     Event(ZoneEvent, Arc<cmdman::Tables>),
-    /// A component was attached somewhere (`true`) or nowhere any more.
-    Attached(Arc<ScriptComponent>, bool),
-    /// A timer was set: look at the deadlines again.
+    /// A timer was set, or a component's attachment changed: look again.
     Wake,
 }
 
@@ -256,9 +254,6 @@ impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Job::Event(event, _) => f.debug_tuple("Event").field(event).finish(),
-            Job::Attached(component, attached) => {
-                f.debug_tuple("Attached").field(&component.manifest.name).field(attached).finish()
-            }
             Job::Wake => f.write_str("Wake"),
         }
     }
@@ -330,6 +325,10 @@ pub(crate) struct Timer {
 pub(crate) struct Clock {
     timers: Mutex<Vec<Timer>>,
     attached: AtomicBool,
+    /// The attachment changed and `on("attach")`/`on("detach")` has not
+    /// run for it yet (a flag, not a queued job: it cannot be dropped, and
+    /// the handler sees the state as it is when it runs).
+    pending: AtomicBool,
     next_id: AtomicU64,
 }
 
@@ -468,21 +467,32 @@ impl Runner {
             let job = jobs.recv_timeout(due.saturating_duration_since(Instant::now()));
             match job {
                 Ok(Job::Event(event, tables)) => self.deliver(&event, &tables),
-                Ok(Job::Attached(component, attached)) => {
-                    let kind = if attached { EventKind::Attach } else { EventKind::Detach };
-                    self.call(&component, kind, |lua| {
-                        let table = lua.create_table()?;
-                        table.set("kind", kind.as_str())?;
-                        Ok(table)
-                    });
-                    if !attached {
-                        component.clock.cancel_all();
-                    }
-                }
                 Ok(Job::Wake) | Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
             }
+            self.attachments_changed();
             self.fire_due();
+        }
+    }
+
+    /// Runs `on("attach")` or `on("detach")` of each component whose
+    /// attachment changed since it last looked, as it is now.
+    fn attachments_changed(&self) {
+        let components: Vec<Arc<ScriptComponent>> = self.components.lock().values().cloned().collect();
+        for component in components {
+            if !component.clock.pending.swap(false, Ordering::Relaxed) {
+                continue;
+            }
+            let attached = component.clock.attached();
+            let kind = if attached { EventKind::Attach } else { EventKind::Detach };
+            self.call(&component, kind, |lua| {
+                let table = lua.create_table()?;
+                table.set("kind", kind.as_str())?;
+                Ok(table)
+            });
+            if !component.clock.attached() {
+                component.clock.cancel_all();
+            }
         }
     }
 
@@ -592,7 +602,8 @@ pub(crate) fn attachments_changed(
             if !now {
                 component.clock.cancel_all();
             }
-            emitter.send(Job::Attached(component, now));
+            component.clock.pending.store(true, Ordering::Relaxed);
+            emitter.send(Job::Wake);
         }
     }
 }

@@ -15,7 +15,7 @@ pub enum FileError {
     /// The name is not one the folder may hold.
     #[error(
         "'{0}' is not a file name here: use 1 to 64 letters, digits, '.', '_' and '-', \
-         with '/' between folders, no '..' and no leading '/'"
+         with '/' between up to 4 folders, no '..' and no leading '/'"
     )]
     BadName(String),
     /// The file would pass the size of one file.
@@ -31,6 +31,9 @@ pub enum FileError {
     /// The folder would pass its total or its count of files.
     #[error("the component's files would pass their bound of {0}")]
     Full(String),
+    /// One call made too many file operations.
+    #[error("a call may make at most {0} file operations")]
+    TooMany(usize),
     /// The operating system refused.
     #[error("'{name}': {message}")]
     Io {
@@ -70,6 +73,9 @@ impl Files {
     pub fn path(&self, name: &str) -> Result<PathBuf, FileError> {
         let bad = || FileError::BadName(name.chars().take(80).collect());
         if name.is_empty() || name.len() > 200 || name.starts_with('/') {
+            return Err(bad());
+        }
+        if name.split('/').count() > MAX_DEPTH {
             return Err(bad());
         }
         let mut path = self.root.clone();
@@ -144,7 +150,17 @@ impl Files {
         let path = self.path(name)?;
         let _one = self.lock.lock();
         match std::fs::remove_file(&path) {
-            Ok(()) => Ok(true),
+            Ok(()) => {
+                // Folders left empty go too: they count against the files.
+                let mut dir = path.parent();
+                while let Some(folder) = dir.filter(|folder| *folder != self.root) {
+                    if std::fs::remove_dir(folder).is_err() {
+                        break;
+                    }
+                    dir = folder.parent();
+                }
+                Ok(true)
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(error) => Err(io(name, &error)),
         }
@@ -159,15 +175,28 @@ impl Files {
         names
     }
 
-    /// How many files there are and their bytes.
+    /// How many files and folders there are, and the files' bytes.
     fn usage(&self) -> (usize, u64) {
         let (mut count, mut total) = (0, 0);
         walk(&self.root, "", &mut |_, size| {
             count += 1;
             total += size;
         });
-        (count, total)
+        (count + folders(&self.root), total)
     }
+}
+
+/// Folders a name may hold, counting the file: `a/b/c/d.txt`.
+const MAX_DEPTH: usize = 4;
+
+/// How many folders there are under `dir`.
+fn folders(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
+        .map(|entry| 1 + folders(&entry.path()))
+        .sum()
 }
 
 /// Calls `each` with every file's name (relative to the folder) and size.
@@ -192,7 +221,8 @@ mod tests {
     use super::*;
 
     fn files(dir: &Path) -> Files {
-        let limits = config::ScriptLimits { files: 3, file_bytes: 10, files_bytes: 25, ..Default::default() };
+        // Four files or folders.
+        let limits = config::ScriptLimits { files: 4, file_bytes: 10, files_bytes: 25, ..Default::default() };
         Files::new(dir.join("files"), limits)
     }
 
@@ -200,7 +230,8 @@ mod tests {
     fn names_outside_the_folder_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let files = files(dir.path());
-        for bad in ["../x", "/etc/passwd", "a/../../x", "a//b", "", "a\\b", "./x", "x/..", "ä"] {
+        for bad in ["../x", "/etc/passwd", "a/../../x", "a//b", "", "a\\b", "./x", "x/..", "ä", "a/b/c/d/e"]
+        {
             assert!(matches!(files.path(bad), Err(FileError::BadName(_))), "{bad} was taken");
         }
         assert_eq!(files.path("notes/bob.txt").unwrap(), dir.path().join("files/notes/bob.txt"));
@@ -219,11 +250,14 @@ mod tests {
         // 6 + 10 + 10 would pass 25 bytes.
         assert!(matches!(files.write("c", "0123456789", false), Err(FileError::Full(_))));
         files.write("c", "x", false).unwrap();
-        // A fourth file would pass 3 files; rewriting one does not.
+        // a, sub, sub/b and c are four: a fifth is refused; rewriting one is not.
         assert!(matches!(files.write("d", "x", false), Err(FileError::Full(_))));
         files.write("c", "yy", false).unwrap();
         assert_eq!(files.list(), ["a", "c", "sub/b"]);
         assert!(files.remove("c").unwrap());
         assert!(!files.remove("c").unwrap());
+        // The folder a removed file leaves empty goes with it.
+        assert!(files.remove("sub/b").unwrap());
+        assert!(!dir.path().join("files/sub").exists());
     }
 }

@@ -243,6 +243,10 @@ pub struct ScriptComponent {
     clock: Arc<events::Clock>,
     /// `ctx:reply` and the like, made once.
     api: CallApi,
+    /// Failed calls logged a minute, at most.
+    failures: LogQuota,
+    /// What each call may send and file.
+    quota: Arc<CallQuota>,
     /// Display forms of its commands (`?roll`), for listings.
     commands: Vec<&'static CommandDef>,
 }
@@ -302,7 +306,8 @@ impl ScriptComponent {
         let handlers = Arc::new(Mutex::new(Some(BTreeMap::new())));
         let clock = Arc::new(events::Clock::default());
         let file_name = main.display().to_string();
-        install_api(&lua, &name, &file_name, &config, &files, zone, &declared)
+        let quota = Arc::new(CallQuota::default());
+        install_api(&lua, &name, &file_name, &config, &files, zone, &declared, &quota)
             .and_then(|()| events::install_api(&lua, &clock, &handlers, limits, &zone.emitter))
             .map_err(|error| {
                 LoadError::new(&main, format!("the zone's functions could not be set: {error}"))
@@ -345,6 +350,8 @@ impl ScriptComponent {
             handlers,
             clock,
             api,
+            failures: LogQuota::new(60),
+            quota,
             commands: defs,
         });
         for (def, run, params) in runs {
@@ -359,6 +366,7 @@ impl ScriptComponent {
     fn run<R>(&self, call: impl FnOnce(&Lua) -> mlua::Result<R>) -> Result<R, ScriptFailure> {
         let lua = self.vm.lock();
         self.budget.reset(self.steps);
+        self.quota.reset();
         let result = call(&lua);
         let exhausted = self.budget.exhausted();
         if result.is_err() {
@@ -400,10 +408,11 @@ impl fmt::Display for ScriptFailure {
     }
 }
 
-/// The first line of a Luau error (the rest is a traceback).
+/// The first line of a Luau error (the rest is a traceback), cut to a
+/// loggable length.
 fn first_line(text: &str) -> String {
     let line = text.lines().next().unwrap_or(text);
-    line.strip_prefix("runtime error: ").unwrap_or(line).to_owned()
+    clean_line(line.strip_prefix("runtime error: ").unwrap_or(line))
 }
 
 /// A Luau error as a [`LoadError`]: `file:line: message` messages are split.
@@ -484,6 +493,7 @@ impl ZoneLink {
 }
 
 /// Sets `command`, `print`, `config`, `files` and `zone` in the VM.
+#[allow(clippy::too_many_arguments)]
 fn install_api(
     lua: &Lua,
     component: &str,
@@ -492,6 +502,7 @@ fn install_api(
     files: &Arc<Files>,
     zone: &ZoneLink,
     declared: &Arc<Mutex<Option<Vec<Declared>>>>,
+    quota: &Arc<CallQuota>,
 ) -> mlua::Result<()> {
     let globals = lua.globals();
     let (declared, file_name) = (declared.clone(), file.to_owned());
@@ -510,14 +521,22 @@ fn install_api(
         })?,
     )?;
 
-    let (name, quota) = (component.to_owned(), Arc::new(LogQuota::new(60)));
+    let (name, printed) = (component.to_owned(), Arc::new(LogQuota::new(60)));
     globals.set(
         "print",
         lua.create_function(move |_, values: MultiValue| {
-            let text: Vec<String> =
-                values.iter().map(|value| value.to_string().unwrap_or_default()).collect();
-            if let Some(left_out) = quota.take() {
-                info!(component = %name, left_out, "{}", text.join(" "));
+            if let Some(left_out) = printed.take() {
+                let text: Vec<String> = values
+                    .iter()
+                    .map(|value| match value {
+                        Value::String(text) => text.to_string_lossy(),
+                        Value::Integer(n) => n.to_string(),
+                        Value::Number(n) => n.to_string(),
+                        Value::Boolean(b) => b.to_string(),
+                        other => other.type_name().to_owned(),
+                    })
+                    .collect();
+                info!(component = %name, left_out, "{}", clean_line(&text.join(" ")));
             }
             Ok(())
         })?,
@@ -556,26 +575,35 @@ fn install_api(
         }
     }
     let files_table = lua.create_table()?;
-    let f = files.clone();
-    files_table.set("read", lua.create_function(move |lua, name: String| answer(lua, f.read(&name)))?)?;
-    let f = files.clone();
+    let (f, q) = (files.clone(), quota.clone());
+    files_table.set(
+        "read",
+        lua.create_function(move |lua, name: String| answer(lua, q.file_op().and_then(|()| f.read(&name))))?,
+    )?;
+    let (f, q) = (files.clone(), quota.clone());
     files_table.set(
         "write",
         lua.create_function(move |lua, (name, text): (String, String)| {
-            answer(lua, f.write(&name, &text, false).map(|()| true))
+            answer(lua, q.file_op().and_then(|()| f.write(&name, &text, false)).map(|()| true))
         })?,
     )?;
-    let f = files.clone();
+    let (f, q) = (files.clone(), quota.clone());
     files_table.set(
         "append",
         lua.create_function(move |lua, (name, text): (String, String)| {
-            answer(lua, f.write(&name, &text, true).map(|()| true))
+            answer(lua, q.file_op().and_then(|()| f.write(&name, &text, true)).map(|()| true))
         })?,
     )?;
-    let f = files.clone();
-    files_table.set("remove", lua.create_function(move |lua, name: String| answer(lua, f.remove(&name)))?)?;
-    let f = files.clone();
-    files_table.set("list", lua.create_function(move |_, ()| Ok(f.list()))?)?;
+    let (f, q) = (files.clone(), quota.clone());
+    files_table.set(
+        "remove",
+        lua.create_function(move |lua, name: String| {
+            answer(lua, q.file_op().and_then(|()| f.remove(&name)))
+        })?,
+    )?;
+    let (f, q) = (files.clone(), quota.clone());
+    files_table
+        .set("list", lua.create_function(move |lua, ()| answer(lua, q.file_op().map(|()| f.list())))?)?;
     globals.set("files", files_table)?;
 
     let zone_table = lua.create_table()?;
@@ -596,26 +624,66 @@ fn install_api(
             }
         })?,
     )?;
-    let link = zone.clone();
+    let (link, q) = (zone.clone(), quota.clone());
     zone_table.set(
         "tell",
         lua.create_function(move |_, (name, text): (String, String)| {
             let Some(zone) = link.get() else { return Ok(false) };
+            if !q.send() {
+                return Ok(false);
+            }
             let text = clean_line(&text);
             Ok(zone.tell(&name, &text))
         })?,
     )?;
-    let link = zone.clone();
+    let (link, q) = (zone.clone(), quota.clone());
     zone_table.set(
         "announce",
         lua.create_function(move |_, (realm, text): (Option<String>, String)| {
             let Some(zone) = link.get() else { return Ok(false) };
+            if !q.send() {
+                return Ok(false);
+            }
             let text = clean_line(&text);
             Ok(zone.announce_to(realm.as_deref(), &text))
         })?,
     )?;
     globals.set("zone", zone_table)?;
     Ok(())
+}
+
+/// File operations one call may make.
+pub const FILE_OPS_PER_CALL: usize = 64;
+
+/// What one call (a command, an event, a timer) may do besides computing:
+/// lines to other players (`zone.tell`, `zone.announce`, at most
+/// [`OUTPUT_LINES`]) and file operations (at most [`FILE_OPS_PER_CALL`]).
+/// Reset at each call.
+#[derive(Debug, Default)]
+pub(crate) struct CallQuota {
+    sent: std::sync::atomic::AtomicUsize,
+    file_ops: std::sync::atomic::AtomicUsize,
+}
+
+impl CallQuota {
+    fn reset(&self) {
+        self.sent.store(0, std::sync::atomic::Ordering::Relaxed);
+        self.file_ops.store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether one more line may go out in this call.
+    fn send(&self) -> bool {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < OUTPUT_LINES
+    }
+
+    /// One more file operation in this call, or why not.
+    fn file_op(&self) -> Result<(), files::FileError> {
+        if self.file_ops.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < FILE_OPS_PER_CALL {
+            Ok(())
+        } else {
+            Err(files::FileError::TooMany(FILE_OPS_PER_CALL))
+        }
+    }
 }
 
 /// A player as scripts see one.
@@ -778,15 +846,16 @@ fn fill_declaration(lua: &Lua, table: &Table, declared: &mut Declared) -> Result
     Ok(())
 }
 
-/// The text of `ctx:reply(text)` or `ctx.reply(text)`: the last argument
-/// that is not a table, as a string.
-fn text_of(values: MultiValue) -> String {
-    values
-        .iter()
-        .rev()
-        .find(|value| !value.is_table())
-        .and_then(|value| value.to_string().ok())
-        .unwrap_or_default()
+/// The text of `ctx:reply(text)` or `ctx.reply(text)`: the last argument,
+/// a string or a number (nothing that could run a `__tostring` metamethod
+/// while a lock is held).
+fn text_of(values: &MultiValue) -> String {
+    match values.iter().next_back() {
+        Some(Value::String(text)) => text.to_string_lossy(),
+        Some(Value::Integer(n)) => n.to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
 }
 
 /// The functions a command's `ctx` carries, made once per component: each
@@ -804,7 +873,8 @@ impl CallApi {
         let to = |target: bool| {
             let output = output.clone();
             move |_: &Lua, values: MultiValue| {
-                output.lock().push(target, &text_of(values));
+                let text = text_of(&values);
+                output.lock().push(target, &text);
                 Ok(())
             }
         };
@@ -812,9 +882,10 @@ impl CallApi {
         let reply_target = lua.create_function(to(true))?;
         let failed = output.clone();
         let fail = lua.create_function(move |_, values: MultiValue| {
+            let text = clean_line(&text_of(&values));
             let mut output = failed.lock();
             if output.active {
-                output.failure = Some(clean_line(&text_of(values)));
+                output.failure = Some(text);
             }
             Ok(())
         })?;
@@ -932,6 +1003,7 @@ impl DynamicHandler for ScriptCommand {
         };
         let (form, cmd_char, params) = (ctx.form(), ctx.cmd_char(), ctx.params().to_owned());
         let api = &self.component.api;
+        let taken = std::cell::RefCell::new(None);
         let result = self.component.run(|lua| {
             *api.output.lock() = Output { active: true, ..Output::default() };
             {
@@ -981,10 +1053,14 @@ impl DynamicHandler for ScriptCommand {
                     });
                 }
                 let run: Function = lua.registry_value(&self.run)?;
-                run.call::<()>(MultiValue::from_iter(values))
+                let ran = run.call::<()>(MultiValue::from_iter(values));
+                // Taken while the VM is still this call's, so no other
+                // call's lines mix in.
+                *taken.borrow_mut() = Some(std::mem::take(&mut *api.output.lock()));
+                ran
             }
         });
-        let output = std::mem::take(&mut *api.output.lock());
+        let output = taken.into_inner().unwrap_or_default();
         let shown = format!("{}{}", self.def.cmd_char.unwrap_or(cmd_char), self.def.name);
         {
             let mut reply = ctx.reply();
@@ -1008,7 +1084,9 @@ impl DynamicHandler for ScriptCommand {
             },
             Err(failure) => {
                 let component = &self.component.manifest.name;
-                warn!(component = %component, command = %shown, player = %sender.name, "script command: {failure}");
+                if let Some(left_out) = self.component.failures.take() {
+                    warn!(component = %component, command = %shown, player = %sender.name, left_out, "script command: {failure}");
+                }
                 let apology = match failure {
                     ScriptFailure::Budget => format!("Sorry, {shown} took too long and was stopped."),
                     ScriptFailure::Memory => format!("Sorry, {shown} ran out of memory and was stopped."),
@@ -1199,6 +1277,9 @@ impl Scripts {
     /// # Errors
     /// Why not, in a sentence.
     pub fn uninstall(&self, registry: &Registry, name: &str) -> Result<(), String> {
+        if !zone_names::is_group_name(name) {
+            return Err(format!("'{name}' is not a component name"));
+        }
         let dir = self.installed_dir().join(name);
         let known = self.loaded.lock().contains_key(name) || self.failed.lock().contains_key(name);
         if !known && !dir.join(MANIFEST).exists() {
@@ -1207,7 +1288,8 @@ impl Scripts {
         if self.loaded.lock().contains_key(name) {
             registry.uninstall(name).map_err(|error| error.to_string())?;
         }
-        if let Some(component) = self.loaded.lock().remove(name) {
+        let removed = self.loaded.lock().remove(name);
+        if let Some(component) = &removed {
             // Nothing of it runs again: no events, no timers.
             component.clock.cancel_all();
         }
@@ -1215,6 +1297,15 @@ impl Scripts {
         self.failed.lock().remove(name);
         if let Err(error) = self.kept.forget(name) {
             warn!("kept attachments of {name} not forgotten: {error}");
+        }
+        // The folder it was loaded from (its folder's name may differ from
+        // its manifest's), when that is one of the installed ones.
+        if let Some(component) = removed
+            && component.dir.parent() == Some(self.installed_dir().as_path())
+            && component.dir.join(MANIFEST).exists()
+        {
+            return std::fs::remove_dir_all(&component.dir)
+                .map_err(|error| format!("{}: {error}", component.dir.display()));
         }
         remove_installed(&self.data_dir, name)
     }
@@ -1299,6 +1390,10 @@ pub struct Checked {
 /// # Errors
 /// The load error, with its file and line.
 pub fn check(source: &Path, places: &Places) -> Result<Checked, String> {
+    // Its top-level code runs: whatever it writes goes to a folder dropped
+    // after, not to the real files folder.
+    let scratch = tempfile::tempdir().map_err(|error| error.to_string())?;
+    let places = &Places { files_root: scratch.path().to_owned(), ..places.clone() };
     let loaded =
         ScriptComponent::load(source, places, &ZoneLink::default()).map_err(|error| error.to_string())?;
     let registry =
@@ -1403,7 +1498,7 @@ impl Unpacked {
 }
 
 /// Copies the folder `source` to `<data>/components/<name>`: its regular
-/// files and folders, at most [`FILE_BOUND`] bytes each and 256 files.
+/// files and folders, at most 1 MiB each and 256 files.
 ///
 /// # Errors
 /// When one of that name is installed, or the copy fails (nothing is left
@@ -1454,6 +1549,9 @@ fn copy_tree(from: &Path, to: &Path, count: &mut usize) -> Result<(), String> {
 /// # Errors
 /// The OS's refusal.
 pub fn remove_installed(data_dir: &Path, name: &str) -> Result<(), String> {
+    if !zone_names::is_group_name(name) {
+        return Err(format!("'{name}' is not a component name"));
+    }
     let dir = installed_dir(data_dir).join(name);
     match std::fs::remove_dir_all(&dir) {
         Ok(()) => Ok(()),

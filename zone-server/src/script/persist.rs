@@ -12,8 +12,8 @@
 //!
 //! A scope is `zone`, a realm's name or `realm/game`. A change to a realm
 //! that is not open at start-up (one that is not declared in `zone.ron`) is
-//! kept and made when it is next asked for by name, not when the realm
-//! opens again.
+//! reported by `?health` and kept for a later start; it is not made when
+//! such a realm opens later.
 
 use std::path::{Path, PathBuf};
 

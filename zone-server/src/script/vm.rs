@@ -10,21 +10,42 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use mlua::{Lua, LuaOptions, StdLib, VmState};
 
+/// The longest one call may run, however few steps it takes: a step may
+/// be one large string or table operation.
+pub const CALL_TIME: Duration = Duration::from_millis(250);
+
 /// What one call may still spend, and whether it ran out.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Budget {
     left: AtomicU64,
     exhausted: AtomicBool,
+    /// When the call must end, in nanoseconds after `base`.
+    deadline: AtomicU64,
+    base: Instant,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget {
+            left: AtomicU64::new(0),
+            exhausted: AtomicBool::new(false),
+            deadline: AtomicU64::new(0),
+            base: Instant::now(),
+        }
+    }
 }
 
 impl Budget {
-    /// Gives the next call `steps`.
+    /// Gives the next call `steps`, and [`CALL_TIME`] from now.
     pub fn reset(&self, steps: u64) {
         self.left.store(steps, Ordering::Relaxed);
         self.exhausted.store(false, Ordering::Relaxed);
+        let deadline = self.base.elapsed() + CALL_TIME;
+        self.deadline.store(u64::try_from(deadline.as_nanos()).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
     /// Whether the last call was cut off.
@@ -32,10 +53,15 @@ impl Budget {
         self.exhausted.load(Ordering::Relaxed)
     }
 
-    /// Takes one step; `false` once none are left (and every step after).
+    /// Takes one step; `false` once none are left or the time is up (and
+    /// every step after). The clock is read every 64th step.
     fn step(&self) -> bool {
         let left = self.left.load(Ordering::Relaxed);
-        if left == 0 {
+        let out_of_time = left.is_multiple_of(64)
+            && u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX)
+                > self.deadline.load(Ordering::Relaxed);
+        if left == 0 || out_of_time {
+            self.left.store(0, Ordering::Relaxed);
             self.exhausted.store(true, Ordering::Relaxed);
             return false;
         }
@@ -47,8 +73,8 @@ impl Budget {
 /// The message a call that ran out of steps fails with.
 pub const OUT_OF_STEPS: &str = "the script used up its step budget";
 
-/// A sandboxed VM with at most `memory` bytes and a step budget its calls
-/// share. Luau calls the interrupt at every loop back-edge and call; once
+/// A sandboxed VM with at most `memory` bytes and a step budget (and
+/// [`CALL_TIME`]) its calls share. Luau calls the interrupt at every loop back-edge and call; once
 /// the budget is spent each of them raises an error, so even a loop that
 /// catches errors with `pcall` cannot go on (its own back-edge raises
 /// outside the `pcall`).
@@ -72,9 +98,17 @@ pub fn new(memory: usize) -> mlua::Result<(Lua, Arc<Budget>)> {
     let globals = lua.globals();
     // Compiling code at run time would escape the declaration checks; the
     // rest would reach the file system or the VM's internals.
-    for name in
-        ["loadstring", "load", "dofile", "loadfile", "require", "collectgarbage", "getfenv", "setfenv"]
-    {
+    for name in [
+        "loadstring",
+        "load",
+        "dofile",
+        "loadfile",
+        "require",
+        "collectgarbage",
+        "getfenv",
+        "setfenv",
+        "newproxy",
+    ] {
         globals.set(name, mlua::Value::Nil)?;
     }
     lua.set_memory_limit(memory)?;
@@ -129,7 +163,9 @@ mod tests {
         let (lua, budget) = new(1 << 20).unwrap();
         lua.sandbox(true).unwrap();
         budget.reset(1_000_000);
-        for name in ["os", "io", "debug", "require", "loadstring", "load", "dofile", "package", "getfenv"] {
+        for name in
+            ["os", "io", "debug", "require", "loadstring", "load", "dofile", "package", "getfenv", "newproxy"]
+        {
             let found: mlua::Value = lua.load(format!("return {name}")).eval().unwrap();
             assert!(found.is_nil(), "{name} is reachable");
         }

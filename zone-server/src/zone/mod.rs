@@ -624,7 +624,16 @@ impl Zone {
     /// (`modchat`) or may enter a locked realm (`lock`): decided by the
     /// ladder, not by a list.
     fn builtin(&self, name: &str) -> Option<cmdman::Command> {
-        self.registry.tables().commands().iter().find(|command| command.def().name == name).cloned()
+        // Compiled only: a script command of the same name must not decide
+        // who is staff or may enter a locked realm.
+        self.registry
+            .tables()
+            .commands()
+            .iter()
+            .find(|command| {
+                command.def().name == name && !matches!(command.def().handler, cmdman::Handler::Dynamic)
+            })
+            .cloned()
     }
 
     /// Whether `player` may run the built-in command `name` in its public
