@@ -458,3 +458,39 @@ async fn event_handlers_and_timers_fire_where_attached_and_stop_after_uninstall(
     let bob_lines = bob.barrier().await;
     assert!(!bob_lines.iter().any(|line| line.starts_with("MSG:ARENA:Hi ")), "{bob_lines:?}");
 }
+
+#[tokio::test]
+async fn a_reload_lets_a_rule_for_a_component_that_did_not_load_through_and_says_so() {
+    let config_dir = tempfile::tempdir().unwrap();
+    config::load::init(config_dir.path()).unwrap();
+    let groups = config_dir.path().join("groups.ron");
+    std::fs::write(
+        config_dir.path().join("staff.ron"),
+        "(members: [(name: \"Root\", group: \"sysop\")], group_passwords: [])",
+    )
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    component(
+        &data.path().join("components"),
+        "broken",
+        "command { name = \"mail\", target_pub = 1, help = \"x\", run = function() end }",
+    );
+    let mut config = config::Config::load(config_dir.path()).unwrap();
+    config.zone = test_config();
+    let zone = TestZone::start_config(config, data).await;
+    let mut root = zone.login("Root").await;
+
+    let text = std::fs::read_to_string(&groups).unwrap();
+    std::fs::write(&groups, text.replacen("grant: [\"usage:pub\"]", "grant: [\"usage:pub\", \"mail\"]", 1))
+        .unwrap();
+    let reloaded = root.command("SEND:CMD:?reloadconf").await;
+    assert!(reloaded[0].starts_with("MSG:ARENA:Reloaded "), "{reloaded:?}");
+    assert!(
+        reloaded.iter().any(|line| line.starts_with("MSG:ARENA:Note: ")
+            && line.contains("there is no command 'mail'")
+            && line.ends_with("a script component did not load, which may declare it (?health).")),
+        "{reloaded:?}"
+    );
+    let health = root.command("SEND:CMD:?health").await;
+    assert!(health.iter().any(|line| line.contains("there is no command 'mail'")), "{health:?}");
+}

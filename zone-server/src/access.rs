@@ -337,6 +337,9 @@ pub struct Reloaded {
     /// Whether `zone.ron` differs from the one the zone started with; its
     /// changes apply at the next start.
     pub zone_changed: bool,
+    /// A rule or command group that names what no command declares, let
+    /// through because a script component did not load (`?health` has it).
+    pub unchecked: Option<String>,
 }
 
 /// Why a reload was refused.
@@ -600,16 +603,31 @@ impl AccessControl {
     ///
     /// # Errors
     /// [`ReloadError`], saying which file and where.
-    pub async fn reload(&self, store: &StoreHandle, registry: &Registry) -> Result<Reloaded, ReloadError> {
+    ///
+    /// With `lenient` (a script component failed to load), a rule or
+    /// command group naming what no command declares is not a reason to
+    /// refuse: it is returned in [`Reloaded::unchecked`] instead, as at
+    /// start-up.
+    pub async fn reload(
+        &self,
+        store: &StoreHandle,
+        registry: &Registry,
+        lenient: bool,
+    ) -> Result<Reloaded, ReloadError> {
         // One edit or reload at a time; files and the database are read off
         // the async threads, and no lock but the edit lock is held meanwhile.
         let _one_at_a_time = self.edits.lock().await;
         let dir = self.sources.lock().config.dir.clone();
+        let mut unchecked = None;
         let fresh = match dir {
             Some(dir) => {
                 let loaded = tokio::task::spawn_blocking(move || Config::load(&dir)).await;
                 let fresh = loaded.map_err(|error| ReloadError::Reading(error.to_string()))??;
-                check_against_registry(&fresh, registry)?;
+                match check_against_registry(&fresh, registry) {
+                    Ok(()) => {}
+                    Err(error) if lenient => unchecked = Some(error.to_string()),
+                    Err(error) => return Err(error.into()),
+                }
                 Some(fresh)
             }
             None => None,
@@ -623,7 +641,7 @@ impl AccessControl {
         }
         sources.take_edits(rules, members);
         *self.snapshot.write() = Arc::new(sources.build(registry));
-        Ok(Reloaded { dir: sources.config.dir.clone(), zone_changed })
+        Ok(Reloaded { dir: sources.config.dir.clone(), zone_changed, unchecked })
     }
 
     /// Reads the runtime edits in `store` again (another zone of the network

@@ -229,6 +229,11 @@ async fn cmd_reloadconf(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandRe
             if reloaded.zone_changed {
                 reply.line("zone.ron has changed; its changes apply at the next start.");
             }
+            if let Some(problem) = &reloaded.unchecked {
+                reply.line(&format!(
+                    "Note: {problem}; a script component did not load, which may declare it (?health)."
+                ));
+            }
             Ok(())
         }
         Err(error) => Err(CommandError::failed(format!("Reload refused, the running config stays: {error}"))),

@@ -63,9 +63,16 @@ impl Zone {
     /// # Errors
     /// The file's error; the running config stays.
     pub async fn reload_config(&self, by: &str) -> Result<Reloaded, ReloadError> {
-        let result = self.access.reload(&self.store, &self.registry).await;
+        let result = self.access.reload(&self.store, &self.registry, self.scripts().any_failed()).await;
         let action = match &result {
             Ok(reloaded) => {
+                if let Some(problem) = &reloaded.unchecked {
+                    let problem = format!(
+                        "{problem} (a script component did not load, which may declare it; until it does, this applies to nothing)"
+                    );
+                    tracing::warn!("{problem}");
+                    self.scripts().report(problem);
+                }
                 match &reloaded.dir {
                     Some(dir) => tracing::info!(by, "config reloaded from {}", dir.display()),
                     None => tracing::info!(by, "runtime edits reloaded (embedded config)"),
