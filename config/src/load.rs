@@ -122,25 +122,17 @@ impl Config {
         validate_groups(&self.groups).unwrap_or_default()
     }
 
-    /// Checks that every component the zone file attaches is one of `known`.
-    ///
-    /// # Errors
-    /// [`ConfigError::Invalid`] at the first unknown name, listing the known ones.
-    pub fn check_components(&self, known: &[&str]) -> Result<(), ConfigError> {
+    /// Every component the zone file attaches: zone-wide, then each realm's
+    /// and its games'. A name that is not there is reported at start-up, not
+    /// refused (a script component may fail to load).
+    pub fn named_components(&self) -> impl Iterator<Item = &str> {
         let zone = &self.zone;
-        let named = zone.components.iter().chain(zone.realms.iter().flat_map(|realm| {
-            realm.components.iter().chain(realm.games.iter().flat_map(|game| game.components.iter()))
-        }));
-        for name in named {
-            if !known.contains(&name.as_str()) {
-                return Err(invalid(
-                    &self.sources[0],
-                    &[at(format!("\"{name}\""))],
-                    format!("there is no component called '{name}'; the components are {}", known.join(", ")),
-                ));
-            }
-        }
-        Ok(())
+        zone.components
+            .iter()
+            .chain(zone.realms.iter().flat_map(|realm| {
+                realm.components.iter().chain(realm.games.iter().flat_map(|game| game.components.iter()))
+            }))
+            .map(String::as_str)
     }
 
     /// Checks the rules and command groups of `groups.ron` against the

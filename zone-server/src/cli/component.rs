@@ -113,16 +113,9 @@ fn compiled() -> Vec<&'static str> {
         .unwrap_or_default()
 }
 
-/// Every component zone.ron names, zone-wide, in realms and in games.
+/// Every component zone.ron names, once each, in name order.
 fn named_in_config(config: &config::Config) -> Vec<String> {
-    let zone = &config.zone;
-    let mut names: Vec<String> = zone.components.clone();
-    for realm in &zone.realms {
-        names.extend(realm.components.iter().cloned());
-        for game in &realm.games {
-            names.extend(game.components.iter().cloned());
-        }
-    }
+    let mut names: Vec<String> = config.named_components().map(str::to_owned).collect();
     names.sort();
     names.dedup();
     names

@@ -239,6 +239,12 @@ impl Kept {
     }
 }
 
+/// `text` kept for the life of the process, once, with the declarations'
+/// strings (the registry keeps component names `'static`).
+pub fn keep_str(text: &str) -> &'static str {
+    KEPT.lock().str(text)
+}
+
 /// The `'static` declaration of `declaration` in `component`, made once.
 ///
 /// # Errors

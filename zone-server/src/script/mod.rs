@@ -702,25 +702,12 @@ fn player_table(
     Ok(table)
 }
 
-/// A script's line as it may be sent: no control characters, at most
+/// A script's line as it may be sent: none of the characters refused from
+/// players ([`zone_names::is_forbidden_in_text`]), at most
 /// [`OUTPUT_LINE_BYTES`].
 fn clean_line(text: &str) -> String {
-    let mut line: String =
-        text.chars().map(|c| if c.is_control() || is_format(c) { ' ' } else { c }).collect();
-    if line.len() > OUTPUT_LINE_BYTES {
-        let mut end = OUTPUT_LINE_BYTES;
-        while !line.is_char_boundary(end) {
-            end -= 1;
-        }
-        line.truncate(end);
-    }
-    line
-}
-
-/// The bidirectional controls and line separators the router refuses from
-/// players, refused from scripts too.
-fn is_format(c: char) -> bool {
-    matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    let cut = &text[..text.floor_char_boundary(OUTPUT_LINE_BYTES)];
+    cut.chars().map(|c| if zone_names::is_forbidden_in_text(c) { ' ' } else { c }).collect()
 }
 
 /// Reads one `command { … }` table.
@@ -1216,8 +1203,10 @@ impl Scripts {
             }
             if let Err(error) = self.load_into(registry, &dir) {
                 warn!("script component {folder} not loaded: {error}");
-                let version = read_manifest(&dir).ok().map(|manifest| manifest.version);
-                let name = read_manifest(&dir).map_or(folder, |manifest| manifest.name);
+                let (name, version) = match read_manifest(&dir) {
+                    Ok(manifest) => (manifest.name, Some(manifest.version)),
+                    Err(_) => (folder, None),
+                };
                 self.failed.lock().insert(name, (version, error));
             }
         }
@@ -1228,7 +1217,7 @@ impl Scripts {
         let loaded =
             ScriptComponent::load(dir, &self.places, &self.zone).map_err(|error| error.to_string())?;
         let name = loaded.component.manifest.name.clone();
-        registry.install(cmdman_name(&name), loaded.commands).map_err(|error| error.to_string())?;
+        registry.install(declare::keep_str(&name), loaded.commands).map_err(|error| error.to_string())?;
         info!(component = %name, version = %loaded.component.manifest.version, "script component loaded");
         self.loaded.lock().insert(name.clone(), loaded.component.clone());
         self.failed.lock().remove(&name);
@@ -1343,20 +1332,6 @@ impl Scripts {
     }
 }
 
-/// The registry keeps component names `'static`; script names are kept
-/// with their declarations.
-fn cmdman_name(name: &str) -> &'static str {
-    static NAMES: std::sync::LazyLock<Mutex<std::collections::HashSet<&'static str>>> =
-        std::sync::LazyLock::new(|| Mutex::new(std::collections::HashSet::new()));
-    let mut names = NAMES.lock();
-    if let Some(kept) = names.get(name) {
-        return kept;
-    }
-    let kept: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    names.insert(kept);
-    kept
-}
-
 /// `<data>/components`.
 pub fn installed_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("components")
@@ -1398,7 +1373,7 @@ pub fn check(source: &Path, places: &Places) -> Result<Checked, String> {
         ScriptComponent::load(source, places, &ZoneLink::default()).map_err(|error| error.to_string())?;
     let registry =
         Registry::new(std::iter::empty(), cmdman::Settings::default()).map_err(|e| e.to_string())?;
-    let name = cmdman_name(&loaded.component.manifest.name);
+    let name = declare::keep_str(&loaded.component.manifest.name);
     registry.install(name, loaded.commands).map_err(|error| error.to_string())?;
     let commands = loaded
         .component

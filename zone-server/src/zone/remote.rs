@@ -265,12 +265,9 @@ impl ReplySink for RemoteSink {
     fn line(&mut self, to: Recipient, text: &str) {
         match to {
             Recipient::Sender if self.lines.len() < REPLY_LINES => {
-                let mut end = text.len().min(LINE_BYTES);
-                while !text.is_char_boundary(end) {
-                    end -= 1;
-                }
+                let cut = &text[..text.floor_char_boundary(LINE_BYTES)];
                 // The network's field separator is a control character.
-                self.lines.push(text[..end].replace(|c: char| c.is_control(), " "));
+                self.lines.push(cut.replace(|c: char| c.is_control(), " "));
             }
             Recipient::Sender => self.dropped += 1,
             Recipient::Target => self.target.notice(text),
