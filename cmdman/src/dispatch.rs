@@ -212,13 +212,15 @@ impl Dispatch<'_> {
             },
         };
         if timed {
-            command.record_time(self.registry.clock.delta_as_nanos(started, self.registry.clock.raw()));
+            let nanos = self.registry.clock.delta_as_nanos(started, self.registry.clock.raw());
+            command.record_time(nanos);
+            self.registry.record_latency(nanos);
         }
         let sink = ctx.sink;
         match result {
             Ok(()) => Outcome::Ran,
             Err(error) => {
-                command.record_error();
+                command.record_error(matches!(error, CommandError::Usage(_)));
                 match &error {
                     CommandError::Failed(message) => sink.line(Recipient::Sender, message),
                     CommandError::Usage(message) => {
@@ -286,6 +288,7 @@ impl Dispatch<'_> {
             .filter(|&(index, _)| !hidden(&self.tables.commands()[index]));
         let Some((index, scope)) = found else {
             sink.line(Recipient::Sender, &self.unknown_reply(request, split));
+            self.registry.record_unknown();
             return Err(Outcome::Unknown);
         };
         let command = &self.tables.commands()[index];
@@ -296,6 +299,7 @@ impl Dispatch<'_> {
 
         if !def.forms.contains(form) {
             sink.line(Recipient::Sender, &wrong_form_reply(&command.display_name(c), form, def.forms));
+            command.record_refused();
             return Err(Outcome::WrongForm);
         }
         if def.target_in_scope && !target.is_in(scope) {
@@ -312,6 +316,7 @@ impl Dispatch<'_> {
                     world.scope_name(scope)
                 ),
             );
+            command.record_refused();
             return Err(Outcome::OutOfScope);
         }
         if !allowed(form) {
@@ -329,6 +334,7 @@ impl Dispatch<'_> {
                 reply.push_str(&others);
             }
             sink.line(Recipient::Sender, &reply);
+            command.record_denied();
             return Err(Outcome::Denied);
         }
 

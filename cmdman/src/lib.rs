@@ -43,7 +43,10 @@ pub use dispatch::{Outcome, Request, Split, Via, dispatch, split_command};
 pub use error::{AttachError, CommandError, CommandResult, RegistryError, Site};
 pub use ladder::{Compiled, Decision, Effect, GroupSpec, Policy, PolicyError, RuleKey, Step};
 pub use macros::command;
-pub use registry::{Command, Component, DynamicHandler, Health, Registry, Settings, StatsSnapshot, Tables};
+pub use registry::{
+    Command, Component, DynamicHandler, Health, LATENCY_BUCKETS_NS, LatencySnapshot, Registry, Settings,
+    StatsSnapshot, Tables,
+};
 pub use reply::{Collected, Recipient, Reply, ReplySink};
 pub use target::{Addressee, CommandRef, GameId, Location, Player, PlayerId, RealmId, Scope, Target};
 pub use world::{OnlinePlayer, World};

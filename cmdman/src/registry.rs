@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -154,6 +154,9 @@ impl Command {
         StatsSnapshot {
             calls,
             errors: self.stats.errors.load(Ordering::Relaxed),
+            usage_errors: self.stats.usage_errors.load(Ordering::Relaxed),
+            denied: self.stats.denied.load(Ordering::Relaxed),
+            refused: self.stats.refused.load(Ordering::Relaxed),
             time: Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX)),
         }
     }
@@ -169,8 +172,23 @@ impl Command {
         self.stats.samples.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn record_error(&self) {
+    /// Counts a handler error; `usage` for an argument error.
+    pub(crate) fn record_error(&self, usage: bool) {
         self.stats.errors.fetch_add(1, Ordering::Relaxed);
+        if usage {
+            self.stats.usage_errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a line the ladder refused.
+    pub(crate) fn record_denied(&self) {
+        self.stats.denied.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a line sent in a form the command does not take, or aimed
+    /// outside its attach scope.
+    pub(crate) fn record_refused(&self) {
+        self.stats.refused.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn site(&self) -> Site {
@@ -185,6 +203,9 @@ pub const TIME_SAMPLE: u64 = 16;
 struct Stats {
     calls: AtomicU64,
     errors: AtomicU64,
+    usage_errors: AtomicU64,
+    denied: AtomicU64,
+    refused: AtomicU64,
     sampled_nanos: AtomicU64,
     samples: AtomicU64,
 }
@@ -196,6 +217,14 @@ pub struct StatsSnapshot {
     pub calls: u64,
     /// How many of those runs returned an error (argument errors included).
     pub errors: u64,
+    /// How many of the errors were argument errors (a usage line was shown).
+    pub usage_errors: u64,
+    /// Lines that named the command and were refused by the ladder (the
+    /// handler did not run; not in `calls`).
+    pub denied: u64,
+    /// Lines that named the command in a form it does not take, or aimed
+    /// outside its attach scope (not in `calls`).
+    pub refused: u64,
     /// Time spent in the handler over every call: the mean of the timed
     /// calls (the first and every [`TIME_SAMPLE`]th) times the calls.
     pub time: Duration,
@@ -446,6 +475,68 @@ pub struct Registry {
     changing: Mutex<()>,
     /// Times handlers for the statistics.
     pub(crate) clock: quanta::Clock,
+    /// Lines that named no command (or a stealth command hidden from the sender).
+    unknown: AtomicU64,
+    /// The timed calls' durations, while [`Registry::keep_latency`] is on.
+    latency: Latency,
+    keep_latency: AtomicBool,
+}
+
+/// Upper bounds of the [`LatencySnapshot`] buckets, in nanoseconds: 1 µs
+/// to 1 s; a last bucket holds everything slower.
+pub const LATENCY_BUCKETS_NS: [u64; 16] = [
+    1_000,
+    2_500,
+    5_000,
+    10_000,
+    25_000,
+    50_000,
+    100_000,
+    250_000,
+    500_000,
+    1_000_000,
+    2_500_000,
+    10_000_000,
+    25_000_000,
+    100_000_000,
+    250_000_000,
+    1_000_000_000,
+];
+
+/// Handler durations of the timed calls, in fixed buckets: one relaxed add
+/// per bucket and per sum, no lock.
+#[derive(Debug, Default)]
+struct Latency {
+    buckets: [AtomicU64; LATENCY_BUCKETS_NS.len() + 1],
+    sum_nanos: AtomicU64,
+}
+
+impl Latency {
+    fn record(&self, nanos: u64) {
+        let bucket =
+            LATENCY_BUCKETS_NS.iter().position(|&bound| nanos <= bound).unwrap_or(LATENCY_BUCKETS_NS.len());
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+}
+
+/// The handler durations of timed calls (the first of each command and every
+/// [`TIME_SAMPLE`]th after) since [`Registry::keep_latency`] was turned on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LatencySnapshot {
+    /// Calls per bucket, not cumulative: `buckets[i]` took at most
+    /// [`LATENCY_BUCKETS_NS`]`[i]` and more than the bound before; the last
+    /// took more than 1 s.
+    pub buckets: [u64; LATENCY_BUCKETS_NS.len() + 1],
+    /// Their total time.
+    pub sum: Duration,
+}
+
+impl LatencySnapshot {
+    /// The timed calls counted.
+    pub fn count(&self) -> u64 {
+        self.buckets.iter().sum()
+    }
 }
 
 impl fmt::Debug for Registry {
@@ -488,7 +579,44 @@ impl Registry {
             tables: ArcSwap::from_pointee(tables),
             changing: Mutex::new(()),
             clock: quanta::Clock::new(),
+            unknown: AtomicU64::new(0),
+            latency: Latency::default(),
+            keep_latency: AtomicBool::new(false),
         })
+    }
+
+    /// Lines dispatched that named no command the sender could see.
+    pub fn unknown_commands(&self) -> u64 {
+        self.unknown.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn record_unknown(&self) {
+        self.unknown.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Turns the latency histogram ([`Registry::latency`]) on or off: a
+    /// zone with metrics on keeps it. Off, timed calls feed only the
+    /// per-command statistics.
+    pub fn keep_latency(&self, on: bool) {
+        self.keep_latency.store(on, Ordering::Relaxed);
+    }
+
+    /// The durations of timed handler calls, bucketed.
+    pub fn latency(&self) -> LatencySnapshot {
+        let mut snapshot = LatencySnapshot {
+            sum: Duration::from_nanos(self.latency.sum_nanos.load(Ordering::Relaxed)),
+            ..LatencySnapshot::default()
+        };
+        for (slot, bucket) in snapshot.buckets.iter_mut().zip(&self.latency.buckets) {
+            *slot = bucket.load(Ordering::Relaxed);
+        }
+        snapshot
+    }
+
+    pub(crate) fn record_latency(&self, nanos: u64) {
+        if self.keep_latency.load(Ordering::Relaxed) {
+            self.latency.record(nanos);
+        }
     }
 
     /// The tables as they are now. Hold them no longer than needed: they
