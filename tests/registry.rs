@@ -57,6 +57,7 @@ fn the_zone_registers_exactly_these_commands() {
             ("moderation", "warnings"),
             ("realm", "arena"),
             ("realm", "go"),
+            ("staff", "adminpage"),
             ("staff", "auditlog"),
             ("staff", "getgroup"),
             ("staff", "grplogin"),

@@ -29,6 +29,21 @@ pub struct ZoneConfig {
     /// # Default
     /// `"127.0.0.1:5000"`
     pub listen: SocketAddr,
+    /// Where the Prometheus metrics endpoint (`GET /metrics`, text format)
+    /// listens, if anywhere (DESIGN §13). Anyone who reaches it can read
+    /// the zone's load: keep it on loopback or a private network.
+    ///
+    /// # Default
+    /// `None` (off)
+    pub metrics_listen: Option<SocketAddr>,
+    /// Where the admin web page listens, if anywhere (DESIGN §13): staff
+    /// log in with their zone account to see and edit player groups,
+    /// rules and memberships. It speaks plain HTTP and its session cookie
+    /// is `Secure`: off loopback, serve it through a TLS proxy.
+    ///
+    /// # Default
+    /// `None` (off)
+    pub admin_listen: Option<SocketAddr>,
     /// The cmd chars that start a command; the first is assumed for a
     /// `SEND:CMD` line without one. Punctuation only.
     ///
@@ -141,6 +156,8 @@ impl Default for ZoneConfig {
             name: "zone-server".to_owned(),
             motd: String::new(),
             listen: SocketAddr::from(([127, 0, 0, 1], 5000)),
+            metrics_listen: None,
+            admin_listen: None,
             cmd_chars: vec!['?', '*'],
             spec_freq: 8025,
             components: BUILT_IN_COMPONENTS.iter().map(|&name| name.to_owned()).collect(),

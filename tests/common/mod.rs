@@ -17,11 +17,12 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use zone_server::sanction::{Kind, Sanction, Warning};
 use zone_server::store::{
-    Account, AuditEntry, MembershipEdit, Message, MessageLimits, Rows, RuleEdit, Sent, SqliteStore, Store,
-    StoreError, Time,
+    Account, AuditEntry, AuditFilter, MembershipEdit, Message, MessageLimits, Rows, RuleEdit, Sent,
+    SqliteStore, Store, StoreError, Time,
 };
 use zone_server::{ServerConfig, ServerError};
 
+pub mod http;
 pub mod postgres;
 
 /// How long a test waits for a line before failing. Generous: it only bounds
@@ -52,6 +53,10 @@ pub fn with_staff(zone: ZoneConfig, members: &[(&str, &str, Option<&str>)]) -> C
 /// A zone running in this process.
 pub struct TestZone {
     pub addr: std::net::SocketAddr,
+    /// The metrics endpoint, when started with [`TestZone::start_ops`].
+    pub metrics: Option<SocketAddr>,
+    /// The admin page, when started with [`TestZone::start_ops`].
+    pub admin: Option<SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), ServerError>>>,
     data: Option<tempfile::TempDir>,
@@ -88,7 +93,28 @@ impl TestZone {
         let task = tokio::spawn(zone_server::run(listener, config, async {
             let _ = stopped.await;
         }));
-        TestZone { addr, stop: Some(stop), task: Some(task), data: Some(data) }
+        TestZone { addr, metrics: None, admin: None, stop: Some(stop), task: Some(task), data: Some(data) }
+    }
+
+    /// A zone on `config` with its metrics endpoint and admin page on, each
+    /// on 127.0.0.1 port 0.
+    pub async fn start_ops(config: Config) -> TestZone {
+        let data = tempfile::tempdir().unwrap();
+        let bind = || tokio::net::TcpListener::bind("127.0.0.1:0");
+        let listeners = zone_server::Listeners {
+            chatnet: bind().await.unwrap(),
+            metrics: Some(bind().await.unwrap()),
+            admin: Some(bind().await.unwrap()),
+        };
+        let addr = listeners.chatnet.local_addr().unwrap();
+        let metrics = listeners.metrics.as_ref().map(|l| l.local_addr().unwrap());
+        let admin = listeners.admin.as_ref().map(|l| l.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let config = ServerConfig { config, data_dir: data.path().to_owned() };
+        let task = tokio::spawn(zone_server::serve(listeners, config, None, async {
+            let _ = stopped.await;
+        }));
+        TestZone { addr, metrics, admin, stop: Some(stop), task: Some(task), data: Some(data) }
     }
 
     /// A zone on `config` whose store is `store` (a [`FaultyStore`]).
@@ -101,7 +127,7 @@ impl TestZone {
         let task = tokio::spawn(zone_server::run_with_store(listener, config, store, async {
             let _ = stopped.await;
         }));
-        TestZone { addr, stop: Some(stop), task: Some(task), data: Some(data) }
+        TestZone { addr, metrics: None, admin: None, stop: Some(stop), task: Some(task), data: Some(data) }
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -475,8 +501,8 @@ impl Store for FaultyStore {
         self.write()?;
         self.inner.prune_audit(keep)
     }
-    fn audit_log(&self, count: usize) -> Result<Vec<AuditEntry>, StoreError> {
-        self.inner.audit_log(count)
+    fn audit_search(&self, filter: &AuditFilter, count: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit_search(filter, count)
     }
     fn touch_logout(&self, name: &str) -> Result<(), StoreError> {
         self.write()?;

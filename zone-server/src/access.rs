@@ -179,6 +179,130 @@ impl Snapshot {
     pub fn password_hash(&self, group: &str) -> Option<&str> {
         self.passwords.get(group).map(String::as_str)
     }
+
+    /// Everything `?grants` and the admin page show of `group`: rank,
+    /// parents, command groups, all access, and its rules with where each
+    /// comes from; `None` when there is no such group.
+    pub fn report(&self, group: &str) -> Option<GroupReport> {
+        let policy = &self.policy;
+        let spec = policy.group(group)?;
+        // Its own command groups first, then inherited ones with where from.
+        let mut command_groups: Vec<(String, Option<String>)> =
+            spec.command_groups.iter().map(|name| (name.clone(), None)).collect();
+        for command_group in policy.groups().iter().flat_map(|g| g.command_groups.iter()) {
+            if command_groups.iter().any(|(name, _)| name == command_group) {
+                continue;
+            }
+            if let Some(from) = policy.accepting(group, command_group) {
+                command_groups.push((command_group.clone(), Some(from.to_owned())));
+            }
+        }
+        let mut own: Vec<(&RuleKey, Effect)> =
+            spec.rules.iter().map(|(key, effect)| (key, *effect)).collect();
+        own.sort();
+        let mut rules: Vec<ReportedRule> = own
+            .into_iter()
+            .map(|(key, effect)| ReportedRule {
+                key: key.clone(),
+                effect: Some(effect),
+                source: RuleSource::Own(self.origin(group, key).cloned().unwrap_or(Origin::Config)),
+            })
+            .collect();
+        for (key, origin) in self.revoked(group) {
+            rules.push(ReportedRule {
+                key: key.clone(),
+                effect: None,
+                source: RuleSource::Own(origin.clone()),
+            });
+        }
+        // Inherited rules that still apply (not hidden by an own rule),
+        // nearest parents first.
+        let mut seen: Vec<&RuleKey> = spec.rules.iter().map(|(key, _)| key).collect();
+        let mut queue: std::collections::VecDeque<&str> = spec.inherits.iter().map(String::as_str).collect();
+        let mut visited: Vec<&str> = Vec::new();
+        while let Some(parent) = queue.pop_front() {
+            if visited.contains(&parent) {
+                continue;
+            }
+            visited.push(parent);
+            let Some(parent_spec) = policy.group(parent) else { continue };
+            for (key, _) in &parent_spec.rules {
+                if seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
+                if let Some((effect, from)) = policy.effective_rule(group, key) {
+                    rules.push(ReportedRule {
+                        key: key.clone(),
+                        effect: Some(effect),
+                        source: RuleSource::Inherited(from.to_owned()),
+                    });
+                }
+            }
+            queue.extend(parent_spec.inherits.iter().map(String::as_str));
+        }
+        Some(GroupReport {
+            name: spec.name.clone(),
+            rank: spec.rank,
+            inherits: spec.inherits.clone(),
+            command_groups,
+            all_access: policy.all_access(group).map(str::to_owned),
+            rules,
+        })
+    }
+}
+
+/// One player group as [`Snapshot::report`] shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupReport {
+    /// Its name.
+    pub name: String,
+    /// Its rank (a moderator edits only groups ranked below their own).
+    pub rank: u32,
+    /// The groups it inherits from, in order.
+    pub inherits: Vec<String>,
+    /// The command groups it accepts, each with the group it inherits it
+    /// from (`None`: its own).
+    pub command_groups: Vec<(String, Option<String>)>,
+    /// The group its all access comes from (itself or a parent), if it has it.
+    pub all_access: Option<String>,
+    /// Its own rules (sorted), its revoked ones, then inherited rules that
+    /// still apply to it.
+    pub rules: Vec<ReportedRule>,
+}
+
+/// A rule of a [`GroupReport`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedRule {
+    /// `command` or `command:form`.
+    pub key: RuleKey,
+    /// Grant or deny; `None` for a groups.ron rule revoked at runtime.
+    pub effect: Option<Effect>,
+    /// Where it comes from.
+    pub source: RuleSource,
+}
+
+/// Where a [`ReportedRule`] comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleSource {
+    /// The group's own: groups.ron or a runtime edit.
+    Own(Origin),
+    /// Inherited from this group.
+    Inherited(String),
+}
+
+impl std::fmt::Display for ReportedRule {
+    /// `grant usage (config)`, `deny kick (from mod)`, `revoked warn (set by …)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.effect {
+            Some(effect) => write!(f, "{effect} {}", self.key)?,
+            None => write!(f, "revoked {}", self.key)?,
+        }
+        match &self.source {
+            RuleSource::Own(origin) => write!(f, " ({origin})"),
+            RuleSource::Inherited(from) => write!(f, " (from {from})"),
+        }
+    }
 }
 
 /// Why a moderator's edit was refused; the text is the sentence they see.

@@ -25,6 +25,7 @@ pub mod chatnet;
 pub mod commands;
 pub mod connection;
 pub mod network;
+pub mod ops;
 pub mod outbox;
 pub mod password;
 pub mod sanction;
@@ -34,4 +35,4 @@ pub mod store;
 pub mod throttle;
 pub mod zone;
 
-pub use server::{ServerConfig, ServerError, run, run_with_store};
+pub use server::{Listeners, ServerConfig, ServerError, run, run_with_store, serve};

@@ -27,8 +27,21 @@ struct Cli {
     /// Directory for the server's own state (zone.db); created if missing.
     #[arg(long, value_name = "DIR", default_value = "data", global = true)]
     data: PathBuf,
+    /// How log lines are written to stderr: `text` for people, `json` (one
+    /// object a line) for log shippers.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines (the default).
+    Text,
+    /// One JSON object a line: timestamp, level, target, message and fields.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,11 +87,12 @@ fn main() -> ExitCode {
 }
 
 fn start(cli: Cli) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
 
     if let Some(Command::Init { dir }) = &cli.command {
         for path in config::load::init(dir)? {

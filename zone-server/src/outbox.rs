@@ -65,8 +65,12 @@ pub struct Traffic {
     started: Instant,
     lines_in: AtomicU64,
     lines_out: AtomicU64,
+    bytes_out: AtomicU64,
     /// Milliseconds after `started` of the last line in.
     last_input_ms: AtomicU64,
+    /// Lines in, lines out and bytes out already added to the zone's
+    /// totals ([`Traffic::unfolded`]).
+    folded: Mutex<[u64; 3]>,
 }
 
 impl Traffic {
@@ -88,6 +92,26 @@ impl Traffic {
     /// Lines queued to the player.
     pub fn lines_out(&self) -> u64 {
         self.lines_out.load(Ordering::Relaxed)
+    }
+
+    /// Counts `bytes` written to the socket.
+    pub fn wrote(&self, bytes: usize) {
+        self.bytes_out.fetch_add(u64::try_from(bytes).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// Lines received, lines queued and bytes written so far.
+    pub fn totals(&self) -> [u64; 3] {
+        [self.lines_in(), self.lines_out(), self.bytes_out.load(Ordering::Relaxed)]
+    }
+
+    /// What [`Traffic::totals`] gained since the last call: the part the
+    /// zone has not yet added to its totals of closed connections.
+    pub fn unfolded(&self) -> [u64; 3] {
+        let now = self.totals();
+        let mut folded = self.folded.lock();
+        let gained = std::array::from_fn(|i| now[i].saturating_sub(folded[i]));
+        *folded = now;
+        gained
     }
 
     /// How long since the player last sent a line (or connected).
@@ -180,7 +204,9 @@ impl Outbox {
             started: Instant::now(),
             lines_in: AtomicU64::new(0),
             lines_out: AtomicU64::new(0),
+            bytes_out: AtomicU64::new(0),
             last_input_ms: AtomicU64::new(0),
+            folded: Mutex::new([0; 3]),
         });
         (Outbox { tx, kick: kick.clone(), traffic }, rx, kick)
     }

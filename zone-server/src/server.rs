@@ -17,7 +17,7 @@ use tracing::{error, info, warn};
 
 use crate::access::{AccessControl, check_against_registry};
 use crate::chatnet::ServerLine;
-use crate::connection::serve;
+use crate::connection::serve as serve_chatnet;
 use crate::sanction::Sanctions;
 use crate::store::{OpenError, Store, StoreHandle};
 use crate::throttle::PreLogin;
@@ -51,6 +51,57 @@ pub enum ServerError {
     /// The listener has no local address.
     #[error("listener: {0}")]
     Listener(#[source] std::io::Error),
+    /// `metrics_listen` or `admin_listen` cannot be bound.
+    #[error("binding the {what} listener on {addr}: {source}")]
+    Bind {
+        /// `metrics` or `admin`.
+        what: &'static str,
+        /// The address from `zone.ron`.
+        addr: std::net::SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The sockets a zone serves: ChatNet, and the metrics endpoint and admin
+/// page when they are on.
+#[derive(Debug)]
+pub struct Listeners {
+    /// Players connect here.
+    pub chatnet: TcpListener,
+    /// `GET /metrics` (DESIGN §13), if on.
+    pub metrics: Option<TcpListener>,
+    /// The admin web page (DESIGN §13), if on.
+    pub admin: Option<TcpListener>,
+}
+
+impl Listeners {
+    /// `chatnet`, and the metrics and admin listeners bound where `zone`
+    /// says (`metrics_listen`, `admin_listen`), if anywhere.
+    ///
+    /// # Errors
+    /// [`ServerError::Bind`] when one cannot be bound.
+    pub async fn bind(chatnet: TcpListener, zone: &config::ZoneConfig) -> Result<Listeners, ServerError> {
+        async fn bind(
+            what: &'static str,
+            addr: Option<std::net::SocketAddr>,
+        ) -> Result<Option<TcpListener>, ServerError> {
+            match addr {
+                None => Ok(None),
+                Some(addr) => TcpListener::bind(addr).await.map(Some).map_err(|source| ServerError::Bind {
+                    what,
+                    addr,
+                    source,
+                }),
+            }
+        }
+        Ok(Listeners {
+            chatnet,
+            metrics: bind("metrics", zone.metrics_listen).await?,
+            admin: bind("admin", zone.admin_listen).await?,
+        })
+    }
 }
 
 /// Audit rows kept: older ones are deleted at each usage checkpoint, so the
@@ -59,7 +110,7 @@ const AUDIT_ROWS_KEPT: usize = 1_000_000;
 
 /// Runs the zone on `listener` until `shutdown` resolves, then tells every
 /// online player, saves their session time, and returns once every connection
-/// has closed.
+/// has closed. The metrics and admin listeners are bound from the config.
 ///
 /// # Errors
 /// [`ServerError`] when the zone cannot start; once serving, it returns `Ok`.
@@ -68,12 +119,31 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServerError> {
+    let listeners = Listeners::bind(listener, &config.config.zone).await?;
+    serve(listeners, config, None, shutdown).await
+}
+
+/// [`run`] on listeners of the caller's (the config's `metrics_listen` and
+/// `admin_listen` are not read), and on `store` if given, else the store the
+/// config chooses.
+///
+/// # Errors
+/// [`ServerError`] when the zone cannot start; once serving, it returns `Ok`.
+pub async fn serve(
+    listeners: Listeners,
+    config: ServerConfig,
+    store: Option<Arc<dyn Store>>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServerError> {
+    if let Some(store) = store {
+        return serve_on(listeners, config, store, shutdown).await;
+    }
     let (choice, dir) = (config.config.zone.store.clone(), config.data_dir.clone());
     // Opening connects and migrates: blocking work, off the async threads.
     let store = tokio::task::spawn_blocking(move || crate::store::open(&choice, &dir))
         .await
         .map_err(|error| ServerError::Read(crate::store::StoreError::Unavailable(error.to_string())))??;
-    run_with_store(listener, config, store, shutdown).await
+    serve_on(listeners, config, store, shutdown).await
 }
 
 /// [`run`] on a store of the caller's (`config.data_dir` is not opened):
@@ -87,6 +157,17 @@ pub async fn run_with_store(
     store: Arc<dyn Store>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServerError> {
+    let listeners = Listeners::bind(listener, &config.config.zone).await?;
+    serve_on(listeners, config, store, shutdown).await
+}
+
+async fn serve_on(
+    listeners: Listeners,
+    config: ServerConfig,
+    store: Arc<dyn Store>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServerError> {
+    let Listeners { chatnet: listener, metrics, admin } = listeners;
     let settings = Settings {
         cmd_chars: config.config.zone.cmd_chars.clone(),
         multi_limit: config.config.zone.limits.multi_commands,
@@ -143,6 +224,23 @@ pub async fn run_with_store(
         }
     }
     let pre_login = PreLogin::new(limits.pre_login_connections, limits.pre_login_per_address);
+    if let Some(metrics) = metrics {
+        let addr = metrics.local_addr().map_err(ServerError::Listener)?;
+        info!("metrics on http://{addr}/metrics");
+        zone.registry().keep_latency(true);
+        let router = crate::ops::metrics_router(zone.clone(), pre_login.clone());
+        tracker.spawn(crate::ops::serve_http("metrics", metrics, router, stop.clone()));
+    }
+    if let Some(admin) = admin {
+        let addr = admin.local_addr().map_err(ServerError::Listener)?;
+        info!("admin page on http://{addr}/");
+        zone.set_admin_addr(addr);
+        if !addr.ip().is_loopback() {
+            warn!("the admin page listens on {addr}, off loopback: put a TLS proxy in front of it");
+        }
+        let router = crate::ops::admin::router(zone.clone());
+        tracker.spawn(crate::ops::serve_http("admin", admin, router, stop.clone()));
+    }
     let lingering = Arc::new(Semaphore::new(REFUSALS_LINGERING));
     tokio::pin!(shutdown);
     loop {
@@ -151,7 +249,7 @@ pub async fn run_with_store(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => match pre_login.admit(peer.ip()) {
                     Ok(slot) => {
-                        tracker.spawn(serve(stream, peer, slot, zone.clone(), stop.clone()));
+                        tracker.spawn(serve_chatnet(stream, peer, slot, zone.clone(), stop.clone()));
                     }
                     Err(refused) => refuse(&zone, stream, &refused.to_string(), peer, &lingering),
                 },

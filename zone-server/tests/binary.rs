@@ -645,3 +645,63 @@ fn component_install_list_and_uninstall_work_on_the_data_directory() {
     let (ok, text) = run(&["component", "uninstall", "dice"]);
     assert!(!ok && text.contains("no script component called dice is installed"), "{text}");
 }
+
+/// `--log-format json` writes one JSON object a line, for log shippers, and
+/// `metrics_listen` serves Prometheus metrics that the log line points at.
+#[test]
+fn json_logs_and_the_metrics_endpoint_from_zone_ron() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_dir = dir.path().join("config");
+    assert!(Command::new(BIN).arg("init").arg(&config_dir).output().unwrap().status.success());
+    let zone_ron = config_dir.join("zone.ron");
+    let text = std::fs::read_to_string(&zone_ron).unwrap();
+    let text = text.replace("metrics_listen: None,", "metrics_listen: Some(\"127.0.0.1:0\"),");
+    std::fs::write(&zone_ron, text).unwrap();
+    let data = dir.path().join("data");
+    let mut child = Command::new(BIN)
+        .args(["--log-format", "json", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&config_dir)
+        .arg("--data")
+        .arg(&data)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (mut metrics, mut chatnet) = (None, None);
+    let mut line = String::new();
+    while metrics.is_none() || chatnet.is_none() {
+        line.clear();
+        assert_ne!(stderr.read_line(&mut line).unwrap(), 0, "the server exited before listening");
+        let object: serde_json::Value =
+            serde_json::from_str(line.trim_end()).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(object["timestamp"].is_string() && object["level"].is_string(), "{line}");
+        let message = object["message"].as_str().unwrap_or_default();
+        if let Some(url) = message.strip_prefix("metrics on http://") {
+            metrics = Some(url.trim_end_matches("/metrics").to_owned());
+        }
+        if let Some(addr) = message.strip_prefix("listening on ") {
+            chatnet = Some(addr.to_owned());
+        }
+    }
+    let mut client = Client::connect(&chatnet.unwrap());
+    client.send("LOGIN:1;test:Ann:pw");
+    assert_eq!(client.recv().unwrap(), "LOGINOK:Ann");
+    let mut http = TcpStream::connect(metrics.unwrap()).unwrap();
+    http.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    http.write_all(b"GET /metrics HTTP/1.1\r\nHost: zone\r\nConnection: close\r\n\r\n").unwrap();
+    let mut body = String::new();
+    std::io::Read::read_to_string(&mut http, &mut body).unwrap();
+    assert!(body.starts_with("HTTP/1.1 200"), "{body}");
+    assert!(body.contains("zone_logins_total{via=\"chatnet\",outcome=\"ok\"} 1"), "{body}");
+    assert!(body.trim_end().ends_with("# EOF"), "{body}");
+    terminate(&mut child);
+}
+
+/// Ends the child with SIGTERM and waits for it.
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}

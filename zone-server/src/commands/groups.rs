@@ -57,36 +57,30 @@ async fn edit_rule(ctx: &mut Ctx<'_>, group: &str, rule: &str, effect: Option<Ef
 #[command(target_pub, group = "mod", args = "<group>")]
 fn cmd_grants(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, group: &str) -> CommandResult {
     let snapshot = zone.access().snapshot();
-    let policy = snapshot.policy();
-    let Some(spec) = policy.group(group) else {
-        let names: Vec<&str> = policy.groups().iter().map(|spec| spec.name.as_str()).collect();
+    let Some(report) = snapshot.report(group) else {
+        let names: Vec<&str> = snapshot.policy().groups().iter().map(|spec| spec.name.as_str()).collect();
         return Err(CommandError::failed(format!(
             "There is no player group '{group}'. The groups are {}.",
             names.join(", ")
         )));
     };
     let mut reply = ctx.reply();
-    let parents = if spec.inherits.is_empty() { "nothing".to_owned() } else { spec.inherits.join(", ") };
-    reply.line(&format!("{} (rank {}) inherits {parents}.", spec.name, spec.rank));
-    // Its own command groups first, then inherited ones with where from.
-    let mut accepted: Vec<String> = spec.command_groups.clone();
-    for command_group in policy.groups().iter().flat_map(|g| g.command_groups.iter()) {
-        if spec.command_groups.contains(command_group) {
-            continue;
-        }
-        if let Some(from) = policy.accepting(group, command_group) {
-            let entry = format!("{command_group} (from {from})");
-            if !accepted.contains(&entry) {
-                accepted.push(entry);
-            }
-        }
-    }
+    let parents = if report.inherits.is_empty() { "nothing".to_owned() } else { report.inherits.join(", ") };
+    reply.line(&format!("{} (rank {}) inherits {parents}.", report.name, report.rank));
+    let accepted: Vec<String> = report
+        .command_groups
+        .iter()
+        .map(|(name, from)| match from {
+            None => name.clone(),
+            Some(from) => format!("{name} (from {from})"),
+        })
+        .collect();
     reply.line(&format!(
         "Command groups: {}.",
         if accepted.is_empty() { "none".to_owned() } else { accepted.join(", ") }
     ));
-    match policy.all_access(group) {
-        Some(from) if from == group => {
+    match report.all_access.as_deref() {
+        Some(from) if from == report.name => {
             reply.line("All access: yes.");
         }
         Some(from) => {
@@ -96,36 +90,8 @@ fn cmd_grants(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, group: &str) -> Comman
             reply.line("All access: no.");
         }
     }
-    let mut rules: Vec<(&RuleKey, Effect)> = spec.rules.iter().map(|(key, effect)| (key, *effect)).collect();
-    rules.sort();
-    for (key, effect) in rules {
-        let origin = snapshot.origin(group, key).map_or_else(|| "config".to_owned(), ToString::to_string);
-        reply.line(&format!("  {effect} {key} ({origin})"));
-    }
-    for (key, origin) in snapshot.revoked(group) {
-        reply.line(&format!("  revoked {key} ({origin})"));
-    }
-    // Inherited rules that still apply (not hidden by an own rule).
-    let mut seen: Vec<&RuleKey> = spec.rules.iter().map(|(key, _)| key).collect();
-    let mut stack: Vec<&str> = spec.inherits.iter().map(String::as_str).collect();
-    let mut visited: Vec<&str> = Vec::new();
-    while let Some(parent) = stack.first().copied() {
-        stack.remove(0);
-        if visited.contains(&parent) {
-            continue;
-        }
-        visited.push(parent);
-        let Some(parent_spec) = policy.group(parent) else { continue };
-        for (key, _) in &parent_spec.rules {
-            if seen.contains(&key) {
-                continue;
-            }
-            seen.push(key);
-            if let Some((effect, from)) = policy.effective_rule(group, key) {
-                reply.line(&format!("  {effect} {key} (from {from})"));
-            }
-        }
-        stack.extend(parent_spec.inherits.iter().map(String::as_str));
+    for rule in &report.rules {
+        reply.line(&format!("  {rule}"));
     }
     Ok(())
 }

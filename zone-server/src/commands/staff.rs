@@ -245,3 +245,16 @@ async fn cmd_auditlog(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone, count: Option<
     }
     Ok(())
 }
+
+/// Says where the admin web page is. Who may run this command may log in
+/// to the admin page with their zone account (DESIGN §13); what they may
+/// change there is what their group may change in game.
+#[command(target_pub, group = "mod")]
+fn cmd_adminpage(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
+    let line = match zone.admin_addr() {
+        Some(addr) => format!("The admin page is at http://{addr}/ (log in with your zone account)."),
+        None => "The admin page is off: set admin_listen in zone.ron.".to_owned(),
+    };
+    ctx.reply().line(&line);
+    Ok(())
+}

@@ -110,6 +110,7 @@ pub(crate) async fn serve(
                 queue.close();
                 while queue.try_recv().is_ok() {}
                 slow_reader = reason == Disconnect::SlowReader;
+                zone.meters().disconnect(&reason);
                 break goodbye(&reason);
             }
             Some(item) = queue.recv(), if batch.is_empty() => {
@@ -127,6 +128,7 @@ pub(crate) async fn serve(
             written = write.write(&batch), if !batch.is_empty() => match written {
                 Ok(0) | Err(_) => break (None, "write failed".to_owned()),
                 Ok(n) => {
+                    conn.outbox.traffic().wrote(n);
                     batch.advance(n);
                     wrote = true;
                 }
@@ -167,6 +169,7 @@ pub(crate) async fn serve(
     }
     // Goodbye first: a slow store must not hold up the last line.
     finish(&mut write, frames.into_inner(), &mut queue, batch, farewell).await;
+    zone.fold_traffic(conn.outbox.traffic());
     if let Some(session) = session {
         zone.save_usage(false).await;
         zone.record_logout(&session.name).await;

@@ -123,6 +123,7 @@ impl Connection {
         match self.flood.check() {
             FloodCheck::Handle => {}
             FloodCheck::Drop { warn } => {
+                self.zone.meters().flood_drop();
                 if warn {
                     let limit = self.flood.limit;
                     self.error(&format!("more than {limit} lines a second; lines are being dropped"));
@@ -130,10 +131,12 @@ impl Connection {
                 return Next::Continue;
             }
             FloodCheck::Mute => {
+                self.zone.meters().flood_drop();
                 self.flood_mute().await;
                 return Next::Continue;
             }
             FloodCheck::Disconnect => {
+                self.zone.meters().disconnect(&Disconnect::Flood);
                 let (line, reason) = goodbye(&Disconnect::Flood);
                 return Next::Close(line, reason);
             }

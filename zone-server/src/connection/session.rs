@@ -2,43 +2,53 @@
 //! pool, account creation, and joining the zone.
 
 use super::*;
+use crate::ops::metrics::{LoginOutcome, LoginVia};
 
 impl Connection {
     pub(super) async fn login(&mut self, version: &str, client: &str, name: &str, password: &str) -> Next {
-        let refuse = |reason: &str| {
+        let zone = self.zone.clone();
+        let refuse = |outcome: LoginOutcome, reason: &str| {
+            zone.meters().login(LoginVia::ChatNet, outcome);
             Next::Close(Some(ServerLine::LoginBad(reason).encode()), format!("login refused: {reason}"))
         };
-        let zone = self.zone.clone();
         let config = zone.config();
         let address = self.peer.ip();
         if let Err(wait) = zone.attempts().attempt(address) {
             let wait = wait.as_secs();
-            return refuse(&format!("too many login attempts from your address; try again in {wait} s"));
+            return refuse(
+                LoginOutcome::Throttled,
+                &format!("too many login attempts from your address; try again in {wait} s"),
+            );
         }
         if version != "1" {
-            return refuse("unsupported protocol version; this zone speaks ChatNet 1");
+            return refuse(LoginOutcome::Refused, "unsupported protocol version; this zone speaks ChatNet 1");
         }
         if let Err(reason) = zone_names::check_player_name(name, config.limits.name_length) {
-            return refuse(&reason);
+            return refuse(LoginOutcome::Refused, &reason);
         }
         if password.is_empty() {
-            return refuse("a password is required");
+            return refuse(LoginOutcome::Refused, "a password is required");
         }
         // A full zone, a ban or a timed kick refuses before a password hash
         // or a new account.
         if let Err(refused) = zone.admits(name, address) {
-            return refuse(&refused.to_string());
+            return refuse(LoginOutcome::Refused, &refused.to_string());
         }
         let attempt = match zone.backoff().begin(Kind::Login, name, None, address) {
             Ok(attempt) => attempt,
-            Err(wait) => return refuse(&format!("too many attempts; try again in {} s", wait.as_secs())),
+            Err(wait) => {
+                return refuse(
+                    LoginOutcome::Throttled,
+                    &format!("too many attempts; try again in {} s", wait.as_secs()),
+                );
+            }
         };
         // Read before the stored hash: a password changed meanwhile refuses
         // this login at join.
         let password_generation = zone.password_generation(name);
         let (account, hash) = match self.authenticate(name, password, attempt).await {
             Ok(checked) => checked,
-            Err(reason) => return refuse(&reason),
+            Err((outcome, reason)) => return refuse(outcome, &reason),
         };
         let store = zone.store();
         let read =
@@ -72,8 +82,9 @@ impl Connection {
         let remembered = arrival.account.clone();
         let id = match zone.join(arrival) {
             Ok(id) => id,
-            Err(refused) => return refuse(&refused.to_string()),
+            Err(refused) => return refuse(LoginOutcome::Refused, &refused.to_string()),
         };
+        zone.meters().login(LoginVia::ChatNet, LoginOutcome::Ok);
         // Kept only once joined: a password changed meanwhile refused the join.
         zone.remember_login(&remembered, &hash);
         // Logged in: the connection leaves the pre-login budget. In a
@@ -113,13 +124,13 @@ impl Connection {
     /// in.
     ///
     /// # Errors
-    /// The `LOGINBAD` reason.
+    /// The `LOGINBAD` reason, and what to count it as.
     async fn authenticate(
         &self,
         name: &str,
         password: &str,
         attempt: Attempt<'_>,
-    ) -> Result<(crate::store::Account, String), String> {
+    ) -> Result<(crate::store::Account, String), (LoginOutcome, String)> {
         const UNAVAILABLE: &str = "the zone cannot log you in right now; try again later";
         let zone = &self.zone;
         // With the store away, a player who logged in to this zone since it
@@ -136,15 +147,17 @@ impl Connection {
                 }
                 None => {
                     warn!(name, "login: the store failed: {error}");
-                    return Err(UNAVAILABLE.to_owned());
+                    return Err((LoginOutcome::Unavailable, UNAVAILABLE.to_owned()));
                 }
             },
         };
         let busy = |error: PasswordError| match error {
-            PasswordError::Busy => "the zone is busy; try again in a moment".to_owned(),
+            PasswordError::Busy => {
+                (LoginOutcome::Unavailable, "the zone is busy; try again in a moment".to_owned())
+            }
             error => {
                 warn!(name, "login: {error}");
-                UNAVAILABLE.to_owned()
+                (LoginOutcome::Unavailable, UNAVAILABLE.to_owned())
             }
         };
         match found {
@@ -153,9 +166,12 @@ impl Connection {
                     let wait = attempt.failed(true);
                     zone.audit_repeated(&account.name, "wrong password at login".to_owned()).await;
                     if wait.is_zero() {
-                        return Err("wrong password".to_owned());
+                        return Err((LoginOutcome::BadPassword, "wrong password".to_owned()));
                     }
-                    return Err(format!("wrong password; try again in {} s", wait.as_secs()));
+                    return Err((
+                        LoginOutcome::BadPassword,
+                        format!("wrong password; try again in {} s", wait.as_secs()),
+                    ));
                 }
                 attempt.succeeded();
                 if !cached {
@@ -171,7 +187,10 @@ impl Connection {
             None if !zone.config().accounts.allow_new => {
                 // Probing for names counts against the address.
                 attempt.failed(false);
-                Err("unknown name; this zone does not create new accounts".to_owned())
+                Err((
+                    LoginOutcome::Refused,
+                    "unknown name; this zone does not create new accounts".to_owned(),
+                ))
             }
             None => {
                 let cost = zone.config().accounts.password_hashing;
@@ -179,10 +198,15 @@ impl Connection {
                 match zone.store().create_account(name, hash.clone()).await {
                     Ok(Some(account)) => Ok((account, hash)),
                     // Registered by another connection meanwhile.
-                    Ok(None) => Err("that name was just taken; log in again".to_owned()),
+                    Ok(None) => {
+                        Err((LoginOutcome::Refused, "that name was just taken; log in again".to_owned()))
+                    }
                     Err(error) => {
                         zone.store_trouble("create an account", &error);
-                        Err("the zone cannot create new accounts right now; try again later".to_owned())
+                        Err((
+                            LoginOutcome::Unavailable,
+                            "the zone cannot create new accounts right now; try again later".to_owned(),
+                        ))
                     }
                 }
             }

@@ -407,18 +407,36 @@ pub trait Store: Send + Sync + 'static {
     /// A database failure.
     fn prune_audit(&self, keep: usize) -> Result<(), StoreError>;
 
+    /// The newest `count` audit entries that `filter` keeps, newest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn audit_search(&self, filter: &AuditFilter, count: usize) -> Result<Vec<AuditEntry>, StoreError>;
+
     /// The newest `count` audit entries, newest first.
     ///
     /// # Errors
     /// A database failure.
-    fn audit_log(&self, count: usize) -> Result<Vec<AuditEntry>, StoreError>;
+    fn audit_log(&self, count: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_search(&AuditFilter::default(), count)
+    }
+}
+
+/// Which audit entries [`Store::audit_search`] returns: all, or those of
+/// one actor and/or whose action contains some text (both without case).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only entries by this name (`by`), compared without case.
+    pub by: Option<String>,
+    /// Only entries whose action contains this text, without case.
+    pub contains: Option<String>,
 }
 
 /// The store as the running zone uses it: every call runs on Tokio's
 /// blocking threads and is awaited, so no caller can block the async
 /// threads by forgetting to move it off them. Cheap to clone.
 #[derive(Clone)]
-pub struct StoreHandle(Arc<dyn Store>);
+pub struct StoreHandle(Arc<dyn Store>, Arc<crate::ops::metrics::StoreMeter>);
 
 impl std::fmt::Debug for StoreHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -429,7 +447,7 @@ impl std::fmt::Debug for StoreHandle {
 impl StoreHandle {
     /// A handle on `store`.
     pub fn new(store: Arc<dyn Store>) -> StoreHandle {
-        StoreHandle(store)
+        StoreHandle(store, Arc::default())
     }
 
     /// Runs `work` on the store, off the async threads.
@@ -441,10 +459,18 @@ impl StoreHandle {
         work: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let store = self.0.clone();
-        match tokio::task::spawn_blocking(move || work(&*store)).await {
+        let started = std::time::Instant::now();
+        let result = match tokio::task::spawn_blocking(move || work(&*store)).await {
             Ok(result) => result,
             Err(error) => Err(StoreError::Unavailable(format!("the store's task failed: {error}"))),
-        }
+        };
+        self.1.record(started.elapsed(), result.is_err());
+        result
+    }
+
+    /// The time and failures of its calls, for the metrics.
+    pub fn meter(&self) -> Arc<crate::ops::metrics::StoreMeter> {
+        self.1.clone()
     }
 
     /// Whether other zones share the store ([`Store::shared`]).
@@ -530,6 +556,18 @@ impl StoreHandle {
     /// As it.
     pub async fn audit_log(&self, count: usize) -> Result<Vec<AuditEntry>, StoreError> {
         self.run(move |store| store.audit_log(count)).await
+    }
+
+    /// [`Store::audit_search`].
+    ///
+    /// # Errors
+    /// As it.
+    pub async fn audit_search(
+        &self,
+        filter: AuditFilter,
+        count: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.run(move |store| store.audit_search(&filter, count)).await
     }
 
     /// [`Store::sanctions`].

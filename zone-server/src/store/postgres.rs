@@ -861,11 +861,14 @@ impl Store for PgStore {
         Ok(())
     }
 
-    fn audit_log(&self, entries: usize) -> Result<Vec<AuditEntry>, StoreError> {
+    fn audit_search(&self, filter: &AuditFilter, entries: usize) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = self.with(|client| {
             client.query(
-                "SELECT at, by_name, action, count FROM audit ORDER BY id DESC LIMIT $1",
-                &[&count(entries)],
+                "SELECT at, by_name, action, count FROM audit \
+                 WHERE ($2::text IS NULL OR lower(by_name) = lower($2)) \
+                   AND ($3::text IS NULL OR strpos(lower(action), lower($3)) > 0) \
+                 ORDER BY id DESC LIMIT $1",
+                &[&count(entries), &filter.by, &filter.contains],
             )
         })?;
         Ok(rows

@@ -585,11 +585,17 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn audit_log(&self, count: usize) -> Result<Vec<AuditEntry>, StoreError> {
+    fn audit_search(&self, filter: &AuditFilter, count: usize) -> Result<Vec<AuditEntry>, StoreError> {
         let conn = self.conn.lock();
-        let mut statement =
-            conn.prepare("SELECT at, by_name, action, count FROM audit ORDER BY id DESC LIMIT ?1")?;
-        let rows = statement.query_map(params![i64::try_from(count).unwrap_or(i64::MAX)], |row| {
+        // instr on lower(): LIKE would read % and _ in the text as wildcards.
+        let mut statement = conn.prepare(
+            "SELECT at, by_name, action, count FROM audit \
+             WHERE (?2 IS NULL OR lower(by_name) = lower(?2)) \
+               AND (?3 IS NULL OR instr(lower(action), lower(?3)) > 0) \
+             ORDER BY id DESC LIMIT ?1",
+        )?;
+        let limit = i64::try_from(count).unwrap_or(i64::MAX);
+        let rows = statement.query_map(params![limit, filter.by, filter.contains], |row| {
             let at = row.get::<_, StoredTime>(0)?.or_unreadable(&"time of an audit row");
             Ok(AuditEntry { at, by: row.get(1)?, action: row.get(2)?, count: row.get(3)? })
         })?;

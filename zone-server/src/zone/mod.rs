@@ -77,6 +77,10 @@ pub struct Zone {
     known_logins: accounts::KnownLogins,
     /// Script components, and the kept `?attach`/`?detach` changes.
     scripts: Arc<crate::script::Scripts>,
+    /// Events counted for the metrics.
+    meters: crate::ops::metrics::Meters,
+    /// Where the admin page listens, once it does.
+    admin_addr: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 /// A player logging in, as [`Zone::join`] takes them.
@@ -165,6 +169,10 @@ struct State {
     per_address: HashMap<IpAddr, usize>,
     /// Where events go for components (a queue: never waits).
     events: Arc<crate::script::events::Emitter>,
+    /// Lines in, lines out and bytes out of connections no longer online
+    /// (added when a player is removed, under the same lock the live sum
+    /// is read under, so the totals never go back).
+    closed_traffic: [u64; 3],
 }
 
 struct Online {
@@ -268,6 +276,8 @@ impl Zone {
                 peers
             }),
             known_logins: accounts::KnownLogins::default(),
+            meters: crate::ops::metrics::Meters::new(store.meter()),
+            admin_addr: std::sync::OnceLock::new(),
             scripts,
             config,
             registry,
@@ -277,6 +287,21 @@ impl Zone {
             next_player: AtomicU32::new(1),
             state: RwLock::new(state),
         }
+    }
+
+    /// Where the admin page listens, if it is on.
+    pub fn admin_addr(&self) -> Option<std::net::SocketAddr> {
+        self.admin_addr.get().copied()
+    }
+
+    /// Records where the admin page listens (once).
+    pub fn set_admin_addr(&self, addr: std::net::SocketAddr) {
+        let _ = self.admin_addr.set(addr);
+    }
+
+    /// The events counted for the metrics.
+    pub fn meters(&self) -> &crate::ops::metrics::Meters {
+        &self.meters
     }
 
     /// The zone's configuration.
@@ -436,6 +461,30 @@ impl Zone {
             return Err(JoinError::AddressFull);
         }
         Ok(())
+    }
+
+    /// Lines received, lines queued to players and bytes written, over every
+    /// connection since start: the closed ones' and the online players'.
+    /// Pre-login connections count once they close.
+    pub fn traffic_totals(&self) -> [u64; 3] {
+        let state = self.state.read();
+        let mut totals = state.closed_traffic;
+        for online in state.players.values() {
+            for (total, live) in totals.iter_mut().zip(online.outbox.traffic().totals()) {
+                *total += live;
+            }
+        }
+        totals
+    }
+
+    /// Adds what a closing connection's `traffic` gained since it left the
+    /// zone (its goodbye) or, never logged in, since it opened.
+    pub fn fold_traffic(&self, traffic: &crate::outbox::Traffic) {
+        let mut state = self.state.write();
+        let gained = traffic.unfolded();
+        for (total, gained) in state.closed_traffic.iter_mut().zip(gained) {
+            *total += gained;
+        }
     }
 
     /// Removes a player (disconnect), telling their realm, and keeps their
@@ -651,6 +700,10 @@ impl State {
     fn remove_player(&mut self, id: PlayerId) -> (Option<Online>, Option<RealmId>) {
         let closed = self.leave_realm(id, None);
         let Some(online) = self.players.remove(&id) else { return (None, closed) };
+        let gained = online.outbox.traffic().unfolded();
+        for (total, gained) in self.closed_traffic.iter_mut().zip(gained) {
+            *total += gained;
+        }
         let network = crate::throttle::network(online.address);
         if let Some(count) = self.per_address.get_mut(&network) {
             *count -= 1;
