@@ -218,6 +218,14 @@ impl Admin {
         Ok(Staff { token, account, csrf: session.csrf.clone(), flash })
     }
 
+    /// [`Admin::staff`] for a POST, which must also pass [`check_post`].
+    #[allow(clippy::result_large_err)] // the refusal, sent at once
+    fn staff_post(&self, jar: &CookieJar, headers: &HeaderMap, csrf: &str) -> Result<Staff, Response> {
+        let staff = self.staff(jar)?;
+        check_post(headers, &staff, csrf)?;
+        Ok(staff)
+    }
+
     fn flash(&self, staff: &Staff, lines: Vec<String>) {
         if let Some(session) = self.sessions.lock().get_mut(&staff.token) {
             session.flash = lines;
@@ -456,13 +464,10 @@ async fn logout(
     jar: CookieJar,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let staff = match admin.staff(&jar) {
+    let staff = match admin.staff_post(&jar, &headers, &form.csrf) {
         Ok(staff) => staff,
         Err(response) => return response,
     };
-    if let Err(response) = check_post(&headers, &staff, &form.csrf) {
-        return response;
-    }
     admin.sessions.lock().remove(&staff.token);
     (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response()
 }
@@ -498,13 +503,10 @@ async fn edit_rule(
     jar: CookieJar,
     Form(form): Form<RuleForm>,
 ) -> Response {
-    let staff = match admin.staff(&jar) {
+    let staff = match admin.staff_post(&jar, &headers, &form.csrf) {
         Ok(staff) => staff,
         Err(response) => return response,
     };
-    if let Err(response) = check_post(&headers, &staff, &form.csrf) {
-        return response;
-    }
     let lines = match (word("group", &form.group), word("rule", &form.rule), form.effect.as_str()) {
         (Ok(group), Ok(rule), effect @ ("grant" | "deny" | "revoke")) => {
             let c = admin.zone.registry().default_cmd_char();
@@ -536,13 +538,10 @@ async fn edit_member(
     jar: CookieJar,
     Form(form): Form<MemberForm>,
 ) -> Response {
-    let staff = match admin.staff(&jar) {
+    let staff = match admin.staff_post(&jar, &headers, &form.csrf) {
         Ok(staff) => staff,
         Err(response) => return response,
     };
-    if let Err(response) = check_post(&headers, &staff, &form.csrf) {
-        return response;
-    }
     let c = admin.zone.registry().default_cmd_char();
     let realm = form.realm.trim();
     let realm = if realm.is_empty() { Ok(None) } else { word("realm", realm).map(Some) };
@@ -596,13 +595,10 @@ async fn lift_sanction(
     jar: CookieJar,
     Form(form): Form<LiftForm>,
 ) -> Response {
-    let staff = match admin.staff(&jar) {
+    let staff = match admin.staff_post(&jar, &headers, &form.csrf) {
         Ok(staff) => staff,
         Err(response) => return response,
     };
-    if let Err(response) = check_post(&headers, &staff, &form.csrf) {
-        return response;
-    }
     let c = admin.zone.registry().default_cmd_char();
     let name = form.name.trim();
     let lines = match form.kind.as_str() {
