@@ -6,6 +6,9 @@
 //!   1,000 commands in 20 components, 50 player groups three deep and 2,000
 //!   rules;
 //! - `access/ladder_table`: the access check alone (the compiled ladder);
+//! - `dispatch/full_line_metrics_on`: the same with the zone's metrics on
+//!   (`Registry::keep_latency`: the sampled handler timings also feed the
+//!   latency histogram the Prometheus endpoint reads);
 //! - `floor/hashmap_lookup`: one `HashMap<&str, _>` lookup of the name;
 //! - `access/casbin_cached`: casbin's `CachedEnforcer` on the same groups,
 //!   rules and command groups as an RBAC policy with deny rules.
@@ -63,6 +66,13 @@ fn benches(c: &mut Criterion) {
     c.bench_function("dispatch/full_line", |b| {
         b.iter(|| poll_once(cmdman::dispatch(&fixture.registry, black_box(request), &mut NullSink)));
     });
+
+    fixture.registry.keep_latency(true);
+    c.bench_function("dispatch/full_line_metrics_on", |b| {
+        b.iter(|| poll_once(cmdman::dispatch(&fixture.registry, black_box(request), &mut NullSink)));
+    });
+    assert!(fixture.registry.latency().count() > 0, "the histogram saw no call");
+    fixture.registry.keep_latency(false);
 
     let group = fixture.world.group;
     let command = fixture.command;

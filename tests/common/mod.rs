@@ -22,6 +22,8 @@ use zone_server::store::{
 };
 use zone_server::{ServerConfig, ServerError};
 
+pub mod browser;
+pub mod debian;
 pub mod http;
 pub mod postgres;
 

@@ -6,12 +6,10 @@
 //! PostgreSQL cannot be had, it fails and says why.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// One installation at a time in this process.
-static INSTALL: Mutex<()> = Mutex::new(());
+use super::debian::{self, is_root};
 
 /// A running throwaway PostgreSQL server with one database, `zones`.
 pub struct Postgres {
@@ -23,27 +21,7 @@ pub struct Postgres {
 /// The directory of `initdb` and `pg_ctl`, installing the Debian package
 /// first if it is missing.
 fn server_bin() -> PathBuf {
-    let _one = INSTALL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(bin) = find_bin() {
-        return bin;
-    }
-    let sudo: &[&str] = if is_root() { &[] } else { &["sudo", "-n"] };
-    let apt = |args: &[&str]| {
-        let mut command = Command::new(sudo.first().copied().unwrap_or("apt-get"));
-        let rest: Vec<&str> =
-            if sudo.is_empty() { args.to_vec() } else { [&sudo[1..], &["apt-get"], args].concat() };
-        command
-            .args(rest)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        command.status().is_ok_and(|status| status.success())
-    };
-    eprintln!("installing PostgreSQL (Debian package postgresql) for the tests");
-    if !apt(&["install", "-y", "-q", "postgresql"]) {
-        apt(&["update", "-q"]);
-        apt(&["install", "-y", "-q", "postgresql"]);
-    }
+    debian::ensure(&["postgresql"], || find_bin().is_some());
     find_bin().unwrap_or_else(|| {
         panic!(
             "PostgreSQL is needed and could not be installed: `apt-get install postgresql` failed \
@@ -65,10 +43,6 @@ fn find_bin() -> Option<PathBuf> {
         .collect();
     found.sort();
     found.pop().map(|(_, bin)| bin)
-}
-
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|output| output.stdout.starts_with(b"0\n"))
 }
 
 /// `program` from `bin`, run as the `postgres` user when we are root

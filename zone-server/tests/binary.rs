@@ -10,6 +10,9 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_zone-server");
 
 #[allow(unreachable_pub, dead_code)]
+#[path = "../../tests/common/debian.rs"]
+mod debian;
+#[allow(unreachable_pub, dead_code)]
 #[path = "../../tests/common/postgres.rs"]
 mod postgres;
 

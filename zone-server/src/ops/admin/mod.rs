@@ -132,7 +132,11 @@ async fn security_headers(mut response: Response) -> Response {
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Not `no-referrer`: under it a browser sends `Origin: null` with the
+        // page's own form posts (Fetch, "serialize a request origin"), and
+        // the origin check would refuse them all. `same-origin` keeps the
+        // page's addresses from other sites and its own Origin for itself.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
     ];
     for (name, value) in fixed {

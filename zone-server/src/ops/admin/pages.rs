@@ -100,7 +100,7 @@ pub(super) fn groups_page(zone: &Zone, staff: &Staff, chosen: Option<&str>) -> M
         let below: &[&str] = if depth < 16 { children.get(name).map_or(&[], Vec::as_slice) } else { &[] };
         html! {
             li {
-                a.group href=(super::group_url(name)) class=[(chosen == Some(name)).then_some("chosen")] { (name) }
+                a.group.chosen[chosen == Some(name)] href=(super::group_url(name)) { (name) }
                 @if !below.is_empty() {
                     ul { @for child in below.iter().copied() { (branch(child, children, chosen, depth + 1)) } }
                 }
