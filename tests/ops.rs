@@ -197,3 +197,149 @@ async fn an_edit_on_the_admin_page_goes_through_the_ladder_and_refuses_forgery()
     assert!(why.body.contains("cmdstats:pub: allowed by step 4, default grants cmdstats."), "{}", why.body);
     zone.stop().await;
 }
+
+/// Reads what the server sends until it closes the connection (a reset,
+/// for a request it did not read, counts as closing).
+async fn read_to_close(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(common::PATIENCE, stream.read_to_end(&mut answer))
+        .await
+        .expect("the server kept the connection open");
+    if let Err(error) = read {
+        assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset, "{error}");
+    }
+    answer
+}
+
+#[tokio::test]
+async fn http_connections_past_the_cap_are_closed_unanswered() {
+    use tokio::io::AsyncWriteExt;
+    let mut zone = test_config();
+    zone.http.connections_per_listener = 3;
+    let zone = TestZone::start_ops(with_staff(zone, &[])).await;
+    let metrics = zone.metrics.unwrap();
+    // Three connections that send nothing hold the listener's three places
+    // (for http.header_timeout, 10 s by default)...
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        idle.push(tokio::net::TcpStream::connect(metrics).await.unwrap());
+    }
+    // ... so a fourth, even with a whole request, is closed unanswered...
+    let mut fourth = tokio::net::TcpStream::connect(metrics).await.unwrap();
+    let request = format!("GET /metrics HTTP/1.1\r\nHost: {metrics}\r\nConnection: close\r\n\r\n");
+    let _ = fourth.write_all(request.as_bytes()).await;
+    assert_eq!(read_to_close(&mut fourth).await, b"", "a fourth connection was answered");
+    // ... and the admin page, another listener, still answers.
+    assert_eq!(http::get(zone.admin.unwrap(), "/login", &[]).await.status, 200);
+    // A place freed is taken again.
+    drop(idle.pop());
+    let mut scraped = false;
+    for _ in 0..100 {
+        let mut stream = tokio::net::TcpStream::connect(metrics).await.unwrap();
+        let _ = stream.write_all(request.as_bytes()).await;
+        if read_to_close(&mut stream).await.starts_with(b"HTTP/1.1 200") {
+            scraped = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(scraped, "a freed place was never taken again");
+    zone.stop().await;
+}
+
+#[tokio::test]
+async fn slow_http_clients_are_cut_off_and_big_bodies_refused() {
+    use tokio::io::AsyncWriteExt;
+    let mut zone = test_config();
+    zone.http.header_timeout = std::time::Duration::from_millis(300);
+    zone.http.connection_time = std::time::Duration::from_secs(1);
+    zone.http.body_bytes = 2048;
+    let zone = TestZone::start_ops(with_staff(zone, &[])).await;
+    let admin = zone.admin.unwrap();
+
+    // A head that never ends is cut off after http.header_timeout.
+    let mut slow_head = tokio::net::TcpStream::connect(admin).await.unwrap();
+    slow_head.write_all(b"GET /login HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let answer = read_to_close(&mut slow_head).await;
+    assert!(!answer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
+
+    // A body that never ends is cut off after http.connection_time.
+    let mut slow_body = tokio::net::TcpStream::connect(admin).await.unwrap();
+    let head = "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nname=";
+    slow_body.write_all(head.as_bytes()).await.unwrap();
+    let answer = read_to_close(&mut slow_body).await;
+    assert!(!answer.starts_with(b"HTTP/1.1 2"), "{}", String::from_utf8_lossy(&answer));
+
+    // A body past http.body_bytes is refused before it is read.
+    let big = format!("name=Sam&password={}&csrf=x", "a".repeat(4096));
+    let response = http::post(admin, "/login", &[], &big).await;
+    assert_eq!(response.status, 413, "{}", response.body);
+
+    // The page still answers.
+    assert_eq!(http::get(admin, "/login", &[]).await.status, 200);
+    zone.stop().await;
+}
+
+/// `/players` answers `session` (rather than sending it to log in).
+async fn live(admin: std::net::SocketAddr, session: &str) -> bool {
+    http::get(admin, "/players", &[("Cookie", session)]).await.status == 200
+}
+
+#[tokio::test]
+async fn admin_sessions_are_bounded_in_all_and_per_account() {
+    let mut zone = test_config();
+    zone.http.sessions = 3;
+    zone.http.sessions_per_account = 2;
+    let zone = TestZone::start_ops(with_staff(zone, &[("Sam", "smod", None), ("Sue", "smod", None)])).await;
+    let admin = zone.admin.unwrap();
+    drop(zone.login("Sam").await);
+    drop(zone.login("Sue").await);
+
+    // Per account: Sam's third login ends his first session.
+    let sam1 = admin_login(&zone, "Sam", "pw").await.unwrap();
+    let sam2 = admin_login(&zone, "Sam", "pw").await.unwrap();
+    let sam3 = admin_login(&zone, "Sam", "pw").await.unwrap();
+    assert!(!live(admin, &sam1).await);
+    assert!(live(admin, &sam2).await && live(admin, &sam3).await);
+    // In all: Sue's login makes three; her second ends the oldest, Sam's.
+    let sue1 = admin_login(&zone, "Sue", "pw").await.unwrap();
+    assert!(live(admin, &sam2).await);
+    let sue2 = admin_login(&zone, "Sue", "pw").await.unwrap();
+    assert!(!live(admin, &sam2).await);
+    for session in [&sam3, &sue1, &sue2] {
+        assert!(live(admin, session).await);
+    }
+    zone.stop().await;
+}
+
+#[tokio::test]
+async fn admin_sessions_end_when_unused_and_after_their_lifetime() {
+    let mut zone = test_config();
+    zone.http.session_idle = std::time::Duration::from_secs(1);
+    zone.http.session_lifetime = std::time::Duration::from_secs(3);
+    let zone = TestZone::start_ops(with_staff(zone, &[("Sam", "smod", None)])).await;
+    let admin = zone.admin.unwrap();
+    drop(zone.login("Sam").await);
+    let pause = || tokio::time::sleep(std::time::Duration::from_millis(100));
+
+    // Both sessions start together; one is used every 0.1 s, the other
+    // not at all.
+    let used = admin_login(&zone, "Sam", "pw").await.unwrap();
+    let unused = admin_login(&zone, "Sam", "pw").await.unwrap();
+    for _ in 0..15 {
+        assert!(live(admin, &used).await, "a session in use ended before http.session_lifetime");
+        pause().await;
+    }
+    // 1.5 s on: the unused one has ended, the used one not.
+    assert!(!live(admin, &unused).await, "an unused session outlived http.session_idle");
+    assert!(live(admin, &used).await);
+    // In use or not, it ends after http.session_lifetime.
+    let mut polls = 0;
+    while live(admin, &used).await {
+        polls += 1;
+        assert!(polls < 300, "the session outlived http.session_lifetime");
+        pause().await;
+    }
+    zone.stop().await;
+}

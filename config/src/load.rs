@@ -422,6 +422,18 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
     if let Some((field, _)) = positive.iter().find(|(_, value)| *value == 0) {
         return Err((vec![at(format!("{field}:"))], format!("scripts.{field} must be at least 1")));
     }
+    let http = &zone.http;
+    let positive = [
+        ("connections_per_listener", http.connections_per_listener as u64),
+        ("sessions", http.sessions as u64),
+        ("sessions_per_account", http.sessions_per_account as u64),
+    ];
+    if let Some((field, _)) = positive.iter().find(|(_, value)| *value == 0) {
+        return Err((vec![at(format!("{field}:"))], format!("http.{field} must be at least 1")));
+    }
+    if http.body_bytes < 1024 {
+        return Err((vec![at("body_bytes:")], "http.body_bytes must be at least 1024 bytes".into()));
+    }
     // Shorter would spin a timer per connection; longer overflows timers
     // and means nothing to an operator anyway.
     let periods = [
@@ -429,6 +441,10 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
         ("limits.keepalive", limits.keepalive),
         ("accounts.usage_checkpoint", zone.accounts.usage_checkpoint),
         ("scripts.min_period", zone.scripts.min_period),
+        ("http.header_timeout", http.header_timeout),
+        ("http.connection_time", http.connection_time),
+        ("http.session_idle", http.session_idle),
+        ("http.session_lifetime", http.session_lifetime),
     ];
     for (field, duration) in periods {
         if !(SHORTEST_PERIOD..=LONGEST_PERIOD).contains(&duration) {

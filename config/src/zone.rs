@@ -88,6 +88,84 @@ pub struct ZoneConfig {
     pub limits: Limits,
     /// What each script component may spend (DESIGN §12).
     pub scripts: ScriptLimits,
+    /// What clients of the metrics endpoint and the admin page may make the
+    /// zone spend (DESIGN §13).
+    pub http: HttpLimits,
+}
+
+/// Bounds of the metrics endpoint and the admin page ([`ZoneConfig::http`]):
+/// connections, time, request bodies and admin sessions. Each listener
+/// serves one request per connection.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpLimits {
+    /// Connections one listener (metrics, admin) serves at once; one more
+    /// is closed at once, unanswered.
+    ///
+    /// # Default
+    /// `64`
+    pub connections_per_listener: usize,
+    /// How long a client has to send a request's line and headers before
+    /// its connection is closed.
+    ///
+    /// # Default
+    /// `"10s"`
+    #[serde(deserialize_with = "crate::duration::deserialize")]
+    pub header_timeout: Duration,
+    /// How long one connection may last, request and response together;
+    /// then it is closed, whatever it is doing.
+    ///
+    /// # Default
+    /// `"30s"`
+    #[serde(deserialize_with = "crate::duration::deserialize")]
+    pub connection_time: Duration,
+    /// Bytes of one request body to the admin page, at least 1024; a larger
+    /// one is answered `413 Payload Too Large`.
+    ///
+    /// # Default
+    /// `16384`
+    pub body_bytes: usize,
+    /// Admin page sessions at once, over all accounts; a login past it
+    /// ends the oldest session.
+    ///
+    /// # Default
+    /// `256`
+    pub sessions: usize,
+    /// Admin page sessions one account may have at once; a login past it
+    /// ends that account's oldest session.
+    ///
+    /// # Default
+    /// `4`
+    pub sessions_per_account: usize,
+    /// An admin page session unused this long ends: the next request is
+    /// sent to the login page.
+    ///
+    /// # Default
+    /// `"30m"`
+    #[serde(deserialize_with = "crate::duration::deserialize")]
+    pub session_idle: Duration,
+    /// Every admin page session ends this long after its login, used or
+    /// not.
+    ///
+    /// # Default
+    /// `"12h"`
+    #[serde(deserialize_with = "crate::duration::deserialize")]
+    pub session_lifetime: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> HttpLimits {
+        HttpLimits {
+            connections_per_listener: 64,
+            header_timeout: Duration::from_secs(10),
+            connection_time: Duration::from_secs(30),
+            body_bytes: 16 * 1024,
+            sessions: 256,
+            sessions_per_account: 4,
+            session_idle: Duration::from_secs(30 * 60),
+            session_lifetime: Duration::from_secs(12 * 60 * 60),
+        }
+    }
 }
 
 /// What one script component may spend ([`ZoneConfig::scripts`]): its
@@ -171,6 +249,7 @@ impl Default for ZoneConfig {
             accounts: AccountsConfig::default(),
             limits: Limits::default(),
             scripts: ScriptLimits::default(),
+            http: HttpLimits::default(),
         }
     }
 }

@@ -77,12 +77,26 @@ fn bad_values_are_invalid_with_a_reason() {
         ("(realms: [(name: \"no spaces\")])", "realm name 'no spaces'"),
         ("(limits: (connections: 0))", "limits.connections must be at least 1"),
         ("(accounts: (password_hashing: (memory_kib: 1)))", "password_hashing"),
+        ("(http: (connections_per_listener: 0))", "http.connections_per_listener must be at least 1"),
+        ("(http: (sessions_per_account: 0))", "http.sessions_per_account must be at least 1"),
+        ("(http: (body_bytes: 100))", "http.body_bytes must be at least 1024 bytes"),
+        ("(http: (session_idle: \"10ms\"))", "http.session_idle must be between 100ms and 1d"),
     ] {
         let (dir, _) = write_zone(text);
         let error = Config::load(dir.path()).unwrap_err();
         assert!(matches!(error, ConfigError::Invalid { .. }), "{text}: {error}");
         assert!(error.to_string().contains(expect), "{text}: {error}");
     }
+}
+
+#[test]
+fn an_http_limit_error_points_into_the_http_section() {
+    let (dir, _) =
+        write_zone("(\n  limits: (connections: 10),\n  http: (\n    header_timeout: \"2d\",\n  ),\n)");
+    let error = Config::load(dir.path()).unwrap_err();
+    let ConfigError::Invalid { line, column, problem, .. } = &error else { panic!("{error}") };
+    assert_eq!((*line, *column), (4, 5), "{problem}");
+    assert_eq!(problem, "http.header_timeout must be between 100ms and 1d, not 172800s");
 }
 
 #[test]

@@ -229,7 +229,8 @@ async fn serve_on(
         info!("metrics on http://{addr}/metrics");
         zone.registry().keep_latency(true);
         let router = crate::ops::metrics_router(zone.clone(), pre_login.clone());
-        tracker.spawn(crate::ops::serve_http("metrics", metrics, router, stop.clone()));
+        let http = zone.config().http.clone();
+        tracker.spawn(crate::ops::serve_http("metrics", metrics, router, http, stop.clone()));
     }
     if let Some(admin) = admin {
         let addr = admin.local_addr().map_err(ServerError::Listener)?;
@@ -239,7 +240,8 @@ async fn serve_on(
             warn!("the admin page listens on {addr}, off loopback: put a TLS proxy in front of it");
         }
         let router = crate::ops::admin::router(zone.clone());
-        tracker.spawn(crate::ops::serve_http("admin", admin, router, stop.clone()));
+        let http = zone.config().http.clone();
+        tracker.spawn(crate::ops::serve_http("admin", admin, router, http, stop.clone()));
     }
     let lingering = Arc::new(Semaphore::new(REFUSALS_LINGERING));
     tokio::pin!(shutdown);

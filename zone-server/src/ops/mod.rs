@@ -3,11 +3,12 @@
 //! names an address (`metrics_listen`, `admin_listen`).
 //!
 //! Both are served by one small HTTP/1.1 loop (`serve_http`) that bounds
-//! what a client can make it spend: [`HTTP_CONNECTIONS`] connections at once
-//! per listener (past it a connection is closed at once), one request per
-//! connection, [`HEADER_TIMEOUT`] to send the request's head and
-//! [`CONNECTION_TIME`] for the whole exchange; the admin page also caps a
-//! request body (see [`admin`]).
+//! what a client can make it spend, within `zone.ron`'s `http` limits
+//! ([`config::HttpLimits`]): so many connections at once per listener
+//! (past it a connection is closed at once, unanswered), one request per
+//! connection, a time to send the request's head and a time for the whole
+//! exchange; the admin page also caps a request body and its sessions (see
+//! [`admin`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
+use config::HttpLimits;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -28,15 +30,6 @@ use crate::zone::Zone;
 
 pub mod admin;
 pub mod metrics;
-
-/// HTTP connections one listener serves at once.
-pub const HTTP_CONNECTIONS: usize = 64;
-
-/// How long a client has to send a request's line and headers.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How long one connection may last, request and response together.
-pub const CONNECTION_TIME: Duration = Duration::from_secs(30);
 
 /// The router of the metrics listener: `GET /metrics`.
 pub(crate) fn metrics_router(zone: Arc<Zone>, pre_login: Arc<PreLogin>) -> Router {
@@ -55,9 +48,10 @@ pub(crate) async fn serve_http(
     what: &'static str,
     listener: TcpListener,
     router: Router,
+    limits: HttpLimits,
     stop: CancellationToken,
 ) {
-    let permits = Arc::new(Semaphore::new(HTTP_CONNECTIONS));
+    let permits = Arc::new(Semaphore::new(limits.connections_per_listener));
     let tasks = TaskTracker::new();
     loop {
         let (stream, peer) = tokio::select! {
@@ -72,12 +66,13 @@ pub(crate) async fn serve_http(
             },
         };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
-            debug!(%peer, "{what}: {HTTP_CONNECTIONS} connections open already; closed");
+            debug!(%peer, "{what}: {} connections open already; closed", limits.connections_per_listener);
             continue;
         };
         let (router, stop) = (router.clone(), stop.clone());
+        let times = (limits.header_timeout, limits.connection_time);
         tasks.spawn(async move {
-            serve_connection(stream, peer, router, stop).await;
+            serve_connection(stream, peer, router, times, stop).await;
             drop(permit);
         });
     }
@@ -89,6 +84,7 @@ async fn serve_connection(
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
     router: Router,
+    (header_timeout, connection_time): (Duration, Duration),
     stop: CancellationToken,
 ) {
     let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
@@ -96,12 +92,12 @@ async fn serve_connection(
         router.clone().oneshot(request)
     });
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT).keep_alive(false);
+    http.timer(TokioTimer::new()).header_read_timeout(header_timeout).keep_alive(false);
     let connection = http.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
         _ = &mut connection => {}
-        () = tokio::time::sleep(CONNECTION_TIME) => {}
+        () = tokio::time::sleep(connection_time) => {}
         () = stop.cancelled() => {
             connection.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(Duration::from_secs(1), connection).await;

@@ -15,18 +15,19 @@
 //! rows and live effect, and the replies are shown on the page.
 //!
 //! **Sessions and forgery.** A session is a 256-bit random token in an
-//! `HttpOnly; Secure; SameSite=Strict` cookie, kept in memory
-//! ([`MAX_SESSIONS`] in all, [`SESSIONS_PER_ACCOUNT`] per account; idle
-//! ones end after [`IDLE`], every one after [`LIFETIME`]). Every POST must
+//! `HttpOnly; Secure; SameSite=Strict` cookie, kept in memory within
+//! `zone.ron`'s `http` limits ([`config::HttpLimits`]: so many in all and
+//! per account, a login past either ending the oldest; a session ends when
+//! unused for `session_idle`, and `session_lifetime` after login). Every POST must
 //! carry the session's CSRF token (the login form a token of its own, in a
 //! cookie), and a request whose `Origin` is not this page is refused. Pages
 //! are sent with a `Content-Security-Policy` that allows only this page's
-//! own script and style. Request bodies are capped at [`BODY_BYTES`].
+//! own script and style. Request bodies are capped at `http.body_bytes`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use axum::Router;
@@ -36,6 +37,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use cmdman::{Addressee, Location, Player, Recipient, ReplySink, Request, TargetForm, Via};
+use config::HttpLimits;
 use parking_lot::Mutex;
 use serde::Deserialize;
 
@@ -45,22 +47,6 @@ use crate::throttle::Kind;
 use crate::zone::{REMOTE_SENDER, Zone};
 
 mod pages;
-
-/// Sessions kept at once, over all accounts; a new one past it ends the
-/// oldest.
-pub const MAX_SESSIONS: usize = 256;
-
-/// Sessions one account may have at once; a new one past it ends its oldest.
-pub const SESSIONS_PER_ACCOUNT: usize = 4;
-
-/// A session unused this long ends.
-pub const IDLE: Duration = Duration::from_secs(30 * 60);
-
-/// Every session ends this long after login.
-pub const LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
-
-/// Bytes of one request body, at most.
-pub const BODY_BYTES: usize = 16 * 1024;
 
 /// Reply lines of one command shown, at most.
 const REPLY_LINES: usize = 200;
@@ -74,10 +60,11 @@ const LOGIN_COOKIE: &str = "zone_admin_login";
 /// The command whose ladder decides who may use the page.
 pub const GATE_COMMAND: &str = "adminpage";
 
-/// The page's state: the zone and the sessions.
+/// The page's state: the zone, the sessions and their bounds.
 struct Admin {
     zone: Arc<Zone>,
     sessions: Mutex<HashMap<String, Session>>,
+    limits: HttpLimits,
 }
 
 #[derive(Debug, Clone)]
@@ -101,7 +88,9 @@ pub(crate) struct Staff {
 
 /// The router of the admin listener.
 pub(crate) fn router(zone: Arc<Zone>) -> Router {
-    let admin = Arc::new(Admin { zone, sessions: Mutex::new(HashMap::new()) });
+    let limits = zone.config().http.clone();
+    let body_bytes = limits.body_bytes;
+    let admin = Arc::new(Admin { zone, sessions: Mutex::new(HashMap::new()), limits });
     Router::new()
         .route("/", get(|| async { Redirect::to("/groups") }))
         .route("/login", get(login_page).post(login))
@@ -115,7 +104,7 @@ pub(crate) fn router(zone: Arc<Zone>) -> Router {
         .route("/why", get(why_page))
         .route("/static/admin.css", get(|| async { static_file("text/css", pages::CSS) }))
         .route("/static/admin.js", get(|| async { static_file("text/javascript", pages::JS) }))
-        .layer(DefaultBodyLimit::max(BODY_BYTES))
+        .layer(DefaultBodyLimit::max(body_bytes))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(admin)
 }
@@ -208,7 +197,7 @@ impl Admin {
         let now = Instant::now();
         let mut sessions = self.sessions.lock();
         let Some(session) = sessions.get_mut(&token) else { return Err(to_login()) };
-        if now.duration_since(session.last_seen) > IDLE || now.duration_since(session.created) > LIFETIME {
+        if self.ended(session, now) {
             sessions.remove(&token);
             return Err(to_login());
         }
@@ -236,13 +225,18 @@ impl Admin {
         }
     }
 
+    /// Whether `session` has ended by `now`: unused for too long, or too
+    /// long since its login.
+    fn ended(&self, session: &Session, now: Instant) -> bool {
+        now.duration_since(session.last_seen) > self.limits.session_idle
+            || now.duration_since(session.created) > self.limits.session_lifetime
+    }
+
     /// Starts a session for `account`, within the bounds.
     fn open_session(&self, account: &str) -> String {
         let now = Instant::now();
         let mut sessions = self.sessions.lock();
-        sessions.retain(|_, s| {
-            now.duration_since(s.last_seen) <= IDLE && now.duration_since(s.created) <= LIFETIME
-        });
+        sessions.retain(|_, s| !self.ended(s, now));
         let oldest_of = |sessions: &HashMap<String, Session>, only: Option<&str>| {
             sessions
                 .iter()
@@ -251,12 +245,12 @@ impl Admin {
                 .map(|(token, _)| token.clone())
         };
         while sessions.values().filter(|s| s.account.eq_ignore_ascii_case(account)).count()
-            >= SESSIONS_PER_ACCOUNT
+            >= self.limits.sessions_per_account
         {
             let Some(oldest) = oldest_of(&sessions, Some(account)) else { break };
             sessions.remove(&oldest);
         }
-        while sessions.len() >= MAX_SESSIONS {
+        while sessions.len() >= self.limits.sessions {
             let Some(oldest) = oldest_of(&sessions, None) else { break };
             sessions.remove(&oldest);
         }
