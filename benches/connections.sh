@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
-# Memory per connection: zone-server with CONNECTIONS (default 10000) players
-# logged in and idle. Prints the server's resident memory (VmRSS) before and
-# with them, and the bytes each connection costs.
+# Memory per idle player: zone-server with CONNECTIONS (default 10000) players
+# logged in, spread over REALMS realms (default one per 100 players), idle.
+# Prints the server's resident memory (VmRSS): before, with them, 10 s after
+# they leave, and 10 s after a fan-out run (one sender, 1,000 receivers, 10 s)
+# that follows; the bytes each player costs; and how far each "after" is from
+# the baseline.
 #
-# Usage: benches/connections.sh          (CONNECTIONS=10000)
+# Usage: benches/connections.sh          (CONNECTIONS=10000 REALMS=100)
 # Needs `ulimit -n` above CONNECTIONS for both processes (it raises the soft
-# limit to the hard one).
+# limit to the hard one); SOURCES (default: one per 20,000 players) spreads
+# the players over 127.0.0.1, .2, ... past one address's ephemeral ports.
 set -euo pipefail
 
 CONNECTIONS=${CONNECTIONS:-10000}
+REALMS=${REALMS:-$(( (CONNECTIONS + 99) / 100 ))}
+SOURCES=${SOURCES:-$(( (CONNECTIONS + 19999) / 20000 ))}
 ZONE_PORT=${ZONE_PORT:-5571}
 
 cd "$(dirname "$0")/.."
 ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" -le "$((CONNECTIONS + 100))" ]; then
+    echo "open files are limited to $(ulimit -n) a process (hard limit): too few for $CONNECTIONS players" >&2
+    exit 1
+fi
 cargo build --release --quiet -p zone-server -p zone-loadgen
+loadgen=target/release/zone-loadgen
 
 work=$(mktemp -d)
 server=""
@@ -24,7 +35,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-target/release/zone-server --config benches/config --data "$work/data" --listen "127.0.0.1:$ZONE_PORT" \
+# The bench config with room for this many players and realms.
+mkdir "$work/config"
+sed -e "s/connections: 20000/connections: $((CONNECTIONS + 2000))/" \
+    -e "s/realms: 100,/realms: $((REALMS + 10)),/" benches/config/zone.ron >"$work/config/zone.ron"
+
+target/release/zone-server --config "$work/config" --data "$work/data" --listen "127.0.0.1:$ZONE_PORT" \
     2>"$work/zone.log" &
 server=$!
 for _ in $(seq 100); do
@@ -33,23 +49,34 @@ for _ in $(seq 100); do
 done
 
 rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$server/status"; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 before=$(rss)
 
 # The load generator logs everyone in, prints `result idle N`, then holds
-# the connections for 30 s.
-target/release/zone-loadgen --mode idle --addr "127.0.0.1:$ZONE_PORT" -n "$CONNECTIONS" -d 30 \
-    >"$work/idle.out" 2>/dev/null &
-loadgen=$!
+# the connections (reading what they are sent) until it is killed.
+"$loadgen" --mode idle --addr "127.0.0.1:$ZONE_PORT" -n "$CONNECTIONS" --realms "$REALMS" \
+    --sources "$SOURCES" --login-concurrency 256 -d 3600 >"$work/idle.out" 2>/dev/null &
+idle=$!
 until grep -q '^result idle' "$work/idle.out" 2>/dev/null; do
-    if ! kill -0 "$loadgen" 2>/dev/null; then cat "$work/idle.out"; echo "the load generator failed" >&2; exit 1; fi
+    if ! kill -0 "$idle" 2>/dev/null; then cat "$work/idle.out"; echo "the load generator failed" >&2; exit 1; fi
     sleep 0.5
 done
-sleep 2
+sleep 5
 with=$(rss)
 grep '^connections' "$work/idle.out"
-kill "$loadgen" 2>/dev/null || true
+kill "$idle" 2>/dev/null || true
+wait "$idle" 2>/dev/null || true
+sleep 10
+left=$(rss)
 
-awk -v b="$before" -v w="$with" -v n="$CONNECTIONS" 'BEGIN {
-    printf "server RSS: %.1f MiB idle, %.1f MiB with %d connections\n", b / 1048576, w / 1048576, n
-    printf "bytes per connection: %.0f\n", (w - b) / n
+"$loadgen" --mode fanout --addr "127.0.0.1:$ZONE_PORT" --receivers 1000 -d 10 --realm fanout \
+    2>/dev/null | grep -E '^(deliveries|result)' || { echo "the fan-out run failed" >&2; exit 1; }
+sleep 10
+fanned=$(rss)
+
+echo "server RSS: $(mib "$before") before, $(mib "$with") with $CONNECTIONS players in $REALMS realms"
+echo "server RSS 10 s after they left: $(mib "$left"); 10 s after a fan-out run: $(mib "$fanned")"
+awk -v b="$before" -v w="$with" -v l="$left" -v f="$fanned" -v n="$CONNECTIONS" 'BEGIN {
+    printf "bytes per player: %.0f\n", (w - b) / n
+    printf "after leaving: %+.0f %% of the baseline; after the fan-out: %+.0f %%\n", (l - b) * 100 / b, (f - b) * 100 / b
 }'

@@ -4,15 +4,25 @@
 //!
 //! Modes:
 //! - `chatnet`: N connections log in, enter a realm, and each runs a closed
-//!   loop: send `--line` (default `SEND:CMD:?uptime`), wait for one reply line.
+//!   loop: send `--line` (default `SEND:CMD:?uptime`), wait for one reply line
+//!   (one starting with `--expect`, if given).
 //! - `raw`: N connections, each a closed loop of `--line` (`PING` for redis)
 //!   and one reply line; no login.
 //! - `fanout`: one sender and `--receivers` receivers in one realm (ChatNet:
 //!   `SEND:PUB`) or channel (`--redis`: `SUBSCRIBE`/`PUBLISH`); counts
-//!   deliveries per second. The sender keeps at most `--window` messages
-//!   ahead of the slowest receiver.
-//! - `idle`: N connections log in (entering no realm) and stay until
-//!   `--duration` ends; for the server's memory per connection.
+//!   deliveries per second and the latency from send to delivery, over all
+//!   deliveries and at each message's slowest receiver. The sender keeps at
+//!   most `--window` messages ahead of the slowest receiver.
+//! - `idle`: N connections log in and stay until `--duration` ends, in no
+//!   realm or spread over `--realms` realms, reading what they are sent;
+//!   for the server's memory per player.
+//!
+//! It relies only on what ChatNet promises, so it drives any ChatNet server
+//! (ASSS too): `LOGINOK` answers `LOGIN` and `INARENA` answers `GO`; what
+//! else a server sends is read until it is quiet for `--settle` ms. Every
+//! wait is bounded by `--reply-timeout`: a reply that does not come is
+//! counted lost (and the connection resynchronised by reading until quiet),
+//! never waited for forever.
 //! - `wrong-logins` (issue 9): `--attempts` logins with a wrong password for
 //!   `--name`, `-n` at a time, each on a new connection; counts the answers.
 //! - `idle-raw` (issue 9): N connections that never log in, held until
@@ -29,7 +39,8 @@
 //!   `--window` ahead; deliveries per second.
 //!
 //! `--from` binds connections to a source address (127.0.0.x), so one run can
-//! stand for another machine as far as per-address limits go.
+//! stand for another machine as far as per-address limits go; `--sources K`
+//! spreads them over K addresses, past one address's ephemeral ports.
 //!
 //! Every mode prints a progress line each second (to stderr) and a report
 //! whose last line is machine-readable: `result <mode> <number>`.
@@ -83,6 +94,31 @@ struct Cli {
     /// The source address of every connection (default: the system's choice).
     #[arg(long)]
     from: Option<std::net::IpAddr>,
+    /// Spread connections over this many source addresses, counting up
+    /// from `--from` (default 127.0.0.1): one address has about 28,000
+    /// ephemeral ports (chatnet, idle, fanout receivers).
+    #[arg(long, default_value_t = 1)]
+    sources: u8,
+    /// Realms to spread idle players over: player i enters `{realm}{i % K}`
+    /// (idle; 0: they enter no realm).
+    #[arg(long, default_value_t = 0)]
+    realms: usize,
+    /// Milliseconds to wait for a reply (and for `LOGINOK`, `INARENA`)
+    /// before counting it lost.
+    #[arg(long, default_value_t = 5000)]
+    reply_timeout: u64,
+    /// Only a line starting with this is the reply (chatnet, raw); other
+    /// lines are counted as unsolicited and skipped. Default: any line.
+    #[arg(long)]
+    expect: Option<String>,
+    /// The server's process id: the closed loop reports the CPU time it
+    /// spent (user and system, from `/proc/PID/stat`) per request.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Milliseconds without a line after which a connection has read all
+    /// the server had to say (after login, and after a lost reply).
+    #[arg(long, default_value_t = 300)]
+    settle: u64,
     /// Logins to try (wrong-logins).
     #[arg(long, default_value_t = 2000)]
     attempts: usize,
@@ -112,7 +148,10 @@ enum Mode {
 struct Conn {
     reader: BufReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,
+    /// The line being read, or the last one read whole.
     line: String,
+    /// Whether `line` holds a whole line (read past), not a part.
+    complete: bool,
 }
 
 impl Conn {
@@ -133,7 +172,7 @@ impl Conn {
         .with_context(|| format!("connecting to {addr}"))?;
         stream.set_nodelay(true)?;
         let (read, write) = stream.into_split();
-        Ok(Conn { reader: BufReader::new(read), writer: write, line: String::new() })
+        Ok(Conn { reader: BufReader::new(read), writer: write, line: String::new(), complete: false })
     }
 
     async fn send(&mut self, line: &str) -> anyhow::Result<()> {
@@ -145,12 +184,18 @@ impl Conn {
     }
 
     /// The next line without its terminator, skipping ChatNet's keepalive.
+    /// Cancel-safe: a line cut short by a timeout is finished by the next
+    /// call.
     async fn recv(&mut self) -> anyhow::Result<&str> {
         loop {
-            self.line.clear();
+            if std::mem::take(&mut self.complete) {
+                self.line.clear();
+            }
+            // Appends to `line`, and keeps what it read if it is cancelled.
             if self.reader.read_line(&mut self.line).await? == 0 {
                 bail!("the server closed the connection");
             }
+            self.complete = true;
             let line = self.line.trim_end_matches(['\r', '\n']);
             if line != "NOOP" {
                 // Re-borrow to return the trimmed slice.
@@ -160,54 +205,150 @@ impl Conn {
         }
     }
 
-    /// Logs in as `name` and, with a realm, enters it. Relies only on what
-    /// ChatNet promises (`LOGINOK`, `INARENA`), then reads up to a private
-    /// message to oneself, so what the server sends besides (a welcome, a
-    /// `PLAYER` line per other player) is read whatever it is.
-    async fn login(addr: &str, name: &str, realm: Option<&str>) -> anyhow::Result<Conn> {
-        let mut conn = Conn::connect(addr).await?;
-        conn.send(&format!("LOGIN:1;zone-loadgen:{name}:loadgen")).await?;
-        let answer = conn.recv().await?.to_owned();
-        if !answer.starts_with("LOGINOK:") {
-            bail!("{name}: {answer}");
+    /// The next line within `patience`; `None` if none came.
+    async fn recv_within(&mut self, patience: Duration) -> anyhow::Result<Option<&str>> {
+        // The line is read into `self.line`; a timeout loses nothing, since
+        // `read_line` keeps what it has read for the next call.
+        match tokio::time::timeout(patience, self.recv_owned()).await {
+            Ok(result) => {
+                result?;
+                Ok(Some(self.line.trim_end_matches(['\r', '\n'])))
+            }
+            Err(_) => Ok(None),
         }
+    }
+
+    /// [`Conn::recv`], leaving the line in `self.line`.
+    async fn recv_owned(&mut self) -> anyhow::Result<()> {
+        self.recv().await.map(drop)
+    }
+
+    /// Reads and drops lines until none comes for `quiet` (at most 30 s of
+    /// them): what the server had to say is read, whatever it was.
+    async fn settle(&mut self, quiet: Duration) -> anyhow::Result<u64> {
+        let until = Instant::now() + Duration::from_secs(30);
+        let mut dropped = 0;
+        while Instant::now() < until && self.recv_within(quiet).await?.is_some() {
+            dropped += 1;
+        }
+        Ok(dropped)
+    }
+
+    /// Logs in as `name` and, with a realm, enters it, relying only on what
+    /// ChatNet promises: `LOGINOK` (or `LOGINBAD`) answers `LOGIN`, and
+    /// `INARENA` answers `GO`; other lines (a welcome, `PLAYER` lines, ASSS's
+    /// own) are skipped. Each answer must come within `patience`. The caller
+    /// reads what else the server sends ([`Conn::settle`]).
+    async fn login(
+        addr: &str,
+        from: Option<std::net::IpAddr>,
+        name: &str,
+        realm: Option<&str>,
+        patience: Duration,
+    ) -> anyhow::Result<Conn> {
+        let mut conn = Conn::connect_from(addr, from).await?;
+        conn.send(&format!("LOGIN:1;zone-loadgen:{name}:loadgen")).await?;
+        conn.answer(name, "LOGINOK:", "LOGINBAD:", patience).await?;
         if let Some(realm) = realm {
             conn.send(&format!("GO:{realm}")).await?;
-            while !conn.recv().await?.starts_with("INARENA:") {}
+            conn.answer(name, "INARENA:", "LOGINBAD:", patience).await?;
         }
-        conn.send(&format!("SEND:PRIV:{name}:sync")).await?;
-        let marker = format!("MSG:PRIV:{name}:sync");
-        while conn.recv().await? != marker {}
         Ok(conn)
+    }
+
+    /// Reads until a line starting with `wanted` (skipping others), failing
+    /// on one starting with `refused` or when `patience` passes.
+    async fn answer(
+        &mut self,
+        name: &str,
+        wanted: &str,
+        refused: &str,
+        patience: Duration,
+    ) -> anyhow::Result<()> {
+        let until = Instant::now() + patience;
+        let mut last = String::new();
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            let Some(line) = self.recv_within(left).await? else {
+                bail!("{name}: no {wanted} within {patience:?} (last line: {last:?})");
+            };
+            if line.starts_with(wanted) {
+                return Ok(());
+            }
+            if line.starts_with(refused) {
+                bail!("{name}: {line}");
+            }
+            line.clone_into(&mut last);
+        }
     }
 }
 
 /// Opens `count` logged-in connections named `prefix0…`, `login_concurrency`
-/// at a time, in `cli.realm` if `enter`.
-async fn login_all(cli: &Cli, prefix: &str, count: usize, enter: bool) -> anyhow::Result<Vec<Conn>> {
+/// at a time, connection i entering `realm(i)` if it names one, then reads
+/// on each what the server had to say (welcomes, other players' arrivals)
+/// until it is quiet.
+async fn login_all(
+    cli: &Cli,
+    prefix: &str,
+    count: usize,
+    realm: impl Fn(usize) -> Option<String>,
+) -> anyhow::Result<Vec<Conn>> {
     let permits = Arc::new(Semaphore::new(cli.login_concurrency));
+    let patience = Duration::from_millis(cli.reply_timeout);
     let mut tasks = Vec::with_capacity(count);
     for i in 0..count {
-        let (addr, realm, permits) = (cli.addr.clone(), enter.then(|| cli.realm.clone()), permits.clone());
+        let (addr, realm, permits, from) = (cli.addr.clone(), realm(i), permits.clone(), cli.source(i));
         let name = format!("{prefix}{i}");
         tasks.push(tokio::spawn(async move {
             let _permit = permits.acquire().await?;
-            Conn::login(&addr, &name, realm.as_deref()).await
+            Conn::login(&addr, from, &name, realm.as_deref(), patience).await
         }));
     }
     let mut conns = Vec::with_capacity(count);
     for task in tasks {
         conns.push(task.await??);
     }
-    // Earlier arrivals were told of later ones (ENTERING): read those lines
-    // now, up to a private message to oneself, so every later line is a reply.
-    for (i, conn) in conns.iter_mut().enumerate() {
-        let name = format!("{prefix}{i}");
-        conn.send(&format!("SEND:PRIV:{name}:sync")).await?;
-        let marker = format!("MSG:PRIV:{name}:sync");
-        while conn.recv().await? != marker {}
+    settle_all(cli, conns).await
+}
+
+/// [`Conn::settle`] on every connection at once.
+async fn settle_all(cli: &Cli, conns: Vec<Conn>) -> anyhow::Result<Vec<Conn>> {
+    let quiet = Duration::from_millis(cli.settle);
+    let tasks: Vec<_> = conns
+        .into_iter()
+        .map(|mut conn| {
+            tokio::spawn(async move {
+                conn.settle(quiet).await?;
+                anyhow::Ok(conn)
+            })
+        })
+        .collect();
+    let mut settled = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        settled.push(task.await??);
     }
-    Ok(conns)
+    Ok(settled)
+}
+
+impl Cli {
+    /// The source address of connection `i`: `--from` (or 127.0.0.1) plus
+    /// `i % --sources`; `None` (the system's choice) for one source and no
+    /// `--from`.
+    fn source(&self, i: usize) -> Option<std::net::IpAddr> {
+        if self.sources <= 1 {
+            return self.from;
+        }
+        let base = match self.from {
+            Some(std::net::IpAddr::V4(v4)) => v4,
+            _ => std::net::Ipv4Addr::LOCALHOST,
+        };
+        let offset = u32::try_from(i % usize::from(self.sources)).unwrap_or(0);
+        Some(std::net::IpAddr::V4(std::net::Ipv4Addr::from(u32::from(base).wrapping_add(offset))))
+    }
+
+    fn patience(&self) -> Duration {
+        Duration::from_millis(self.reply_timeout)
+    }
 }
 
 /// Prints `done` per second to stderr until `stop`.
@@ -224,41 +365,83 @@ fn progress(label: &'static str, done: Arc<AtomicU64>, stop: Arc<AtomicBool>) ->
     })
 }
 
-/// Closed loops of one line and one reply line per connection.
+/// What one connection of a closed loop saw.
+struct LoopResult {
+    histogram: Histogram<u64>,
+    lost: u64,
+    unsolicited: u64,
+}
+
+/// Closed loops of one line and one reply line per connection. A reply
+/// that does not come within `--reply-timeout` is counted lost, and the
+/// connection reads until the server is quiet before its next request, so
+/// a late reply is not taken for the next one's.
 async fn closed_loop(cli: &Cli, conns: Vec<Conn>, line: String) -> anyhow::Result<()> {
     let done = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let deadline = Instant::now() + Duration::from_secs(cli.duration);
     let started = Instant::now();
+    let cpu_before = cli.server_pid.and_then(cpu_ticks);
     let reporter = progress("requests", done.clone(), stop.clone());
+    let (patience, quiet) = (cli.patience(), Duration::from_millis(cli.settle));
     let mut tasks = Vec::new();
     for mut conn in conns {
-        let (line, done) = (line.clone(), done.clone());
+        let (line, done, expect) = (line.clone(), done.clone(), cli.expect.clone());
         tasks.push(tokio::spawn(async move {
-            let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+            let mut result = LoopResult {
+                histogram: Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?,
+                lost: 0,
+                unsolicited: 0,
+            };
+            let request = format!("{line}\r\n").into_bytes();
             while Instant::now() < deadline {
                 let sent = Instant::now();
-                conn.send(&line).await?;
-                conn.recv().await?;
-                let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
-                histogram.saturating_record(micros.max(1));
-                done.fetch_add(1, Ordering::Relaxed);
+                conn.writer.write_all(&request).await?;
+                loop {
+                    let left = patience.saturating_sub(sent.elapsed());
+                    match conn.recv_within(left).await? {
+                        None => {
+                            result.lost += 1;
+                            conn.settle(quiet).await?;
+                            break;
+                        }
+                        Some(reply) if expect.as_deref().is_none_or(|e| reply.starts_with(e)) => {
+                            let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+                            result.histogram.saturating_record(micros.max(1));
+                            done.fetch_add(1, Ordering::Relaxed);
+                            break;
+                        }
+                        Some(_) => result.unsolicited += 1,
+                    }
+                }
             }
-            anyhow::Ok(histogram)
+            anyhow::Ok(result)
         }));
     }
     let mut all = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let (mut lost, mut unsolicited) = (0, 0);
     for task in tasks {
-        all.add(task.await??)?;
+        let result = task.await??;
+        all.add(result.histogram)?;
+        lost += result.lost;
+        unsolicited += result.unsolicited;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_after = cli.server_pid.and_then(cpu_ticks);
     stop.store(true, Ordering::Relaxed);
     reporter.abort();
     let total = done.load(Ordering::Relaxed);
     let throughput = total as f64 / elapsed;
+    if let (Some(before), Some(after)) = (cpu_before, cpu_after) {
+        let seconds = after.saturating_sub(before) as f64 / USER_HZ;
+        let per_request = seconds * 1e6 / total.max(1) as f64;
+        println!("server cpu: {per_request:.2} µs/request ({seconds:.2} s over {elapsed:.1} s)");
+    }
     println!("connections: {}", cli.connections);
     println!("line: {line}");
     println!("requests: {total} in {elapsed:.1} s");
+    println!("lost replies: {lost} (no reply within {} ms)", cli.reply_timeout);
+    println!("unsolicited lines: {unsolicited}");
     println!("throughput: {throughput:.0} requests/s");
     println!(
         "latency µs: p50 {} p90 {} p99 {} p99.9 {} max {}",
@@ -272,12 +455,43 @@ async fn closed_loop(cli: &Cli, conns: Vec<Conn>, line: String) -> anyhow::Resul
     Ok(())
 }
 
-/// One sender, many receivers; deliveries per second.
+/// Clock ticks a second in `/proc` (Linux's `USER_HZ`, 100 on every
+/// architecture it runs on; `getconf CLK_TCK`).
+const USER_HZ: f64 = 100.0;
+
+/// The user and system CPU time of process `pid` so far, in clock ticks
+/// (`utime` + `stime`, fields 14 and 15 of `/proc/PID/stat`).
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// A fan-out message's payload, `m<seq>.<micros>` (the micros after the
+/// run started when it was sent), from a ChatNet `MSG:PUB:name:…` line or
+/// a redis bulk string line.
+fn fanout_payload(line: &str) -> Option<(u64, u64)> {
+    let payload = line.rsplit(':').next()?.strip_prefix('m')?;
+    let (seq, micros) = payload.split_once('.')?;
+    Some((seq.parse().ok()?, micros.parse().ok()?))
+}
+
+/// Messages whose slowest delivery is tracked, at most: more than any run
+/// sends (a 10 s run at 2 million deliveries/s to 1,000 receivers sends
+/// 20,000).
+const TRACKED_MESSAGES: usize = 1 << 20;
+
+/// One sender, many receivers; deliveries per second, and the latency from
+/// send to delivery: over all deliveries, and at the slowest receiver of
+/// each message.
 async fn fanout(cli: &Cli) -> anyhow::Result<()> {
-    let (receivers, sender, matches): (Vec<Conn>, Conn, fn(&str) -> bool) = if cli.redis {
+    let (receivers, sender) = if cli.redis {
         let mut receivers = Vec::with_capacity(cli.receivers);
-        for _ in 0..cli.receivers {
-            let mut conn = Conn::connect(&cli.addr).await?;
+        for i in 0..cli.receivers {
+            let mut conn = Conn::connect_from(&cli.addr, cli.source(i)).await?;
             conn.send("SUBSCRIBE zonebench").await?;
             // *3 $9 subscribe $9 zonebench :n
             for _ in 0..6 {
@@ -285,11 +499,13 @@ async fn fanout(cli: &Cli) -> anyhow::Result<()> {
             }
             receivers.push(conn);
         }
-        (receivers, Conn::connect(&cli.addr).await?, |line| line == "message")
+        (receivers, Conn::connect(&cli.addr).await?)
     } else {
-        let receivers = login_all(cli, "rcv", cli.receivers, true).await?;
-        let sender = Conn::login(&cli.addr, "sender", Some(&cli.realm)).await?;
-        (receivers, sender, |line| line.starts_with("MSG:PUB:"))
+        let receivers = login_all(cli, "rcv", cli.receivers, |_| Some(cli.realm.clone())).await?;
+        let mut sender = Conn::login(&cli.addr, None, "sender", Some(&cli.realm), cli.patience()).await?;
+        sender.settle(Duration::from_millis(cli.settle)).await?;
+        // The receivers were told the sender arrived.
+        (settle_all(cli, receivers).await?, sender)
     };
     eprintln!("{} receivers ready", receivers.len());
 
@@ -298,21 +514,33 @@ async fn fanout(cli: &Cli) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let per_receiver: Arc<Vec<AtomicU64>> =
         Arc::new((0..receivers.len()).map(|_| AtomicU64::new(0)).collect());
+    // Per message, the latest delivery (µs after `started`).
+    let last_delivery: Arc<Vec<AtomicU64>> =
+        Arc::new((0..TRACKED_MESSAGES).map(|_| AtomicU64::new(0)).collect());
+    let sent_at: Arc<Vec<AtomicU64>> = Arc::new((0..TRACKED_MESSAGES).map(|_| AtomicU64::new(0)).collect());
+    let started = Instant::now();
     let mut tasks = Vec::new();
     for (i, mut conn) in receivers.into_iter().enumerate() {
-        let (delivered, stop, per_receiver) = (delivered.clone(), stop.clone(), per_receiver.clone());
+        let (delivered, stop, per_receiver, last_delivery) =
+            (delivered.clone(), stop.clone(), per_receiver.clone(), last_delivery.clone());
         tasks.push(tokio::spawn(async move {
+            let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
             while !stop.load(Ordering::Relaxed) {
                 let line = match tokio::time::timeout(Duration::from_millis(200), conn.recv()).await {
                     Ok(line) => line?,
                     Err(_) => continue,
                 };
-                if matches(line) {
+                if let Some((seq, sent)) = fanout_payload(line) {
+                    let now = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                    histogram.saturating_record(now.saturating_sub(sent).max(1));
+                    if let Some(slot) = usize::try_from(seq).ok().and_then(|seq| last_delivery.get(seq)) {
+                        slot.fetch_max(now, Ordering::Relaxed);
+                    }
                     delivered.fetch_add(1, Ordering::Relaxed);
                     per_receiver[i].fetch_add(1, Ordering::Relaxed);
                 }
             }
-            anyhow::Ok(())
+            anyhow::Ok(histogram)
         }));
     }
     let watcher = {
@@ -327,7 +555,7 @@ async fn fanout(cli: &Cli) -> anyhow::Result<()> {
     };
     // The sender's incoming lines (redis answers each PUBLISH) are read on
     // the side, so the sender waits for nothing but the window.
-    let Conn { mut reader, writer: mut sender, mut line } = sender;
+    let Conn { mut reader, writer: mut sender, mut line, .. } = sender;
     let replies = {
         let stop = stop.clone();
         tokio::spawn(async move {
@@ -342,9 +570,10 @@ async fn fanout(cli: &Cli) -> anyhow::Result<()> {
         })
     };
     let reporter = progress("deliveries", delivered.clone(), stop.clone());
-    let started = Instant::now();
-    let deadline = started + Duration::from_secs(cli.duration);
+    let counted_from = Instant::now();
+    let deadline = counted_from + Duration::from_secs(cli.duration);
     let mut sent: u64 = 0;
+    let mut message = Vec::with_capacity(64);
     while Instant::now() < deadline {
         while sent >= slowest.load(Ordering::Relaxed) + cli.window {
             tokio::task::yield_now().await;
@@ -352,36 +581,86 @@ async fn fanout(cli: &Cli) -> anyhow::Result<()> {
                 break;
             }
         }
-        let line: &[u8] = if cli.redis { b"PUBLISH zonebench hello\r\n" } else { b"SEND:PUB:hello\r\n" };
-        sender.write_all(line).await?;
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        message.clear();
+        message.extend_from_slice(if cli.redis { b"PUBLISH zonebench m" } else { b"SEND:PUB:m" });
+        message.extend_from_slice(format!("{sent}.{micros}\r\n").as_bytes());
+        if let Some(slot) = usize::try_from(sent).ok().and_then(|seq| sent_at.get(seq)) {
+            slot.store(micros, Ordering::Relaxed);
+        }
+        sender.write_all(&message).await?;
         sent += 1;
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = counted_from.elapsed().as_secs_f64();
     let total = delivered.load(Ordering::Relaxed);
     stop.store(true, Ordering::Relaxed);
     reporter.abort();
     watcher.abort();
     replies.abort();
+    let mut all = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     for task in tasks {
-        task.await??;
+        all.add(task.await??)?;
+    }
+    // Messages every receiver got (each receiver reads in order).
+    let complete = per_receiver.iter().map(|count| count.load(Ordering::Relaxed)).min().unwrap_or(0);
+    let mut slowest_receiver = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    for seq in 0..usize::try_from(complete).unwrap_or(0).min(TRACKED_MESSAGES) {
+        let latency =
+            last_delivery[seq].load(Ordering::Relaxed).saturating_sub(sent_at[seq].load(Ordering::Relaxed));
+        slowest_receiver.saturating_record(latency.max(1));
     }
     let rate = total as f64 / elapsed;
     println!("receivers: {}", cli.receivers);
     println!("messages sent: {sent}, deliveries: {total} in {elapsed:.1} s");
     println!("deliveries: {rate:.0}/s");
+    println!(
+        "latency µs, every delivery: p50 {} p99 {} max {}",
+        all.value_at_quantile(0.50),
+        all.value_at_quantile(0.99),
+        all.max()
+    );
+    println!(
+        "latency µs, slowest receiver of each message ({complete} messages): p50 {} p99 {} max {}",
+        slowest_receiver.value_at_quantile(0.50),
+        slowest_receiver.value_at_quantile(0.99),
+        slowest_receiver.max()
+    );
     println!("result deliveries {rate:.0}");
     Ok(())
 }
 
-/// N logged-in connections that stay until the duration ends.
+/// N logged-in connections that stay until the duration ends, in no realm
+/// or spread over `--realms` realms; each reads and drops what it is sent.
 async fn idle(cli: &Cli) -> anyhow::Result<()> {
     let started = Instant::now();
-    // Logged in, in no realm: no arrival notices, nothing to read.
-    let conns = login_all(cli, "idle", cli.connections, false).await?;
-    println!("connections: {} logged in after {:.1} s", conns.len(), started.elapsed().as_secs_f64());
-    println!("result idle {}", conns.len());
+    let realms = cli.realms;
+    let conns = login_all(cli, "idle", cli.connections, |i| {
+        (realms > 0).then(|| format!("{}{}", cli.realm, i % realms))
+    })
+    .await?;
+    let count = conns.len();
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = conns
+        .into_iter()
+        .map(|mut conn| {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Ok(Err(_)) = tokio::time::timeout(Duration::from_millis(500), conn.recv()).await {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    let place = if realms > 0 { format!(" in {realms} realms") } else { String::new() };
+    println!("connections: {count} logged in{place} after {:.1} s", started.elapsed().as_secs_f64());
+    println!("result idle {count}");
     tokio::time::sleep(Duration::from_secs(cli.duration)).await;
-    drop(conns);
+    stop.store(true, Ordering::Relaxed);
+    for reader in readers {
+        reader.abort();
+    }
     Ok(())
 }
 
@@ -515,7 +794,7 @@ async fn probe(cli: &Cli) -> anyhow::Result<()> {
     if !answer.starts_with("LOGINOK:") {
         bail!("login refused: {answer}");
     }
-    conn.recv().await?;
+    conn.settle(Duration::from_millis(cli.settle)).await?;
     let asked = Instant::now();
     conn.send("SEND:CMD:?uptime").await?;
     let reply = conn.recv().await?.to_owned();
@@ -545,10 +824,14 @@ async fn propagation(cli: &Cli) -> anyhow::Result<()> {
     if cli.peers.is_empty() {
         bail!("--peers names the other zones");
     }
-    let mut moderator = Conn::login(&cli.addr, &cli.name, None).await?;
+    let (patience, quiet) = (cli.patience(), Duration::from_millis(cli.settle));
+    let mut moderator = Conn::login(&cli.addr, cli.from, &cli.name, None, patience).await?;
+    moderator.settle(quiet).await?;
     let mut players = Vec::new();
     for (i, peer) in cli.peers.iter().enumerate() {
-        players.push(Conn::login(peer, &format!("watcher{i}"), None).await?);
+        let mut player = Conn::login(peer, None, &format!("watcher{i}"), None, patience).await?;
+        player.settle(quiet).await?;
+        players.push(player);
     }
     let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     for edit in 0..cli.attempts {
@@ -611,8 +894,11 @@ async fn futures_join<T>(
 /// second.
 async fn cross_private(cli: &Cli) -> anyhow::Result<()> {
     let Some(peer) = cli.peers.first() else { bail!("--peers names the receiver's zone") };
-    let mut receiver = Conn::login(peer, "xreceiver", None).await?;
-    let mut sender = Conn::login(&cli.addr, "xsender", None).await?;
+    let (patience, quiet) = (cli.patience(), Duration::from_millis(cli.settle));
+    let mut receiver = Conn::login(peer, None, "xreceiver", None, patience).await?;
+    receiver.settle(quiet).await?;
+    let mut sender = Conn::login(&cli.addr, cli.from, "xsender", None, patience).await?;
+    sender.settle(quiet).await?;
     // The sender's zone must see the receiver online before the count starts.
     let warm = Instant::now();
     loop {
@@ -626,7 +912,7 @@ async fn cross_private(cli: &Cli) -> anyhow::Result<()> {
             bail!("the receiver never got a message from the sender's zone");
         }
     }
-    let Conn { reader: mut sender_reader, writer: mut sender_writer, line: mut sender_line } = sender;
+    let Conn { reader: mut sender_reader, writer: mut sender_writer, line: mut sender_line, .. } = sender;
     let delivered = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let counter = {
@@ -683,14 +969,14 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async {
         match cli.mode {
             Mode::Chatnet => {
-                let conns = login_all(&cli, "load", cli.connections, true).await?;
+                let conns = login_all(&cli, "load", cli.connections, |_| Some(cli.realm.clone())).await?;
                 let line = cli.line.clone().unwrap_or_else(|| "SEND:CMD:?uptime".to_owned());
                 closed_loop(&cli, conns, line).await
             }
             Mode::Raw => {
                 let mut conns = Vec::with_capacity(cli.connections);
-                for _ in 0..cli.connections {
-                    conns.push(Conn::connect(&cli.addr).await?);
+                for i in 0..cli.connections {
+                    conns.push(Conn::connect_from(&cli.addr, cli.source(i)).await?);
                 }
                 let line = cli.line.clone().unwrap_or_else(|| "PING".to_owned());
                 closed_loop(&cli, conns, line).await
