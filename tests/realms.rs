@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::TestZone;
+use common::{TestZone, ask, test_config};
 
 #[tokio::test]
 async fn entering_lists_the_other_players_present_and_tells_them() {
@@ -20,6 +20,33 @@ async fn entering_lists_the_other_players_present_and_tells_them() {
     bob.expect("PLAYER:Alice:8:8025").await;
     assert_eq!(bob.barrier().await, Vec::<String>::new());
     alice.expect("ENTERING:Bob:8:8025").await;
+}
+
+#[tokio::test]
+async fn entering_a_realm_of_more_players_than_a_queue_holds_lists_them_all() {
+    let mut config = test_config();
+    config.limits.outbound_queue = 8;
+    let zone = TestZone::start_with(config, tempfile::tempdir().unwrap()).await;
+    let mut present: Vec<common::Client> = Vec::new();
+    for n in 0..20 {
+        let mut player = zone.enter(&format!("P{n:02}"), "crowd").await;
+        // Read the arrivals so far, so no queue fills with them.
+        for earlier in &mut present {
+            earlier.expect(&format!("ENTERING:P{n:02}:8:8025")).await;
+        }
+        player.barrier().await;
+        present.push(player);
+    }
+    // Twenty PLAYER lines are one item of the newcomer's queue of eight: not
+    // a reason to call them a slow reader.
+    let mut newcomer = zone.login("Late").await;
+    newcomer.send("GO:crowd").await;
+    newcomer.expect("INARENA:crowd:8025").await;
+    let listed = newcomer.barrier().await;
+    let expected: Vec<String> = (0..20).map(|n| format!("PLAYER:P{n:02}:8:8025")).collect();
+    assert_eq!(listed, expected);
+    // Still connected, and answered.
+    assert!(ask(&mut newcomer, "SEND:CMD:?uptime").await.starts_with("Up "));
 }
 
 #[tokio::test]

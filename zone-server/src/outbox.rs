@@ -1,26 +1,32 @@
-//! A player's outbound queue: a bounded channel of events (and lines the
-//! connection encoded itself) drained by the connection task, which encodes
-//! each event in its protocol once for all its receivers. Senders never wait: when the queue is full the player is
-//! too slow a reader and is disconnected, so they never slow the realm.
+//! A player's outbound queue: a bounded queue of events (and lines the
+//! connection encoded itself) that the connection task drains, encoding
+//! each event in its protocol once for all its receivers. Senders never
+//! wait: when the queue is full the player is too slow a reader and is
+//! disconnected, so they never slow the realm.
+//!
+//! The queue, the reason to close and the traffic counters of a connection
+//! are one allocation ([`Outbox`]); the connection task is woken through one
+//! waker, and not at all by what it queues to itself while it handles its
+//! own input (a command's replies), since it takes those before it waits
+//! again. An idle connection's queue holds no memory.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use futures_util::task::AtomicWaker;
 use parking_lot::Mutex;
-use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
-use tokio_util::sync::CancellationToken;
 
 use crate::zone::event::Event;
 
 /// The sending side of one connection's queue. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Outbox {
-    tx: mpsc::Sender<Outgoing>,
-    kick: Arc<Kick>,
-    traffic: Arc<Traffic>,
+    shared: Arc<Shared>,
 }
 
 /// One item of a player's outbound queue.
@@ -31,6 +37,46 @@ pub enum Outgoing {
     Event(Arc<Delivery>),
     /// A line the connection encoded itself (`LOGINOK`, `NOOP`).
     Line(Bytes),
+}
+
+/// What a connection and the senders to it share.
+#[derive(Debug)]
+struct Shared {
+    queue: Mutex<Queue>,
+    /// [`ITEMS`] and [`CLOSE`], read without the lock by the connection.
+    signals: AtomicU8,
+    waker: AtomicWaker,
+    traffic: Traffic,
+}
+
+#[derive(Debug)]
+struct Queue {
+    items: VecDeque<Outgoing>,
+    capacity: usize,
+    /// Why the connection is to close; nothing is queued after it.
+    close: Option<Disconnect>,
+    /// The connection is handling its own input and takes what is queued
+    /// before it waits again: queuing need not wake it.
+    busy: bool,
+}
+
+/// Items are queued.
+const ITEMS: u8 = 1;
+/// The connection is to close.
+const CLOSE: u8 = 2;
+
+/// Queue slots kept allocated once the queue is empty again; a burst past
+/// it gives its memory back.
+const KEPT_SLOTS: usize = 16;
+
+/// What the connection is woken for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signal {
+    /// Items are queued: take them with [`Outbox::take_into`].
+    Items,
+    /// Close the connection for this reason. What is still queued is
+    /// dropped for a slow reader, and written first otherwise.
+    Close(Disconnect),
 }
 
 /// An event on its way to one or more players, with its encoding, made by
@@ -74,6 +120,17 @@ pub struct Traffic {
 }
 
 impl Traffic {
+    fn new() -> Traffic {
+        Traffic {
+            started: Instant::now(),
+            lines_in: AtomicU64::new(0),
+            lines_out: AtomicU64::new(0),
+            bytes_out: AtomicU64::new(0),
+            last_input_ms: AtomicU64::new(0),
+            folded: Mutex::new([0; 3]),
+        }
+    }
+
     /// Counts a line from the player; `active` (not a keepalive) resets
     /// the idle time.
     pub fn line_in(&self, active: bool) {
@@ -133,6 +190,8 @@ pub enum Disconnect {
     Flood,
     /// The account's password was changed from another session.
     PasswordChanged,
+    /// The zone is shutting down.
+    Shutdown,
     /// A moderator's `?kick` (or `?ban` of an online player).
     Kicked {
         /// What the player is told: `kicked by Mod: reason`.
@@ -152,6 +211,7 @@ impl Disconnect {
             Disconnect::PasswordChanged => {
                 "the password of your account was changed; log in with the new one"
             }
+            Disconnect::Shutdown => "the zone is shutting down",
             Disconnect::Kicked { text, .. } => text,
         }
     }
@@ -163,62 +223,54 @@ impl Disconnect {
             Disconnect::Replaced => "replaced by a new login".to_owned(),
             Disconnect::Flood => "flood".to_owned(),
             Disconnect::PasswordChanged => "password changed".to_owned(),
+            Disconnect::Shutdown => "shutdown".to_owned(),
             Disconnect::Kicked { by, .. } => format!("kicked by {by}"),
         }
     }
 }
 
-/// A request to close a connection, with the reason.
-#[derive(Debug, Default)]
-pub struct Kick {
-    token: CancellationToken,
-    reason: Mutex<Option<Disconnect>>,
-}
-
-impl Kick {
-    /// Resolves once the connection is to be closed.
-    ///
-    /// The future may be polled again after it completes (it stays ready),
-    /// so a connection loop can make it once and keep it.
-    pub fn requested(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
-        self.token.cancelled()
-    }
-
-    /// The reason given by the first [`Outbox::kick`].
-    pub fn reason(&self) -> Option<Disconnect> {
-        self.reason.lock().clone()
-    }
-}
-
 impl Outbox {
-    /// A queue of `capacity` lines: the outbox and the receiver the connection
-    /// task drains. The kick also fires when `parent` is cancelled (the zone
-    /// shutting down), so a connection waits on one token.
-    pub fn with_parent(
-        capacity: usize,
-        parent: &CancellationToken,
-    ) -> (Outbox, mpsc::Receiver<Outgoing>, Arc<Kick>) {
-        let (tx, rx) = mpsc::channel(capacity);
-        let kick = Arc::new(Kick { token: parent.child_token(), reason: Mutex::new(None) });
-        let traffic = Arc::new(Traffic {
-            started: Instant::now(),
-            lines_in: AtomicU64::new(0),
-            lines_out: AtomicU64::new(0),
-            bytes_out: AtomicU64::new(0),
-            last_input_ms: AtomicU64::new(0),
-            folded: Mutex::new([0; 3]),
-        });
-        (Outbox { tx, kick: kick.clone(), traffic }, rx, kick)
+    /// A connection's queue of at most `capacity` items.
+    pub fn new(capacity: usize) -> Outbox {
+        Outbox {
+            shared: Arc::new(Shared {
+                queue: Mutex::new(Queue { items: VecDeque::new(), capacity, close: None, busy: false }),
+                signals: AtomicU8::new(0),
+                waker: AtomicWaker::new(),
+                traffic: Traffic::new(),
+            }),
+        }
     }
 
     /// Queues an item. A full queue disconnects the player.
     fn send(&self, item: Outgoing) {
-        match self.tx.try_send(item) {
-            Ok(()) => {
-                self.traffic.lines_out.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(TrySendError::Closed(_)) => {}
-            Err(TrySendError::Full(_)) => self.kick(Disconnect::SlowReader),
+        let mut queue = self.shared.queue.lock();
+        if queue.close.is_some() {
+            return;
+        }
+        if queue.items.len() >= queue.capacity {
+            queue.close = Some(Disconnect::SlowReader);
+            drop(queue);
+            self.signal(CLOSE, true);
+            return;
+        }
+        queue.items.push_back(item);
+        // Under the lock, where the connection clears it. Woken only when
+        // the queue was empty: with items already waiting, the connection
+        // knows, and will take them as soon as it has room.
+        let before = self.shared.signals.fetch_or(ITEMS, Ordering::AcqRel);
+        let wake = !queue.busy && before & ITEMS == 0;
+        drop(queue);
+        self.shared.traffic.lines_out.fetch_add(1, Ordering::Relaxed);
+        if wake {
+            self.shared.waker.wake();
+        }
+    }
+
+    fn signal(&self, signal: u8, wake: bool) {
+        self.shared.signals.fetch_or(signal, Ordering::AcqRel);
+        if wake {
+            self.shared.waker.wake();
         }
     }
 
@@ -244,17 +296,251 @@ impl Outbox {
 
     /// The connection's line counts.
     pub fn traffic(&self) -> &Traffic {
-        &self.traffic
+        &self.shared.traffic
     }
 
     /// Asks the connection to close, telling the player `reason`. The first
     /// reason given is kept.
     pub fn kick(&self, reason: Disconnect) {
-        let mut slot = self.kick.reason.lock();
-        if slot.is_none() {
-            *slot = Some(reason);
+        let mut queue = self.shared.queue.lock();
+        if queue.close.is_none() {
+            queue.close = Some(reason);
         }
-        drop(slot);
-        self.kick.token.cancel();
+        drop(queue);
+        self.signal(CLOSE, true);
+    }
+
+    /// For the connection: whether the connection is to close or (with
+    /// `items`: it has room for them) the queue has items; registers the
+    /// task to be woken when either happens.
+    pub(crate) fn poll_signal(&self, cx: &mut Context<'_>, items: bool) -> Poll<Signal> {
+        let wanted = if items { ITEMS | CLOSE } else { CLOSE };
+        let ready = |signals: u8| {
+            if signals & CLOSE != 0 {
+                let reason = self.shared.queue.lock().close.clone();
+                return Some(Signal::Close(reason.unwrap_or(Disconnect::SlowReader)));
+            }
+            (signals & wanted & ITEMS != 0).then_some(Signal::Items)
+        };
+        if let Some(signal) = ready(self.shared.signals.load(Ordering::Acquire)) {
+            return Poll::Ready(signal);
+        }
+        self.shared.waker.register(cx.waker());
+        match ready(self.shared.signals.load(Ordering::Acquire)) {
+            Some(signal) => Poll::Ready(signal),
+            None => Poll::Pending,
+        }
+    }
+
+    /// For the connection: resolves with the next [`Signal`] (items only
+    /// with `items`).
+    pub(crate) fn signalled(&self, items: bool) -> impl Future<Output = Signal> + '_ {
+        std::future::poll_fn(move |cx| self.poll_signal(cx, items))
+    }
+
+    /// For the connection: it is about to handle its own input, and will
+    /// take what is queued before it waits again ([`Outbox::take_into`]
+    /// ends this), so queuing need not wake it.
+    pub(crate) fn handling_input(&self) {
+        self.shared.queue.lock().busy = true;
+    }
+
+    /// For the connection: appends up to `max` queued items to `out`,
+    /// each encoded by `encode` (an event, once for all its receivers);
+    /// returns how many.
+    pub(crate) fn take_into(
+        &self,
+        out: &mut BytesMut,
+        max: usize,
+        encode: impl Fn(&Event) -> Bytes,
+    ) -> usize {
+        let mut queue = self.shared.queue.lock();
+        queue.busy = false;
+        let count = queue.items.len().min(max);
+        for item in queue.items.drain(..count) {
+            match item {
+                Outgoing::Event(delivery) => out.extend_from_slice(delivery.encoded(&encode)),
+                Outgoing::Line(line) => out.extend_from_slice(&line),
+            }
+        }
+        if queue.items.is_empty() {
+            self.shared.signals.fetch_and(!ITEMS, Ordering::AcqRel);
+            if queue.items.capacity() > KEPT_SLOTS {
+                queue.items = VecDeque::new();
+            }
+        }
+        count
+    }
+
+    /// For the connection, closing: drops what is queued (a slow reader is
+    /// behind already) and queues nothing more.
+    pub(crate) fn discard(&self) {
+        let mut queue = self.shared.queue.lock();
+        queue.items = VecDeque::new();
+        if queue.close.is_none() {
+            queue.close = Some(Disconnect::Shutdown);
+        }
+    }
+}
+
+/// Every open connection's outbox, so that a shutdown reaches them all
+/// with one call instead of each connection watching a shared token.
+#[derive(Debug, Default)]
+pub struct Connections {
+    open: Mutex<HashMap<u64, Weak<Shared>>>,
+    next: AtomicU64,
+    closing: AtomicBool,
+}
+
+/// A connection's place in [`Connections`], given back on drop.
+#[derive(Debug)]
+pub struct Registration {
+    connections: Arc<Connections>,
+    id: u64,
+}
+
+impl Connections {
+    /// A new connection's outbox of `capacity` items, registered until the
+    /// [`Registration`] drops. Once the zone is shutting down, the outbox
+    /// comes already closed.
+    pub fn open(self: &Arc<Self>, capacity: usize) -> (Outbox, Registration) {
+        let outbox = Outbox::new(capacity);
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        self.open.lock().insert(id, Arc::downgrade(&outbox.shared));
+        // After the insert: a shutdown that began before it is seen here,
+        // one that begins after it finds this connection.
+        if self.closing.load(Ordering::SeqCst) {
+            outbox.kick(Disconnect::Shutdown);
+        }
+        (outbox, Registration { connections: self.clone(), id })
+    }
+
+    /// Closes every open connection, and every one opened from now on,
+    /// with [`Disconnect::Shutdown`].
+    pub fn close_all(&self) {
+        self.closing.store(true, Ordering::SeqCst);
+        let open: Vec<Arc<Shared>> = self.open.lock().values().filter_map(Weak::upgrade).collect();
+        for shared in open {
+            Outbox { shared }.kick(Disconnect::Shutdown);
+        }
+    }
+
+    /// Connections open now.
+    pub fn count(&self) -> usize {
+        self.open.lock().len()
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.connections.open.lock().remove(&self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(text: &str) -> Event {
+        Event::Notice(text.into())
+    }
+
+    fn encode(event: &Event) -> Bytes {
+        match event {
+            Event::Notice(text) => Bytes::from(format!("{text}\n")),
+            _ => Bytes::new(),
+        }
+    }
+
+    /// Counts the wake-ups of a task.
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn a_full_queue_closes_the_connection_as_a_slow_reader() {
+        let outbox = Outbox::new(2);
+        outbox.event(notice("a"));
+        outbox.event(notice("b"));
+        outbox.event(notice("c"));
+        let waker = Arc::new(Count(0.into())).into();
+        let mut cx = Context::from_waker(&waker);
+        assert_eq!(outbox.poll_signal(&mut cx, true), Poll::Ready(Signal::Close(Disconnect::SlowReader)));
+        // The first reason stays; nothing is queued after it.
+        outbox.kick(Disconnect::Replaced);
+        assert_eq!(outbox.poll_signal(&mut cx, true), Poll::Ready(Signal::Close(Disconnect::SlowReader)));
+        outbox.discard();
+        let mut out = BytesMut::new();
+        assert_eq!(outbox.take_into(&mut out, 10, encode), 0);
+    }
+
+    #[test]
+    fn queuing_wakes_the_connection_unless_it_is_handling_its_own_input() {
+        let outbox = Outbox::new(8);
+        let count = Arc::new(Count(0.into()));
+        let waker = count.clone().into();
+        let mut cx = Context::from_waker(&waker);
+        assert_eq!(outbox.poll_signal(&mut cx, true), Poll::Pending);
+        outbox.event(notice("from another player"));
+        assert_eq!(count.0.load(Ordering::Relaxed), 1);
+        // More items while some wait wake no one: the connection knows.
+        outbox.event(notice("and more"));
+        assert_eq!(count.0.load(Ordering::Relaxed), 1);
+        // Without room for items, only a close is a signal.
+        assert_eq!(outbox.poll_signal(&mut cx, false), Poll::Pending);
+        assert_eq!(outbox.poll_signal(&mut cx, true), Poll::Ready(Signal::Items));
+        let mut out = BytesMut::new();
+        assert_eq!(outbox.take_into(&mut out, 10, encode), 2);
+        assert_eq!(outbox.poll_signal(&mut cx, true), Poll::Pending);
+
+        // A reply queued while the connection handles its input: no wake,
+        // and taken in order after what was there.
+        outbox.handling_input();
+        outbox.event(notice("reply"));
+        assert_eq!(count.0.load(Ordering::Relaxed), 1);
+        assert_eq!(outbox.take_into(&mut out, 10, encode), 1);
+        assert_eq!(&out[..], b"from another player\nand more\nreply\n");
+        // Taking ends it: the next item wakes again.
+        outbox.event(notice("later"));
+        assert_eq!(count.0.load(Ordering::Relaxed), 2);
+        // A close always wakes (a waker wakes once: the connection polls
+        // again, registering it, before it waits).
+        assert_eq!(outbox.take_into(&mut out, 10, encode), 1);
+        assert_eq!(outbox.poll_signal(&mut cx, true), Poll::Pending);
+        outbox.handling_input();
+        outbox.kick(Disconnect::Flood);
+        assert_eq!(count.0.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn an_emptied_queue_gives_its_memory_back() {
+        let outbox = Outbox::new(4096);
+        for n in 0..1000 {
+            outbox.event(notice(&n.to_string()));
+        }
+        let mut out = BytesMut::new();
+        while outbox.take_into(&mut out, 64, encode) > 0 {}
+        assert_eq!(outbox.shared.queue.lock().items.capacity(), 0);
+        assert_eq!(outbox.traffic().lines_out(), 1000);
+    }
+
+    #[test]
+    fn shutdown_closes_open_connections_and_later_ones() {
+        let connections = Arc::new(Connections::default());
+        let (first, registration) = connections.open(4);
+        let (second, _kept) = connections.open(4);
+        drop(registration);
+        assert_eq!(connections.count(), 1);
+        connections.close_all();
+        let waker = Arc::new(Count(0.into())).into();
+        let mut cx = Context::from_waker(&waker);
+        assert_eq!(first.poll_signal(&mut cx, true), Poll::Pending, "a closed connection is not kicked");
+        assert_eq!(second.poll_signal(&mut cx, true), Poll::Ready(Signal::Close(Disconnect::Shutdown)));
+        let (late, _late) = connections.open(4);
+        assert_eq!(late.poll_signal(&mut cx, true), Poll::Ready(Signal::Close(Disconnect::Shutdown)));
     }
 }

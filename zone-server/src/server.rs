@@ -18,6 +18,7 @@ use tracing::{error, info, warn};
 use crate::access::{AccessControl, check_against_registry};
 use crate::chatnet::ServerLine;
 use crate::connection::serve as serve_chatnet;
+use crate::outbox::Connections;
 use crate::sanction::Sanctions;
 use crate::store::{OpenError, Store, StoreHandle};
 use crate::throttle::PreLogin;
@@ -244,6 +245,7 @@ async fn serve_on(
         tracker.spawn(crate::ops::serve_http("admin", admin, router, http, stop.clone()));
     }
     let lingering = Arc::new(Semaphore::new(REFUSALS_LINGERING));
+    let connections = Arc::new(Connections::default());
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -251,7 +253,12 @@ async fn serve_on(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => match pre_login.admit(peer.ip()) {
                     Ok(slot) => {
-                        tracker.spawn(serve_chatnet(stream, peer, slot, zone.clone(), stop.clone()));
+                        let (outbox, registration) = connections.open(limits.outbound_queue);
+                        let zone = zone.clone();
+                        tracker.spawn(async move {
+                            serve_chatnet(stream, peer, slot, zone, outbox).await;
+                            drop(registration);
+                        });
                     }
                     Err(refused) => refuse(&zone, stream, &refused.to_string(), peer, &lingering),
                 },
@@ -265,6 +272,7 @@ async fn serve_on(
     }
     info!(players = zone.player_count(), "shutting down");
     stop.cancel();
+    connections.close_all();
     tracker.close();
     tracker.wait().await;
     zone.save_usage(true).await;

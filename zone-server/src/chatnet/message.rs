@@ -316,7 +316,14 @@ impl Out {
 pub fn encode_event(event: &Event) -> Bytes {
     match event {
         Event::Entered { realm, freq } => ServerLine::InArena { realm, freq: *freq }.encode(),
-        Event::Present { name, ship, freq } => ServerLine::Player { name, ship: *ship, freq: *freq }.encode(),
+        Event::Present(players) => {
+            let mut lines = BytesMut::new();
+            for present in players {
+                let line = ServerLine::Player { name: &present.name, ship: present.ship, freq: present.freq };
+                lines.extend_from_slice(&line.encode());
+            }
+            lines.freeze()
+        }
         Event::Arrived { name, ship, freq } => {
             ServerLine::Entering { name, ship: *ship, freq: *freq }.encode()
         }

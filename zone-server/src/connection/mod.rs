@@ -1,7 +1,7 @@
 //! One connection from accept to close (DESIGN §2). Here, the socket: framing
-//! input, draining the outbound queue to the socket, keepalives, the login
-//! deadline, the goodbye line and a lingering close, and saving session time
-//! at the end. The login handshake is in `session`; routing each message
+//! input, answering it in the same turn, draining the outbound queue to the
+//! socket, keepalives, the login deadline, the goodbye line and a lingering
+//! close, and saving session time at the end. The login handshake is in `session`; routing each message
 //! to chat or dispatch, the reply sink and flood control in `router`.
 
 use std::net::SocketAddr;
@@ -14,17 +14,15 @@ use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::mpsc;
 use tokio::time::sleep;
 use tokio_util::codec::FramedRead;
-use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::chatnet::message::encode_event;
 use crate::chatnet::message::parse;
 use crate::chatnet::{ClientMessage, Frame, LineCodec, ServerLine};
 use crate::network::NetworkEvent;
-use crate::outbox::{Disconnect, Outbox, Outgoing};
+use crate::outbox::{Disconnect, Outbox, Signal};
 use crate::password::PasswordError;
 use crate::sanction::{Kind as SanctionKind, Sanction};
 use crate::throttle::{Attempt, Kind, PreLoginSlot};
@@ -55,34 +53,44 @@ enum Next {
     Close(Option<bytes::Bytes>, String),
 }
 
-/// Serves one connection until the peer leaves, it is kicked, or `shutdown`
-/// fires. `slot` is its place in the pre-login budget, given back at login.
-/// Every close is logged at info level with its reason, and the client is
-/// told it when the socket can still take a line. Never panics on input.
+/// Output bytes past which the connection takes no more from its queue
+/// until the socket has taken them: the queue's bound then applies.
+const OUT_HIGH: usize = 16 * 1024;
+/// An empty output buffer keeps at most this much room for the next reply.
+const OUT_KEPT: usize = 1024;
+
+/// Serves one connection until the peer leaves, it is kicked, or the zone
+/// shuts down (`outbox` is closed). `slot` is its place in the pre-login
+/// budget, given back at login. Every close is logged at info level with
+/// its reason, and the client is told it when the socket can still take a
+/// line. Never panics on input.
+///
+/// A request is read, handled and answered in one turn: the replies it
+/// queued are taken and written at once (one `write` for a whole read of
+/// pipelined lines), not after a wake-up of their own.
 pub(crate) async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
     slot: PreLoginSlot,
     zone: Arc<Zone>,
-    shutdown: CancellationToken,
+    outbox: Outbox,
 ) {
     let _ = stream.set_nodelay(true);
-    let limits = zone.config().limits.clone();
+    let limits = &zone.config().limits;
     let (read, mut write) = stream.into_split();
     let mut frames = FramedRead::with_capacity(read, LineCodec::new(limits.line_length), 512);
-    // The kick token is a child of the shutdown token: one future covers both.
-    let (outbox, mut queue, kick) = Outbox::with_parent(limits.outbound_queue, &shutdown);
     let mut conn = Connection {
         zone: zone.clone(),
-        outbox,
+        outbox: outbox.clone(),
         peer,
         slot: Some(slot),
         session: None,
         flood: Flood::new(limits.lines_per_second, limits.flood_disconnect_secs),
     };
 
-    let login_deadline = sleep(limits.login_timeout);
-    tokio::pin!(login_deadline);
+    // Boxed, and dropped at login: a logged-in connection keeps no timer
+    // for it.
+    let mut login_deadline = Some(Box::pin(sleep(limits.login_timeout)));
     // Keepalive: a tick every `keepalive`; a NOOP goes out at a tick
     // that follows a whole period without output (so after one to two
     // periods of silence), without reading the clock on every write.
@@ -90,58 +98,72 @@ pub(crate) async fn serve(
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut wrote = false;
-    let mut batch = BytesMut::new();
-    // Made once, not on every turn of the loop.
-    let kicked = kick.requested();
-    tokio::pin!(kicked);
+    let mut out = BytesMut::new();
 
     // A slow reader is also reported to staff, once the session is gone.
     let mut slow_reader = false;
     let (farewell, reason): (Option<bytes::Bytes>, String) = loop {
         tokio::select! {
             biased;
-            () = &mut kicked => {
-                if shutdown.is_cancelled() {
-                    let line = ServerLine::Arena("The zone is shutting down. Goodbye.").encode();
-                    break (Some(line), "shutdown".to_owned());
+            // Items only while the output has room: past it, the queue's
+            // bound applies, and a close still gets through.
+            signal = outbox.signalled(out.len() < OUT_HIGH) => match signal {
+                Signal::Items => {
+                    outbox.take_into(&mut out, WRITE_BATCH, encode_event);
                 }
-                let reason = kick.reason().unwrap_or(Disconnect::SlowReader);
-                // What was queued is dropped: a slow reader is behind already.
-                queue.close();
-                while queue.try_recv().is_ok() {}
-                slow_reader = reason == Disconnect::SlowReader;
-                zone.meters().disconnect(&reason);
-                break goodbye(&reason);
-            }
-            Some(item) = queue.recv(), if batch.is_empty() => {
-                encode(&mut batch, &item);
-                for _ in 1..WRITE_BATCH {
-                    match queue.try_recv() {
-                        Ok(item) => encode(&mut batch, &item),
-                        Err(_) => break,
+                Signal::Close(reason) => {
+                    // Shutting down, the last lines still go out; kicked,
+                    // what was queued is dropped (a slow reader is behind
+                    // already): what was taken is finished, then the reason.
+                    if reason != Disconnect::Shutdown {
+                        outbox.discard();
                     }
+                    slow_reader = reason == Disconnect::SlowReader;
+                    zone.meters().disconnect(&reason);
+                    break goodbye(&reason);
                 }
-            }
+            },
             // A reader that stops reading blocks this write: a kick (its
             // queue filled meanwhile) or shutdown must still get through, and
-            // what is left of the batch is finished before the farewell.
-            written = write.write(&batch), if !batch.is_empty() => match written {
+            // what is left of the output is finished before the farewell.
+            written = write.write(&out), if !out.is_empty() => match written {
                 Ok(0) | Err(_) => break (None, "write failed".to_owned()),
                 Ok(n) => {
                     conn.outbox.traffic().wrote(n);
-                    batch.advance(n);
+                    out.advance(n);
                     wrote = true;
+                    release(&mut out);
                 }
             },
             frame = frames.next() => match frame {
                 None => break (None, "closed by the client".to_owned()),
                 Some(Err(error)) => break (None, format!("read failed: {error}")),
-                Some(Ok(frame)) => match conn.frame(frame).await {
-                    Next::Continue => {}
-                    Next::Close(line, reason) => break (line, reason),
-                },
+                Some(Ok(frame)) => {
+                    outbox.handling_input();
+                    match conn.frame(frame).await {
+                        Next::Continue => {}
+                        Next::Close(line, reason) => break (line, reason),
+                    }
+                    if conn.session.is_some() {
+                        login_deadline = None;
+                    }
+                    // The whole read handled: answer it now, in this turn.
+                    if !has_line(frames.read_buffer()) {
+                        outbox.take_into(&mut out, WRITE_BATCH, encode_event);
+                        match write.try_write(&out) {
+                            Ok(n) => {
+                                conn.outbox.traffic().wrote(n);
+                                out.advance(n);
+                                wrote |= n > 0;
+                                release(&mut out);
+                            }
+                            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+                            Err(_) => break (None, "write failed".to_owned()),
+                        }
+                    }
+                }
             },
-            () = &mut login_deadline, if conn.session.is_none() => {
+            () = until(&mut login_deadline), if login_deadline.is_some() => {
                 break (Some(ServerLine::LoginBad("login timed out").encode()), "login timeout".to_owned());
             }
             _ = ticks.tick() => {
@@ -167,8 +189,10 @@ pub(crate) async fn serve(
             }
         }
     }
-    // Goodbye first: a slow store must not hold up the last line.
-    finish(&mut write, frames.into_inner(), &mut queue, batch, farewell).await;
+    // Goodbye first: a slow store must not hold up the last line. Boxed:
+    // its read buffer is needed only while closing, not by every open
+    // connection's task.
+    Box::pin(finish(&mut write, frames.into_inner(), &outbox, out, farewell)).await;
     zone.fold_traffic(conn.outbox.traffic());
     if let Some(session) = session {
         zone.save_usage(false).await;
@@ -176,29 +200,43 @@ pub(crate) async fn serve(
     }
 }
 
-/// Appends `item` to `batch` as ChatNet: an event encoded once for all its
-/// receivers, a line as it is.
-fn encode(batch: &mut BytesMut, item: &Outgoing) {
-    match item {
-        Outgoing::Event(delivery) => batch.extend_from_slice(delivery.encoded(encode_event)),
-        Outgoing::Line(line) => batch.extend_from_slice(line),
+/// Waits for `deadline`, or forever without one.
+async fn until(deadline: &mut Option<std::pin::Pin<Box<tokio::time::Sleep>>>) {
+    match deadline {
+        Some(deadline) => deadline.await,
+        None => std::future::pending().await,
     }
 }
 
-/// Writes the rest of the batch, what is still queued and the farewell line
+/// Whether `buffer` holds another line, ended (the rest of a CR LF that
+/// ended the last one is not a line).
+fn has_line(buffer: &BytesMut) -> bool {
+    let is_end = |b: &u8| matches!(b, b'\n' | b'\r');
+    let start = buffer.iter().position(|b| !is_end(b)).unwrap_or(buffer.len());
+    buffer[start..].iter().any(is_end)
+}
+
+/// Gives back the room of an empty output buffer past [`OUT_KEPT`]: after
+/// a burst, an idle connection keeps little.
+fn release(out: &mut BytesMut) {
+    if out.is_empty() && out.capacity() > OUT_KEPT {
+        *out = BytesMut::new();
+    }
+}
+
+/// Writes the rest of the output, what is still queued and the farewell line
 /// within [`FAREWELL_TIMEOUT`], closes the sending side, then reads and drops
 /// input for up to [`LINGER`], so unread input does not turn the close into a
 /// reset that makes the client's system discard the last lines.
 async fn finish(
     write: &mut OwnedWriteHalf,
     mut read: OwnedReadHalf,
-    queue: &mut mpsc::Receiver<Outgoing>,
+    outbox: &Outbox,
     mut rest: BytesMut,
     farewell: Option<bytes::Bytes>,
 ) {
-    while let Ok(item) = queue.try_recv() {
-        encode(&mut rest, &item);
-    }
+    outbox.take_into(&mut rest, usize::MAX, encode_event);
+    outbox.discard();
     if let Some(line) = farewell {
         rest.extend_from_slice(&line);
     }
@@ -216,7 +254,10 @@ async fn finish(
 /// The line a player disconnected for `reason` gets
 /// (`MSG:ARENA:Disconnected: ….`) and the reason in the log.
 fn goodbye(reason: &Disconnect) -> (Option<bytes::Bytes>, String) {
-    let line = ServerLine::Arena(&format!("Disconnected: {}.", reason.player_text())).encode();
+    let line = match reason {
+        Disconnect::Shutdown => ServerLine::Arena("The zone is shutting down. Goodbye.").encode(),
+        _ => ServerLine::Arena(&format!("Disconnected: {}.", reason.player_text())).encode(),
+    };
     (Some(line), reason.log_text())
 }
 

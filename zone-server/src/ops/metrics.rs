@@ -160,6 +160,7 @@ impl Meters {
             Disconnect::Replaced => "replaced",
             Disconnect::Flood => "flood",
             Disconnect::PasswordChanged => "password_changed",
+            Disconnect::Shutdown => "shutdown",
             Disconnect::Kicked { .. } => "kicked",
         };
         self.disconnects.get_or_create(&[("reason", label)]).inc();

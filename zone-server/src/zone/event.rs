@@ -20,6 +20,17 @@ pub enum ChatKind {
     Staff,
 }
 
+/// A player already in a realm, as [`Event::Present`] lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Present {
+    /// The player.
+    pub name: Arc<str>,
+    /// Their ship (8: spectator).
+    pub ship: u8,
+    /// Their freq.
+    pub freq: u16,
+}
+
 /// One thing the zone tells a player.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -30,15 +41,9 @@ pub enum Event {
         /// Your freq there.
         freq: u16,
     },
-    /// A player already in the realm you entered (`PLAYER`).
-    Present {
-        /// The player.
-        name: Arc<str>,
-        /// Their ship (8: spectator).
-        ship: u8,
-        /// Their freq.
-        freq: u16,
-    },
+    /// The players already in the realm you entered, in one item of your
+    /// queue however many they are (a `PLAYER` line each).
+    Present(Vec<Present>),
     /// A player entered your realm (`ENTERING`).
     Arrived {
         /// The player.

@@ -34,7 +34,7 @@ mod world;
 
 pub use chat::{CHANNEL_NAME_LENGTH, ChatError, MAX_CHANNELS};
 use chat::{broadcast, deliver_to_channel};
-pub use event::{ChatKind, Event};
+pub use event::{ChatKind, Event, Present};
 pub use games::GameError;
 use groups::group_for;
 pub use realms::{EnterError, RealmPlayers, RealmSummary, SpecAll};

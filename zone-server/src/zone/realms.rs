@@ -121,15 +121,17 @@ impl Zone {
         outbox.event(Event::Entered { realm: realm.name.clone(), freq: spec_freq });
         let entering = Delivery::new(Event::Arrived { name: name.clone(), ship: SPEC_SHIP, freq: spec_freq });
         // PLAYER lines for the others only: clients add themselves on
-        // INARENA (ASSS arenaman.c).
+        // INARENA (ASSS arenaman.c). One item of the newcomer's queue,
+        // however full the realm: a realm of more players than the queue
+        // holds is no reason to call the newcomer a slow reader.
+        let mut present = Vec::with_capacity(realm.players.len().saturating_sub(1));
         for other in realm.players.iter().filter(|other| **other != id) {
-            let Some(present) = players.get(other) else { continue };
-            outbox.event(Event::Present {
-                name: present.name.clone(),
-                ship: present.ship,
-                freq: present.freq,
-            });
-            present.outbox.deliver(&entering);
+            let Some(player) = players.get(other) else { continue };
+            present.push(Present { name: player.name.clone(), ship: player.ship, freq: player.freq });
+            player.outbox.deliver(&entering);
+        }
+        if !present.is_empty() {
+            outbox.event(Event::Present(present));
         }
         Ok(())
     }

@@ -281,7 +281,7 @@ mod tests {
 
     #[test]
     fn long_reply_lines_are_cut_at_a_character_and_the_rest_counted() {
-        let (outbox, _queue, _kick) = Outbox::with_parent(4, &tokio_util::sync::CancellationToken::new());
+        let outbox = Outbox::new(4);
         let mut sink = RemoteSink { lines: Vec::new(), dropped: 0, target: outbox };
         let long = "\u{e9}".repeat(LINE_BYTES);
         sink.line(Recipient::Sender, &long);
