@@ -433,9 +433,15 @@ async fn closed_loop(cli: &Cli, conns: Vec<Conn>, line: String) -> anyhow::Resul
     let total = done.load(Ordering::Relaxed);
     let throughput = total as f64 / elapsed;
     if let (Some(before), Some(after)) = (cpu_before, cpu_after) {
-        let seconds = after.saturating_sub(before) as f64 / USER_HZ;
-        let per_request = seconds * 1e6 / total.max(1) as f64;
-        println!("server cpu: {per_request:.2} µs/request ({seconds:.2} s over {elapsed:.1} s)");
+        let per_request = |ticks: u64| ticks as f64 / USER_HZ * 1e6 / total.max(1) as f64;
+        let (user, system) = (after.0.saturating_sub(before.0), after.1.saturating_sub(before.1));
+        let seconds = (user + system) as f64 / USER_HZ;
+        println!(
+            "server cpu: {:.2} µs/request ({seconds:.2} s over {elapsed:.1} s; user {:.2}, system {:.2})",
+            per_request(user + system),
+            per_request(user),
+            per_request(system)
+        );
     }
     println!("connections: {}", cli.connections);
     println!("line: {line}");
@@ -460,14 +466,14 @@ async fn closed_loop(cli: &Cli, conns: Vec<Conn>, line: String) -> anyhow::Resul
 const USER_HZ: f64 = 100.0;
 
 /// The user and system CPU time of process `pid` so far, in clock ticks
-/// (`utime` + `stime`, fields 14 and 15 of `/proc/PID/stat`).
-fn cpu_ticks(pid: u32) -> Option<u64> {
+/// (`utime` and `stime`, fields 14 and 15 of `/proc/PID/stat`).
+fn cpu_ticks(pid: u32) -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) is in parentheses and may hold spaces.
     let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
     let utime: u64 = fields.nth(11)?.parse().ok()?;
     let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
+    Some((utime, stime))
 }
 
 /// A fan-out message's payload, `m<seq>.<micros>` (the micros after the

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use cmdman::ladder::rule_name;
 use cmdman::registry::lowercase;
 use cmdman::{Command, Compiled, Decision, Effect, Policy, Registry, RuleKey, TargetForm};
 use config::{Config, ConfigError, DEFAULT_GROUP};
-use parking_lot::{Mutex, RwLock};
+use parking_lot::Mutex;
 use tracing::warn;
 
 use crate::store::{MembershipEdit, Rows, RuleEdit, StoreError, StoreHandle, Time};
@@ -416,7 +417,8 @@ impl std::fmt::Debug for Editor<'_> {
 #[derive(Debug)]
 pub struct AccessControl {
     sources: Mutex<Sources>,
-    snapshot: RwLock<Arc<Snapshot>>,
+    /// Swapped whole on every change; readers take no lock.
+    snapshot: ArcSwap<Snapshot>,
     edits: tokio::sync::Mutex<()>,
 }
 
@@ -502,14 +504,20 @@ impl AccessControl {
         let snapshot = sources.build(registry);
         AccessControl {
             sources: Mutex::new(sources),
-            snapshot: RwLock::new(Arc::new(snapshot)),
+            snapshot: ArcSwap::from_pointee(snapshot),
             edits: tokio::sync::Mutex::new(()),
         }
     }
 
     /// The current snapshot.
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.snapshot.read().clone()
+        self.snapshot.load_full()
+    }
+
+    /// The current snapshot for a check on the hot path: no lock and no
+    /// shared reference count (arc-swap's guard). Hold it briefly.
+    pub fn current(&self) -> arc_swap::Guard<Arc<Snapshot>> {
+        self.snapshot.load()
     }
 
     /// Sets `group`'s own rule for `key` to `effect` (`None`: revokes it), as
@@ -697,7 +705,7 @@ impl AccessControl {
     /// the new command set go through the reference model.
     pub fn commands_changed(&self, registry: &Registry) {
         let sources = self.sources.lock();
-        *self.snapshot.write() = Arc::new(sources.build(registry));
+        self.snapshot.store(Arc::new(sources.build(registry)));
     }
 
     /// Applies a rule edit already written to the store (under the edit lock).
@@ -705,7 +713,7 @@ impl AccessControl {
         let mut sources = self.sources.lock();
         sources.rules.retain(|old| (&old.group, &old.key) != (&edit.group, &edit.key));
         sources.rules.push(edit);
-        *self.snapshot.write() = Arc::new(sources.build(registry));
+        self.snapshot.store(Arc::new(sources.build(registry)));
     }
 
     /// Applies a membership edit already written to the store (under the edit
@@ -716,7 +724,7 @@ impl AccessControl {
             !(old.name.eq_ignore_ascii_case(&edit.name) && old.realm.as_deref() == edit.realm.as_deref())
         });
         sources.members.push(edit);
-        *self.snapshot.write() = Arc::new(sources.build(registry));
+        self.snapshot.store(Arc::new(sources.build(registry)));
     }
 
     /// Reads the config directory again (a zone on the embedded config keeps
@@ -764,7 +772,7 @@ impl AccessControl {
             sources.config = fresh;
         }
         sources.take_edits(rules, members);
-        *self.snapshot.write() = Arc::new(sources.build(registry));
+        self.snapshot.store(Arc::new(sources.build(registry)));
         Ok(Reloaded { dir: sources.config.dir.clone(), zone_changed, unchecked })
     }
 
@@ -778,7 +786,7 @@ impl AccessControl {
         let (rules, members) = store.edits().await?;
         let mut sources = self.sources.lock();
         sources.take_edits(rules, members);
-        *self.snapshot.write() = Arc::new(sources.build(registry));
+        self.snapshot.store(Arc::new(sources.build(registry)));
         Ok(())
     }
 

@@ -131,12 +131,13 @@ impl Traffic {
         }
     }
 
-    /// Counts a line from the player; `active` (not a keepalive) resets
-    /// the idle time.
-    pub fn line_in(&self, active: bool) {
+    /// Counts a line from the player, read at `now`; `active` (not a
+    /// keepalive) resets the idle time.
+    pub fn line_in(&self, active: bool, now: Instant) {
         self.lines_in.fetch_add(1, Ordering::Relaxed);
         if active {
-            let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let since = now.saturating_duration_since(self.started);
+            let ms = u64::try_from(since.as_millis()).unwrap_or(u64::MAX);
             self.last_input_ms.store(ms, Ordering::Relaxed);
         }
     }

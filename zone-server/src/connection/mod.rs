@@ -44,6 +44,9 @@ struct Session {
     id: PlayerId,
     name: Arc<str>,
     start: Instant,
+    /// Logged in with a one-time password: until the zone says it is
+    /// changed, nothing but `?passwd` works. Only a login sets it.
+    password_reset: bool,
 }
 
 /// What the read loop does next.

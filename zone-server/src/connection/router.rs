@@ -45,10 +45,6 @@ impl Flood {
         }
     }
 
-    fn check(&mut self) -> FloodCheck {
-        self.check_at(Instant::now())
-    }
-
     fn check_at(&mut self, now: Instant) -> FloodCheck {
         let elapsed = now.saturating_duration_since(self.window);
         if elapsed >= Duration::from_secs(1) {
@@ -118,9 +114,11 @@ impl Connection {
     }
 
     pub(super) async fn frame(&mut self, frame: Frame) -> Next {
-        // A keepalive is not activity (?info's idle time).
-        self.outbox.traffic().line_in(!matches!(&frame, Frame::Line(line) if line == "NOOP"));
-        match self.flood.check() {
+        // One clock read for both. A keepalive is not activity (?info's
+        // idle time).
+        let now = Instant::now();
+        self.outbox.traffic().line_in(!matches!(&frame, Frame::Line(line) if line == "NOOP"), now);
+        match self.flood.check_at(now) {
             FloodCheck::Handle => {}
             FloodCheck::Drop { warn } => {
                 self.zone.meters().flood_drop();
@@ -186,17 +184,24 @@ impl Connection {
                 Next::Continue
             }
             (Some(session), message) => {
-                let id = session.id;
-                self.logged_in(id, message).await;
+                let (id, mut reset) = (session.id, session.password_reset);
+                // The zone is asked only while a reset is pending.
+                if reset && !self.zone.password_change_due(id) {
+                    reset = false;
+                    if let Some(session) = &mut self.session {
+                        session.password_reset = false;
+                    }
+                }
+                self.logged_in(id, message, reset).await;
                 Next::Continue
             }
         }
     }
 
-    async fn logged_in(&mut self, id: PlayerId, message: ClientMessage<'_>) {
+    async fn logged_in(&mut self, id: PlayerId, message: ClientMessage<'_>, password_reset: bool) {
         let zone = self.zone.clone();
         let registry = zone.registry();
-        if zone.password_change_due(id) && !self.is_passwd(&message) {
+        if password_reset && !self.is_passwd(&message) {
             let c = registry.default_cmd_char();
             self.error(&format!(
                 "your password was reset: change it first with {c}passwd <one-time password> <new password>"
@@ -399,7 +404,9 @@ struct ChatSink {
 impl ReplySink for ChatSink {
     fn line(&mut self, to: Recipient, text: &str) {
         match to {
-            Recipient::Sender => self.sender.notice(text),
+            // This connection speaks ChatNet: its own replies are encoded
+            // here, once, not shared with anyone.
+            Recipient::Sender => self.sender.line(ServerLine::Arena(text).encode()),
             Recipient::Target => {
                 if let Some(target) = &self.target {
                     target.notice(text);
@@ -439,10 +446,11 @@ mod tests {
     #[test]
     fn flood_warns_once_per_window() {
         let mut flood = Flood::new(2, 10);
-        assert_eq!(flood.check(), FloodCheck::Handle);
-        assert_eq!(flood.check(), FloodCheck::Handle);
-        assert_eq!(flood.check(), FloodCheck::Drop { warn: true });
-        assert_eq!(flood.check(), FloodCheck::Drop { warn: false });
+        let now = Instant::now();
+        assert_eq!(flood.check_at(now), FloodCheck::Handle);
+        assert_eq!(flood.check_at(now), FloodCheck::Handle);
+        assert_eq!(flood.check_at(now), FloodCheck::Drop { warn: true });
+        assert_eq!(flood.check_at(now), FloodCheck::Drop { warn: false });
     }
 
     #[test]

@@ -95,7 +95,12 @@ impl Connection {
             zone.tell_network(NetworkEvent::Login { origin, name: name.to_owned() });
         }
         info!(peer = %self.peer, name, client, "logged in");
-        self.session = Some(Session { id, name: name.into(), start: Instant::now() });
+        self.session = Some(Session {
+            id,
+            name: name.into(),
+            start: Instant::now(),
+            password_reset: must_change_password,
+        });
         self.outbox.line(ServerLine::LoginOk(name).encode());
         let cmd_char = zone.registry().default_cmd_char();
         self.outbox.notice(&format!(

@@ -12,7 +12,7 @@ impl World for Zone {
         realm: Option<RealmId>,
     ) -> bool {
         let state = self.state.read();
-        let snapshot = self.access.snapshot();
+        let snapshot = self.access.current();
         let realm_name = realm.and_then(|realm| state.realms.get(&realm)).map(|realm| &*realm.name);
         let group = match state.players.get(&sender.id) {
             Some(player) => group_for(&snapshot, player, realm_name),
