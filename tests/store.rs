@@ -25,7 +25,7 @@ fn write_everything(store: &dyn Store) {
     store.touch_login("alice").unwrap();
     store.add_usage(&[("alice".to_owned(), Duration::from_millis(30_500))]).unwrap();
     store.add_usage(&[("Alice".to_owned(), Duration::from_millis(11_500))]).unwrap();
-    store.touch_logout("Alice").unwrap();
+    store.touch_logouts(&["Alice".to_owned()]).unwrap();
 
     // Rule edits and memberships: the last edit of a key counts.
     let usage: RuleKey = "usage".parse().unwrap();

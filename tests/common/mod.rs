@@ -506,9 +506,9 @@ impl Store for FaultyStore {
     fn audit_search(&self, filter: &AuditFilter, count: usize) -> Result<Vec<AuditEntry>, StoreError> {
         self.inner.audit_search(filter, count)
     }
-    fn touch_logout(&self, name: &str) -> Result<(), StoreError> {
+    fn touch_logouts(&self, names: &[String]) -> Result<(), StoreError> {
         self.write()?;
-        self.inner.touch_logout(name)
+        self.inner.touch_logouts(names)
     }
     fn sanctions(&self) -> Result<Vec<Sanction>, StoreError> {
         self.inner.sanctions()

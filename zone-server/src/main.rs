@@ -13,6 +13,12 @@ use zone_server::ServerConfig;
 
 mod cli;
 
+/// jemalloc, not glibc's malloc: with its background thread on (see
+/// `main`), the memory of players who left goes back to the system within
+/// seconds (BENCHMARKS.md, "Connection scale"), where glibc's arenas keep it.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// A game-zone server speaking ChatNet.
 #[derive(Debug, Parser)]
 #[command(version, about)]
@@ -118,13 +124,72 @@ fn start(cli: Cli) -> anyhow::Result<()> {
         _ => {}
     }
     let listen = cli.listen.unwrap_or(config.zone.listen);
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    tune_allocator();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // The store takes one call at a time whatever the threads; more
+        // only hold memory while a crowd logs in (tokio's default is 512).
+        .max_blocking_threads(BLOCKING_THREADS)
+        .on_thread_park(release_thread_cache)
+        .build()
+        .context("starting the async runtime")?;
     runtime.block_on(async {
         let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
         let server = ServerConfig { config, data_dir: cli.data };
         zone_server::run(listener, server, shutdown_signal()).await?;
         anyhow::Ok(())
     })
+}
+
+/// Unused pages go back to the system within about a second of being freed
+/// (jemalloc's `dirty_decay_ms` 1000, `muzzy_decay_ms` 0), purged by its
+/// background thread even while the zone idles: players who left do not
+/// keep the zone's memory up. Failing that, the defaults stay.
+fn tune_allocator() {
+    use tikv_jemalloc_ctl::{Access as _, AsName as _};
+    let settings: [(&[u8], isize); 4] = [
+        // Arenas made from now on, then every one made already (4096 is
+        // jemalloc's "all arenas").
+        (b"arenas.dirty_decay_ms\0", 1000),
+        (b"arenas.muzzy_decay_ms\0", 0),
+        (b"arena.4096.dirty_decay_ms\0", 1000),
+        (b"arena.4096.muzzy_decay_ms\0", 0),
+    ];
+    for (key, value) in settings {
+        if let Err(error) = key.name().write(value) {
+            tracing::warn!("cannot set the allocator's {}: {error}", String::from_utf8_lossy(key));
+        }
+    }
+    if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
+        tracing::warn!("cannot start the allocator's background thread: {error}");
+    }
+}
+
+/// Threads for blocking work (store calls, config reads) at most.
+const BLOCKING_THREADS: usize = 4;
+
+/// How often an idle thread may give its allocation cache back.
+const CACHE_RELEASE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Called as a runtime thread goes idle: at most every [`CACHE_RELEASE`],
+/// its jemalloc thread cache is emptied (turned off and on), so the freed
+/// objects it holds do not keep partly used pages resident once players
+/// are gone. Busy threads keep their cache: it saves about 0.8 µs of CPU a
+/// request (BENCHMARKS.md).
+fn release_thread_cache() {
+    use std::cell::Cell;
+    use std::time::Instant;
+    use tikv_jemalloc_ctl::{Access as _, AsName as _};
+    thread_local!(static RELEASED: Cell<Option<Instant>> = const { Cell::new(None) });
+    let now = Instant::now();
+    if RELEASED.get().is_some_and(|last| now.duration_since(last) < CACHE_RELEASE) {
+        return;
+    }
+    RELEASED.set(Some(now));
+    let enabled = b"thread.tcache.enabled\0".name();
+    if enabled.write(false).is_ok() {
+        let _ = enabled.write(true);
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -434,7 +434,9 @@ impl Connections {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.connections.open.lock().remove(&self.id);
+        let mut open = self.connections.open.lock();
+        open.remove(&self.id);
+        crate::zone::shrink_sparse(&mut open);
     }
 }
 

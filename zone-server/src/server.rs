@@ -212,6 +212,7 @@ async fn serve_on(
 
     let stop = CancellationToken::new();
     let tracker = TaskTracker::new();
+    tracker.spawn(zone.clone().write_sessions(stop.clone()));
     if let Some(dir) = zone.access().config_dir() {
         tracker.spawn(watch_config(zone.clone(), dir, stop.clone()));
     }

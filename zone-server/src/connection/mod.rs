@@ -1,8 +1,10 @@
 //! One connection from accept to close (DESIGN §2). Here, the socket: framing
 //! input, answering it in the same turn, draining the outbound queue to the
 //! socket, keepalives, the login deadline, the goodbye line and a lingering
-//! close, and saving session time at the end. The login handshake is in `session`; routing each message
-//! to chat or dispatch, the reply sink and flood control in `router`.
+//! close. The session's time and logout are written by the zone
+//! ([`Zone::write_sessions`]), so a closed connection waits for no store.
+//! The login handshake is in `session`; routing each message to chat or
+//! dispatch, the reply sink and flood control in `router`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -197,10 +199,6 @@ pub(crate) async fn serve(
     // connection's task.
     Box::pin(finish(&mut write, frames.into_inner(), &outbox, out, farewell)).await;
     zone.fold_traffic(conn.outbox.traffic());
-    if let Some(session) = session {
-        zone.save_usage(false).await;
-        zone.record_logout(&session.name).await;
-    }
 }
 
 /// Waits for `deadline`, or forever without one.

@@ -195,11 +195,12 @@ pub trait Store: Send + Sync + 'static {
     /// A database failure.
     fn audit_repeated(&self, by: &str, action: &str, window: Duration) -> Result<(), StoreError>;
 
-    /// Records that `name` logged out now.
+    /// Records that each of `names` logged out now (`?seen`), in one
+    /// transaction.
     ///
     /// # Errors
-    /// A database failure.
-    fn touch_logout(&self, name: &str) -> Result<(), StoreError>;
+    /// A database failure; nothing is written then.
+    fn touch_logouts(&self, names: &[String]) -> Result<(), StoreError>;
 
     /// Every ban, kick and mute stored (ended ones too, until purged).
     ///
@@ -513,15 +514,6 @@ impl StoreHandle {
     pub async fn touch_login(&self, name: &str) -> Result<(), StoreError> {
         let name = name.to_owned();
         self.run(move |store| store.touch_login(&name)).await
-    }
-
-    /// [`Store::touch_logout`].
-    ///
-    /// # Errors
-    /// As it.
-    pub async fn touch_logout(&self, name: &str) -> Result<(), StoreError> {
-        let name = name.to_owned();
-        self.run(move |store| store.touch_logout(&name)).await
     }
 
     /// [`Store::account`].

@@ -466,14 +466,16 @@ impl Store for PgStore {
         })
     }
 
-    fn touch_logout(&self, name: &str) -> Result<(), StoreError> {
+    fn touch_logouts(&self, names: &[String]) -> Result<(), StoreError> {
         self.with(|client| {
-            client.execute(
-                &format!("UPDATE accounts SET last_logout = {NOW} WHERE name_key = $1"),
-                &[&key(name)],
-            )
-        })?;
-        Ok(())
+            let mut transaction = client.transaction()?;
+            let update = transaction
+                .prepare(&format!("UPDATE accounts SET last_logout = {NOW} WHERE name_key = $1"))?;
+            for name in names {
+                transaction.execute(&update, &[&key(name)])?;
+            }
+            transaction.commit()
+        })
     }
 
     fn sanctions(&self) -> Result<Vec<Sanction>, StoreError> {

@@ -281,11 +281,18 @@ impl Store for SqliteStore {
         insert_audit(&self.conn.lock(), by, action)
     }
 
-    fn touch_logout(&self, name: &str) -> Result<(), StoreError> {
-        self.conn.lock().execute(
-            "UPDATE accounts SET last_logout = strftime('%Y-%m-%d %H:%M:%S', 'now') WHERE name_key = ?1",
-            params![key(name)],
-        )?;
+    fn touch_logouts(&self, names: &[String]) -> Result<(), StoreError> {
+        let mut conn = self.conn.lock();
+        let transaction = conn.transaction()?;
+        {
+            let mut update = transaction.prepare_cached(
+                "UPDATE accounts SET last_logout = strftime('%Y-%m-%d %H:%M:%S', 'now') WHERE name_key = ?1",
+            )?;
+            for name in names {
+                update.execute(params![key(name)])?;
+            }
+        }
+        transaction.commit()?;
         Ok(())
     }
 

@@ -48,8 +48,9 @@ impl PasswordGenerations {
 /// Logins [`KnownLogins`] keeps, at most.
 const KNOWN_LOGINS: usize = 10_000;
 
-/// The accounts and password hashes of players who logged in to this zone
-/// since it started: while the store cannot be reached they may log in
+/// In a network of zones, the accounts and password hashes of players who
+/// logged in to this zone since it started: while the store cannot be
+/// reached they may log in
 /// again, checked against the hash they logged in with (a zone of a network
 /// stays open to its regulars through a database restart; nobody else can
 /// be checked, so nobody else gets in). A password change anywhere in the
@@ -58,8 +59,14 @@ const KNOWN_LOGINS: usize = 10_000;
 pub(super) struct KnownLogins(Mutex<HashMap<String, (Account, String)>>);
 
 impl Zone {
-    /// Keeps `account`'s `hash` for logins while the store is away.
+    /// Keeps `account`'s `hash` for logins while the store is away: in a
+    /// network of zones, whose database may restart. A zone on its own
+    /// SQLite file keeps none (its store is never away but for a failing
+    /// disk), and so no memory of each player who ever logged in.
     pub fn remember_login(&self, account: &Account, hash: &str) {
+        if self.instance().is_none() {
+            return;
+        }
         let mut known = self.known_logins.0.lock();
         if known.len() >= KNOWN_LOGINS
             && let Some(any) = known.keys().next().cloned()

@@ -59,8 +59,10 @@ pub struct Zone {
     attempts: Attempts,
     /// Connected time not yet in the store, by lower-case name: taken from
     /// online players at each checkpoint and at logout, kept here until a
-    /// write succeeds.
-    unsaved: Mutex<HashMap<String, Duration>>,
+    /// write succeeds; with whether a logout is to be recorded too.
+    unsaved: Mutex<HashMap<String, Unsaved>>,
+    /// Wakes [`Zone::write_sessions`]: sessions ended.
+    sessions_ended: tokio::sync::Notify,
     trouble: StoreTrouble,
     connection_log: LogQuota,
     sanctions: Sanctions,
@@ -108,6 +110,15 @@ pub struct Arrival<'a> {
 /// Accounts whose unsaved time is kept while the store refuses writes; past
 /// it, more is logged and dropped (memory stays bounded).
 const MAX_UNSAVED: usize = 100_000;
+
+/// What the store has not yet been told of one account.
+#[derive(Debug, Clone, Copy, Default)]
+struct Unsaved {
+    /// Connected time.
+    time: Duration,
+    /// A session ended: its logout time is to be recorded (`?seen`).
+    logged_out: bool,
+}
 
 /// Store failures in the background (usage, last login, audit rows): logged
 /// at most once a minute with how many there were, so a full disk does not
@@ -173,6 +184,16 @@ struct State {
     /// (added when a player is removed, under the same lock the live sum
     /// is read under, so the totals never go back).
     closed_traffic: [u64; 3],
+}
+
+/// Gives back most of `map`'s room once it is three quarters empty (halving
+/// at most what it holds to twice its entries): amortised O(1) a removal.
+pub(crate) fn shrink_sparse<K: std::hash::Hash + Eq, V, S: std::hash::BuildHasher>(
+    map: &mut std::collections::HashMap<K, V, S>,
+) {
+    if map.capacity() > 64 && map.len() * 4 < map.capacity() {
+        map.shrink_to(map.len() * 2);
+    }
 }
 
 struct Online {
@@ -264,6 +285,7 @@ impl Zone {
             backoff: Backoff::new(backoff),
             attempts: Attempts::new(config.limits.login_attempts_per_minute, backoff.max_entries),
             unsaved: Mutex::new(HashMap::new()),
+            sessions_ended: tokio::sync::Notify::new(),
             trouble: StoreTrouble::default(),
             connection_log: LogQuota::new(120),
             sanctions,
@@ -389,7 +411,8 @@ impl Zone {
         if let Some(old) = state.names.get(&key).copied() {
             let (online, closed) = state.remove_player(old);
             if let Some(online) = online {
-                self.count_usage(&online, Instant::now());
+                // The account stays online: no logout to record.
+                self.count_usage(&online, Instant::now(), false);
                 online.outbox.kick(Disconnect::Replaced);
                 state.events.emit(ZoneEvent::Logout { player: online.name.clone() });
             }
@@ -487,13 +510,14 @@ impl Zone {
         }
     }
 
-    /// Removes a player (disconnect), telling their realm, and keeps their
-    /// connected time for the next [`Zone::save_usage`]. Nothing happens when
-    /// the session was already replaced by a newer login.
+    /// Removes a player (disconnect), telling their realm, and hands their
+    /// connected time and logout to [`Zone::write_sessions`]. Nothing
+    /// happens when the session was already replaced by a newer login.
     pub fn leave(&self, id: PlayerId) {
         let (online, closed) = self.state.write().remove_player(id);
         if let Some(online) = online {
-            self.count_usage(&online, Instant::now());
+            self.count_usage(&online, Instant::now(), true);
+            self.sessions_ended.notify_one();
             self.presence_changed(&online.name);
             self.scripts.emitter().emit(ZoneEvent::Logout { player: online.name.clone() });
         }
@@ -502,8 +526,9 @@ impl Zone {
         }
     }
 
-    /// Moves `player`'s time since the last count into [`Zone::unsaved`].
-    fn count_usage(&self, player: &Online, now: Instant) {
+    /// Moves `player`'s time since the last count into [`Zone::unsaved`];
+    /// `logged_out`: their session ended.
+    fn count_usage(&self, player: &Online, now: Instant, logged_out: bool) {
         let length = now.saturating_duration_since(player.counted_until);
         let mut unsaved = self.unsaved.lock();
         let key = player.name.to_lowercase();
@@ -512,14 +537,16 @@ impl Zone {
             self.store_trouble("keep more unsaved usage", &format!("{length:?} of {} dropped", player.name));
             return;
         }
-        *unsaved.entry(key).or_default() += length;
+        let entry = unsaved.entry(key).or_default();
+        entry.time += length;
+        entry.logged_out |= logged_out;
     }
 
     /// Connected time of `name` not yet in the store: kept after a failed
     /// write, and since the last checkpoint if online.
     pub fn unsaved_usage(&self, name: &str) -> Duration {
         let key = name.to_lowercase();
-        let kept = self.unsaved.lock().get(&key).copied().unwrap_or_default();
+        let kept = self.unsaved.lock().get(&key).map(|unsaved| unsaved.time).unwrap_or_default();
         let state = self.state.read();
         let online = state
             .names
@@ -530,29 +557,43 @@ impl Zone {
         kept + online
     }
 
-    /// Counts every online player's time up to now and writes all unsaved
-    /// time to the store in one transaction (the usage checkpoint, and the
-    /// save at logout and shutdown). What cannot be written is kept for the
-    /// next call, and the failure logged at most once a minute.
+    /// Counts every online player's time up to now (with `checkpoint`) and
+    /// writes all unsaved time, and the logouts not yet recorded, to the
+    /// store in one call (the usage checkpoint, [`Zone::write_sessions`]
+    /// after logouts, and the save at shutdown). What cannot be written is
+    /// kept for the next call, and the failure logged at most once a minute.
     pub async fn save_usage(&self, checkpoint: bool) {
         if checkpoint {
             let now = Instant::now();
             let mut state = self.state.write();
             for player in state.players.values_mut() {
-                self.count_usage(player, now);
+                self.count_usage(player, now, false);
                 player.counted_until = now;
             }
         }
-        let batch: Vec<(String, Duration)> = std::mem::take(&mut *self.unsaved.lock()).into_iter().collect();
+        let batch: Vec<(String, Unsaved)> = std::mem::take(&mut *self.unsaved.lock()).into_iter().collect();
         if batch.is_empty() {
             return;
         }
         // The batch comes back when the write fails, to be kept.
         let written = self
             .store
-            .run(move |store| match store.add_usage(&batch) {
-                Ok(()) => Ok(None),
-                Err(error) => Ok(Some((batch, error.to_string()))),
+            .run(move |store| {
+                let usage: Vec<(String, Duration)> = batch
+                    .iter()
+                    .filter(|(_, unsaved)| !unsaved.time.is_zero())
+                    .map(|(name, unsaved)| (name.clone(), unsaved.time))
+                    .collect();
+                let logouts: Vec<String> = batch
+                    .iter()
+                    .filter(|(_, unsaved)| unsaved.logged_out)
+                    .map(|(name, _)| name.clone())
+                    .collect();
+                let stored = store.add_usage(&usage).and_then(|()| store.touch_logouts(&logouts));
+                match stored {
+                    Ok(()) => Ok(None),
+                    Err(error) => Ok(Some((batch, error.to_string()))),
+                }
             })
             .await;
         let (batch, error) = match written {
@@ -562,8 +603,23 @@ impl Zone {
         };
         self.store_trouble("save connected time (kept for the next try)", &error);
         let mut unsaved = self.unsaved.lock();
-        for (key, length) in batch {
-            *unsaved.entry(key).or_default() += length;
+        for (key, kept) in batch {
+            let entry = unsaved.entry(key).or_default();
+            entry.time += kept.time;
+            entry.logged_out |= kept.logged_out;
+        }
+    }
+
+    /// Writes ended sessions (their time and logout) as they end, until
+    /// `stop`: however many end at once, a write at a time takes all that
+    /// are waiting, so a crowd leaving costs a few transactions, and no
+    /// closed connection waits for the store.
+    pub async fn write_sessions(self: Arc<Self>, stop: tokio_util::sync::CancellationToken) {
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = self.sessions_ended.notified() => self.save_usage(false).await,
+            }
         }
     }
 
@@ -591,13 +647,6 @@ impl Zone {
     /// The bans, kicks and mutes in force.
     pub fn sanctions(&self) -> &Sanctions {
         &self.sanctions
-    }
-
-    /// Records that `name` logged out (for `?seen`); a failure is logged.
-    pub async fn record_logout(&self, name: &str) {
-        if let Err(error) = self.store.touch_logout(name).await {
-            self.store_trouble("record a logout time", &error);
-        }
     }
 
     /// Lifts `name`'s sanctions of `kinds`: from the store (with the audit
@@ -715,6 +764,9 @@ impl State {
         if self.names.get(&key) == Some(&id) {
             self.names.remove(&key);
         }
+        // A crowd that left leaves no room behind.
+        shrink_sparse(&mut self.players);
+        shrink_sparse(&mut self.names);
         (Some(online), closed)
     }
 
