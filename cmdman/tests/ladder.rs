@@ -146,3 +146,43 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// An edit rebuilds only the edited group and those inheriting from
+    /// it; the result decides as a build from scratch and as the reference
+    /// model, edit after edit.
+    #[test]
+    fn an_edit_rebuilds_as_a_build_from_scratch(
+        groups in groups(),
+        commands in proptest::collection::vec(command(), 1..10),
+        edits in proptest::collection::vec((0usize..8, rule(), any::<bool>()), 1..8),
+    ) {
+        let mut policy = Policy::new(groups).unwrap();
+        let registry = registry(&commands);
+        let tables = registry.tables();
+        let mut compiled = Compiled::build(&policy, tables.commands());
+        for (group, (name, star, form, grant), revoke) in edits {
+            let group = group % policy.groups().len();
+            let command = if star { format!("*{}", NAMES[name]) } else { NAMES[name].to_owned() };
+            let key = RuleKey { command, form: form.map(|f| TargetForm::ALL[f]) };
+            let effect = (!revoke).then_some(if grant { Effect::Grant } else { Effect::Deny });
+            let name = policy.groups()[group].name.clone();
+            policy = policy.with_rule(&name, &key, effect).unwrap();
+            compiled = compiled.rebuild(&policy, tables.commands(), group);
+            let fresh = Compiled::build(&policy, tables.commands());
+            for spec in policy.groups() {
+                let g = policy.index_of(&spec.name).unwrap();
+                for (c, command) in tables.commands().iter().enumerate() {
+                    let def = command.def();
+                    for form in def.forms.iter() {
+                        let reference = policy.decide(&spec.name, &rule_name(def), def.group(form), form);
+                        prop_assert_eq!(compiled.allows(g, c, form), fresh.allows(g, c, form));
+                        prop_assert_eq!(compiled.allows(g, c, form), reference.allowed());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -21,6 +21,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -326,10 +327,18 @@ enum Visit {
 }
 
 /// The player groups, checked: names unique, parents known, no cycles.
+///
+/// Each group's spec is shared (`Arc`) between a policy and the one made
+/// from it by an edit ([`Policy::with_rule`]), which copies one spec and
+/// the list of pointers, not every group's rules.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Policy {
-    groups: Vec<GroupSpec>,
-    index: HashMap<String, usize>,
+    groups: Vec<Arc<GroupSpec>>,
+    index: Arc<HashMap<String, usize>>,
+    /// Each group's children: the groups whose `inherits` names it.
+    children: Arc<Vec<Vec<usize>>>,
+    /// Every group, each after all it inherits from.
+    order: Arc<Vec<usize>>,
 }
 
 impl Policy {
@@ -345,14 +354,16 @@ impl Policy {
                 return Err(PolicyError::Duplicate(group.name.clone()));
             }
         }
-        for group in &groups {
+        let mut children = vec![Vec::new(); groups.len()];
+        for (i, group) in groups.iter().enumerate() {
             for parent in &group.inherits {
-                if !index.contains_key(parent) {
+                let Some(&p) = index.get(parent) else {
                     return Err(PolicyError::UnknownParent {
                         group: group.name.clone(),
                         parent: parent.clone(),
                     });
-                }
+                };
+                children[p].push(i);
             }
             for (i, (key, effect)) in group.rules.iter().enumerate() {
                 if group.rules[..i].iter().any(|(k, e)| k == key && e != effect) {
@@ -360,17 +371,31 @@ impl Policy {
                 }
             }
         }
-        let policy = Policy { groups, index };
-        // Depth-first with colours: each group is explored once.
+        let mut policy = Policy {
+            groups: groups.into_iter().map(Arc::new).collect(),
+            index: Arc::new(index),
+            children: Arc::new(children),
+            order: Arc::default(),
+        };
+        // Depth-first with colours: each group is explored once, and is
+        // done after its parents: that is the order.
         let mut state = vec![Visit::New; policy.groups.len()];
+        let mut order = Vec::with_capacity(policy.groups.len());
         for start in 0..policy.groups.len() {
             let mut path = Vec::new();
-            policy.find_cycle(start, &mut state, &mut path)?;
+            policy.find_cycle(start, &mut state, &mut path, &mut order)?;
         }
+        policy.order = Arc::new(order);
         Ok(policy)
     }
 
-    fn find_cycle(&self, at: usize, state: &mut [Visit], path: &mut Vec<usize>) -> Result<(), PolicyError> {
+    fn find_cycle(
+        &self,
+        at: usize,
+        state: &mut [Visit],
+        path: &mut Vec<usize>,
+        order: &mut Vec<usize>,
+    ) -> Result<(), PolicyError> {
         match state[at] {
             Visit::Done => return Ok(()),
             Visit::OnPath => {
@@ -385,21 +410,55 @@ impl Policy {
         state[at] = Visit::OnPath;
         path.push(at);
         for parent in &self.groups[at].inherits {
-            self.find_cycle(self.index[parent], state, path)?;
+            self.find_cycle(self.index[parent], state, path, order)?;
         }
         path.pop();
         state[at] = Visit::Done;
+        order.push(at);
         Ok(())
     }
 
+    /// This policy with `group`'s own rule for `key` set to `effect`
+    /// (`None`: removed); `None` for an unknown group. Costs one group's
+    /// rules and a pointer a group: the other specs, the names and the
+    /// inheritance are shared, and need no check (an edit changes neither
+    /// names nor parents, and replaces the key's rule).
+    pub fn with_rule(&self, group: &str, key: &RuleKey, effect: Option<Effect>) -> Option<Policy> {
+        let at = self.index_of(group)?;
+        let mut spec = GroupSpec::clone(&self.groups[at]);
+        spec.rules.retain(|(own, _)| own != key);
+        if let Some(effect) = effect {
+            spec.rules.push((key.clone(), effect));
+        }
+        let mut policy = self.clone();
+        policy.groups[at] = Arc::new(spec);
+        Some(policy)
+    }
+
+    /// `group` (an index) and every group that inherits from it, at any
+    /// depth: the groups an edit of `group`'s rules can change, each after
+    /// all it inherits from.
+    pub fn reached_from(&self, group: usize) -> Vec<usize> {
+        let mut reached = vec![false; self.groups.len()];
+        let mut stack = vec![group];
+        while let Some(at) = stack.pop() {
+            if let Some(seen) = reached.get_mut(at)
+                && !std::mem::replace(seen, true)
+            {
+                stack.extend(self.children[at].iter().copied());
+            }
+        }
+        self.order.iter().copied().filter(|&g| reached[g]).collect()
+    }
+
     /// Every group, in definition order.
-    pub fn groups(&self) -> &[GroupSpec] {
+    pub fn groups(&self) -> &[Arc<GroupSpec>] {
         &self.groups
     }
 
     /// The group called `name`.
     pub fn group(&self, name: &str) -> Option<&GroupSpec> {
-        self.index.get(name).map(|&i| &self.groups[i])
+        self.index.get(name).map(|&i| &*self.groups[i])
     }
 
     /// The index of the group called `name`, as [`Compiled`] uses.
@@ -476,57 +535,135 @@ impl Policy {
 }
 
 /// The fast path: for every group and every registered command, one byte
-/// whose bit `form.index()` says whether that form is allowed. Built by
-/// flattening each group's effective rules once (parents before children),
-/// then one lookup per command and form.
+/// whose bit `form.index()` says whether that form is allowed.
+///
+/// Built group by group, each after the groups it inherits from: a group's
+/// effective rules for the registered commands (2 bits a key: none, grant or
+/// deny; the general key and one per form) are its own, then its parents'
+/// where it has none, the earlier parent first; its command groups and all
+/// access are its own and its parents'. The byte follows from those in one
+/// step per form. An edit of one group's rules rebuilds only that group and
+/// those that inherit from it ([`Compiled::rebuild`]); every other group's
+/// tables are shared with the compiled policy before it.
 #[derive(Debug, Clone, Default)]
 pub struct Compiled {
-    allowed: Vec<Vec<u8>>,
+    allowed: Vec<Arc<[u8]>>,
+    effective: Vec<Arc<[u16]>>,
+    accepts: Vec<Arc<Accepts>>,
+    /// Rule name → the indices of the commands it names.
+    names: Arc<HashMap<String, Vec<usize>>>,
 }
 
-/// One group's effective rules and inherited grants, flattened.
-#[derive(Clone, Default)]
-struct Flat {
-    rules: HashMap<RuleKey, Effect>,
+/// The command groups a group accepts (its own and inherited) and whether it
+/// has all access.
+#[derive(Debug, Default)]
+struct Accepts {
     command_groups: Vec<String>,
     all_access: bool,
+}
+
+/// An effective rule in a 2-bit slot.
+const GRANT: u16 = 1;
+const DENY: u16 = 2;
+
+/// Where `key`'s slot is in a command's effective rules: 0 for the general
+/// key, `2 + 2 × form` for a form's.
+fn slot(form: Option<TargetForm>) -> u32 {
+    form.map_or(0, |form| 2 + 2 * form.index() as u32)
+}
+
+/// The slots of `rules` that hold a rule, all bits of each.
+fn taken(rules: u16) -> u16 {
+    let set = (rules | (rules >> 1)) & 0x5555;
+    set | (set << 1)
 }
 
 impl Compiled {
     /// Precomputes `policy` for `commands` (in registry order).
     pub fn build<C: CommandRules>(policy: &Policy, commands: &[C]) -> Compiled {
-        let names: Vec<String> = commands.iter().map(CommandRules::rule_name).collect();
-        let mut flat: Vec<Option<Flat>> = vec![None; policy.groups.len()];
-        let allowed = (0..policy.groups.len())
-            .map(|group| {
-                let flat = flatten(policy, group, &mut flat);
-                commands
-                    .iter()
-                    .zip(&names)
-                    .map(|(command, name)| {
-                        let mut bits = 0u8;
-                        for form in command.forms().iter() {
-                            let exact = flat.rules.get(&RuleKey::exact(name.as_str(), form));
-                            let general = || flat.rules.get(&RuleKey::general(name.as_str()));
-                            let allow = match exact.or_else(general) {
-                                Some(effect) => *effect == Effect::Grant,
-                                None => {
-                                    command
-                                        .group(form)
-                                        .is_some_and(|cg| flat.command_groups.iter().any(|g| g == cg))
-                                        || flat.all_access
-                                }
-                            };
-                            if allow {
-                                bits |= 1 << form.index();
-                            }
+        let mut names: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, command) in commands.iter().enumerate() {
+            names.entry(command.rule_name()).or_default().push(i);
+        }
+        let groups = policy.groups.len();
+        let mut compiled = Compiled {
+            allowed: vec![Arc::from([]); groups],
+            effective: vec![Arc::from([]); groups],
+            accepts: vec![Arc::default(); groups],
+            names: Arc::new(names),
+        };
+        for &group in policy.order.iter() {
+            compiled.compile(policy, commands, group);
+        }
+        compiled
+    }
+
+    /// These tables after an edit of `group`'s own rules gave `policy`
+    /// (the same groups and commands as they were built for): only `group`
+    /// and the groups that inherit from it are compiled again.
+    pub fn rebuild<C: CommandRules>(&self, policy: &Policy, commands: &[C], group: usize) -> Compiled {
+        let mut compiled = self.clone();
+        for reached in policy.reached_from(group) {
+            compiled.compile(policy, commands, reached);
+        }
+        compiled
+    }
+
+    /// Compiles `group`, whose parents are compiled.
+    fn compile<C: CommandRules>(&mut self, policy: &Policy, commands: &[C], group: usize) {
+        let spec = &policy.groups[group];
+        let mut effective = vec![0u16; commands.len()];
+        for (key, effect) in &spec.rules {
+            let Some(named) = self.names.get(&key.command) else { continue };
+            let shift = slot(key.form);
+            let value = if *effect == Effect::Grant { GRANT } else { DENY };
+            for &command in named {
+                effective[command] = (effective[command] & !(3 << shift)) | (value << shift);
+            }
+        }
+        let mut accepts =
+            Accepts { command_groups: spec.command_groups.clone(), all_access: spec.all_access };
+        for parent in &spec.inherits {
+            let parent = policy.index[parent];
+            for (own, theirs) in effective.iter_mut().zip(self.effective[parent].iter()) {
+                *own |= theirs & !taken(*own);
+            }
+            let inherited = &self.accepts[parent];
+            for command_group in &inherited.command_groups {
+                if !accepts.command_groups.contains(command_group) {
+                    accepts.command_groups.push(command_group.clone());
+                }
+            }
+            accepts.all_access |= inherited.all_access;
+        }
+        let allowed = commands
+            .iter()
+            .zip(&effective)
+            .map(|(command, &rules)| {
+                let mut bits = 0u8;
+                for form in command.forms().iter() {
+                    let exact = (rules >> slot(Some(form))) & 3;
+                    let general = rules & 3;
+                    let allow = match (exact, general) {
+                        (0, 0) => {
+                            command
+                                .group(form)
+                                .is_some_and(|cg| accepts.command_groups.iter().any(|g| g == cg))
+                                || accepts.all_access
                         }
-                        bits
-                    })
-                    .collect()
+                        (0, general) => general == GRANT,
+                        (exact, _) => exact == GRANT,
+                    };
+                    if allow {
+                        bits |= 1 << form.index();
+                    }
+                }
+                bits
             })
             .collect();
-        Compiled { allowed }
+        self.allowed[group] = allowed;
+        self.effective[group] = effective.into();
+        self.accepts[group] = Arc::new(accepts);
     }
 
     /// Whether a player of group `group` (its [`Policy::index_of`]) may run
@@ -538,33 +675,6 @@ impl Compiled {
             .and_then(|row| row.get(command))
             .is_some_and(|bits| bits & (1 << form.index()) != 0)
     }
-}
-
-/// The flattened rules of `group`, computed once per group (parents first).
-fn flatten<'f>(policy: &Policy, group: usize, memo: &'f mut Vec<Option<Flat>>) -> &'f Flat {
-    if memo[group].is_none() {
-        let spec = &policy.groups[group];
-        let mut flat = Flat {
-            rules: spec.rules.iter().cloned().collect(),
-            command_groups: spec.command_groups.clone(),
-            all_access: spec.all_access,
-        };
-        for parent in &spec.inherits {
-            let parent = flatten(policy, policy.index[parent], memo).clone();
-            for (key, effect) in parent.rules {
-                // Own rules and earlier parents' come first and stay.
-                flat.rules.entry(key).or_insert(effect);
-            }
-            for command_group in parent.command_groups {
-                if !flat.command_groups.contains(&command_group) {
-                    flat.command_groups.push(command_group);
-                }
-            }
-            flat.all_access |= parent.all_access;
-        }
-        memo[group] = Some(flat);
-    }
-    memo[group].as_ref().expect("just computed")
 }
 
 #[cfg(test)]

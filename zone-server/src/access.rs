@@ -55,6 +55,12 @@ pub struct Membership {
 
 /// The access state at one moment: the policy with edits applied, its
 /// compiled table, memberships and group passwords.
+///
+/// An edit makes the next snapshot from this one ([`Snapshot::with_rule_edit`],
+/// [`Snapshot::with_membership_edit`]), sharing every part it does not
+/// change: a rule edit copies the edited group's rules and origins and
+/// compiles that group and those inheriting from it, whatever the number of
+/// other groups' rules.
 #[derive(Debug)]
 pub struct Snapshot {
     policy: Policy,
@@ -62,17 +68,39 @@ pub struct Snapshot {
     /// The command set `compiled` is indexed by ([`cmdman::Tables::version`]).
     version: u64,
     /// Lower-case name → its memberships.
-    members: HashMap<String, Vec<Membership>>,
-    passwords: HashMap<String, String>,
-    origins: HashMap<(String, RuleKey), Origin>,
-    /// Rules moderators revoked: (group, key, who and when).
-    revoked: Vec<(String, RuleKey, Origin)>,
+    members: Arc<HashMap<String, Vec<Membership>>>,
+    passwords: Arc<HashMap<String, String>>,
+    /// Per group (by [`Policy::index_of`]): where its own rules come from,
+    /// and the rules moderators revoked.
+    origins: Vec<Arc<GroupOrigins>>,
     /// Stored edits that did not decode, described (`?health`).
-    bad_rows: Vec<String>,
+    bad_rows: Arc<Vec<String>>,
     /// Player groups that stored edits name and groups.ron lacks (in a
     /// network, another zone's groups): those edits are not applied here
     /// (`?health`).
-    unknown_groups: Vec<String>,
+    unknown_groups: Arc<Vec<String>>,
+}
+
+/// Where one group's own rules come from, and what moderators revoked of it.
+#[derive(Debug, Clone, Default)]
+struct GroupOrigins {
+    own: HashMap<RuleKey, Origin>,
+    /// Revoked rules (hiding any in groups.ron), with who and when.
+    revoked: Vec<(RuleKey, Origin)>,
+}
+
+impl GroupOrigins {
+    /// Records `key`'s latest edit, `effect` (`None`: revoked) by `origin`.
+    fn set(&mut self, key: &RuleKey, effect: Option<Effect>, origin: Origin) {
+        self.own.remove(key);
+        self.revoked.retain(|(revoked, _)| revoked != key);
+        match effect {
+            Some(_) => {
+                self.own.insert(key.clone(), origin);
+            }
+            None => self.revoked.push((key.clone(), origin)),
+        }
+    }
 }
 
 impl Snapshot {
@@ -107,13 +135,67 @@ impl Snapshot {
 
     /// Where `group`'s own rule for `key` comes from.
     pub fn origin(&self, group: &str, key: &RuleKey) -> Option<&Origin> {
-        self.origins.get(&(group.to_owned(), key.clone()))
+        self.origins.get(self.policy.index_of(group)?)?.own.get(key)
     }
 
     /// `group`'s rules revoked at runtime (hiding any in groups.ron), with who
     /// and when.
     pub fn revoked(&self, group: &str) -> impl Iterator<Item = (&RuleKey, &Origin)> {
-        self.revoked.iter().filter(move |(g, _, _)| g == group).map(|(_, key, origin)| (key, origin))
+        let origins = self.policy.index_of(group).and_then(|at| self.origins.get(at));
+        origins.into_iter().flat_map(|origins| origins.revoked.iter().map(|(key, origin)| (key, origin)))
+    }
+
+    /// This snapshot with the rule edit `edit` applied on top (it is the
+    /// latest edit of its group and key): the edited group's rules and
+    /// origins are copied and it and the groups inheriting from it compiled
+    /// again; the rest is shared. `None` when the group is not one of the
+    /// policy's (a full rebuild reports it).
+    fn with_rule_edit(&self, edit: &RuleEdit, registry: &Registry) -> Option<Snapshot> {
+        let at = self.policy.index_of(&edit.group)?;
+        let policy = self.policy.with_rule(&edit.group, &edit.key, edit.effect)?;
+        let tables = registry.tables();
+        let compiled = if tables.version() == self.version {
+            self.compiled.rebuild(&policy, tables.commands(), at)
+        } else {
+            Compiled::build(&policy, tables.commands())
+        };
+        let mut origins = self.origins.clone();
+        let mut group = GroupOrigins::clone(&origins[at]);
+        group.set(&edit.key, edit.effect, Origin::Runtime { by: edit.by.clone(), at: edit.at });
+        origins[at] = Arc::new(group);
+        Some(Snapshot {
+            policy,
+            compiled,
+            version: tables.version(),
+            members: self.members.clone(),
+            passwords: self.passwords.clone(),
+            origins,
+            bad_rows: self.bad_rows.clone(),
+            unknown_groups: self.unknown_groups.clone(),
+        })
+    }
+
+    /// This snapshot with the membership edit `edit` applied on top (it is
+    /// the latest for its name and realm); only the memberships change.
+    /// `None` when it names a group the policy lacks (a full rebuild
+    /// reports it).
+    fn with_membership_edit(&self, edit: &MembershipEdit) -> Option<Snapshot> {
+        if edit.group.as_deref().is_some_and(|group| self.policy.group(group).is_none()) {
+            return None;
+        }
+        let mut members = HashMap::clone(&self.members);
+        let origin = Origin::Runtime { by: edit.by.clone(), at: edit.at };
+        place(&mut members, &edit.name, edit.realm.clone(), edit.group.clone(), origin);
+        Some(Snapshot {
+            policy: self.policy.clone(),
+            compiled: self.compiled.clone(),
+            version: self.version,
+            members: Arc::new(members),
+            passwords: self.passwords.clone(),
+            origins: self.origins.clone(),
+            bad_rows: self.bad_rows.clone(),
+            unknown_groups: self.unknown_groups.clone(),
+        })
     }
 
     /// The fast path: whether `group` may run `command` in `form`.
@@ -145,13 +227,7 @@ impl Snapshot {
     /// The policy as it would be with `group`'s own rule for `key` set to
     /// `effect` (`None`: removed), to see what an edit would change.
     pub fn policy_with(&self, group: &str, key: &RuleKey, effect: Option<Effect>) -> Option<Policy> {
-        let mut specs = self.policy.groups().to_vec();
-        let spec = specs.iter_mut().find(|spec| spec.name == group)?;
-        spec.rules.retain(|(own, _)| own != key);
-        if let Some(effect) = effect {
-            spec.rules.push((key.clone(), effect));
-        }
-        Policy::new(specs).ok()
+        self.policy.with_rule(group, key, effect)
     }
 
     /// The group's rank; 0 for an unknown group.
@@ -432,15 +508,18 @@ struct Sources {
     /// not again at every rebuild.
     policy: Policy,
     config: Config,
-    rules: Vec<RuleEdit>,
+    /// The latest edit of each group and key: the one that counts, so
+    /// their order does not matter.
+    rules: HashMap<(String, RuleKey), RuleEdit>,
     members: Vec<MembershipEdit>,
     bad_rows: Vec<String>,
 }
 
 impl Sources {
     fn build(&self, registry: &Registry) -> Snapshot {
-        let mut snapshot = build(&self.config, &self.policy, &self.rules, &self.members, registry);
-        snapshot.bad_rows.clone_from(&self.bad_rows);
+        let rules: Vec<&RuleEdit> = self.rules.values().collect();
+        let mut snapshot = build(&self.config, &self.policy, &rules, &self.members, registry);
+        snapshot.bad_rows = Arc::new(self.bad_rows.clone());
         snapshot
     }
 
@@ -450,7 +529,9 @@ impl Sources {
         for bad in &self.bad_rows {
             warn!("a stored edit is not applied, it cannot be read: {bad}");
         }
-        self.rules = rules.rows;
+        // In stored order: a later edit of a key replaces an earlier one.
+        self.rules =
+            rules.rows.into_iter().map(|edit| ((edit.group.clone(), edit.key.clone()), edit)).collect();
         self.members = members.rows;
     }
 }
@@ -496,7 +577,7 @@ impl AccessControl {
             started_zone: config.zone.clone(),
             policy: config.policy(),
             config,
-            rules: Vec::new(),
+            rules: HashMap::new(),
             members: Vec::new(),
             bad_rows: Vec::new(),
         };
@@ -587,10 +668,12 @@ impl AccessControl {
             }
         }
         if let Some(after) = snapshot.policy_with(group, &key, effect) {
-            let changed: Vec<String> = snapshot
-                .policy()
-                .groups()
-                .iter()
+            // Only the edited group and those inheriting from it can change.
+            let reached =
+                snapshot.policy().index_of(group).map(|at| after.reached_from(at)).unwrap_or_default();
+            let changed: Vec<String> = reached
+                .into_iter()
+                .map(|at| &snapshot.policy().groups()[at])
                 .filter(|other| other.rank >= own_rank)
                 .filter(|other| {
                     named.iter().any(|command| {
@@ -708,23 +791,30 @@ impl AccessControl {
         self.snapshot.store(Arc::new(sources.build(registry)));
     }
 
-    /// Applies a rule edit already written to the store (under the edit lock).
+    /// Applies a rule edit already written to the store (under the edit
+    /// lock): on top of the current snapshot, at the cost of what it
+    /// reaches ([`Snapshot::with_rule_edit`]).
     fn record_rule(&self, edit: RuleEdit, registry: &Registry) {
         let mut sources = self.sources.lock();
-        sources.rules.retain(|old| (&old.group, &old.key) != (&edit.group, &edit.key));
-        sources.rules.push(edit);
-        self.snapshot.store(Arc::new(sources.build(registry)));
+        // Under the sources lock, as every change of the snapshot: the
+        // current one is the latest.
+        let next = self.snapshot.load().with_rule_edit(&edit, registry);
+        sources.rules.insert((edit.group.clone(), edit.key.clone()), edit);
+        let next = next.unwrap_or_else(|| sources.build(registry));
+        self.snapshot.store(Arc::new(next));
     }
 
     /// Applies a membership edit already written to the store (under the edit
-    /// lock).
+    /// lock), on top of the current snapshot.
     fn record_membership(&self, edit: MembershipEdit, registry: &Registry) {
         let mut sources = self.sources.lock();
         sources.members.retain(|old| {
             !(old.name.eq_ignore_ascii_case(&edit.name) && old.realm.as_deref() == edit.realm.as_deref())
         });
+        let next = self.snapshot.load().with_membership_edit(&edit);
         sources.members.push(edit);
-        self.snapshot.store(Arc::new(sources.build(registry)));
+        let next = next.unwrap_or_else(|| sources.build(registry));
+        self.snapshot.store(Arc::new(next));
     }
 
     /// Reads the config directory again (a zone on the embedded config keeps
@@ -825,24 +915,44 @@ pub fn check_against_registry(config: &Config, registry: &Registry) -> Result<()
     config.check_commands(&commands, &command_groups)
 }
 
+/// Puts `name` in `group` in `realm` (`None`: takes them out of their
+/// group there), replacing their membership at that place.
+fn place(
+    members: &mut HashMap<String, Vec<Membership>>,
+    name: &str,
+    realm: Option<String>,
+    group: Option<String>,
+    origin: Origin,
+) {
+    let key = name.to_ascii_lowercase();
+    let entries = members.entry(key.clone()).or_default();
+    entries.retain(|m| m.realm != realm);
+    if let Some(group) = group {
+        entries.push(Membership { name: name.to_owned(), realm, group, origin });
+    }
+    if entries.is_empty() {
+        members.remove(&key);
+    }
+}
+
 fn build(
     config: &Config,
     policy: &Policy,
-    rules: &[RuleEdit],
+    rules: &[&RuleEdit],
     memberships: &[MembershipEdit],
     registry: &Registry,
 ) -> Snapshot {
-    let mut specs = policy.groups().to_vec();
-    let mut origins: HashMap<(String, RuleKey), Origin> = HashMap::new();
-    let mut revoked = Vec::new();
+    let mut specs: Vec<cmdman::GroupSpec> = policy.groups().iter().map(|spec| (**spec).clone()).collect();
+    let mut origins: Vec<GroupOrigins> = specs
+        .iter()
+        .map(|spec| GroupOrigins {
+            own: spec.rules.iter().map(|(key, _)| (key.clone(), Origin::Config)).collect(),
+            revoked: Vec::new(),
+        })
+        .collect();
     let mut unknown_groups: Vec<String> = Vec::new();
-    for spec in &specs {
-        for (key, _) in &spec.rules {
-            origins.insert((spec.name.clone(), key.clone()), Origin::Config);
-        }
-    }
     for edit in rules {
-        let Some(spec) = specs.iter_mut().find(|spec| spec.name == edit.group) else {
+        let Some(at) = policy.index_of(&edit.group) else {
             unknown_groups.push(edit.group.clone());
             warn!(
                 "a runtime rule for player group '{}' is ignored: the group is not in groups.ron",
@@ -850,18 +960,12 @@ fn build(
             );
             continue;
         };
-        let key = edit.key.clone();
-        spec.rules.retain(|(own, _)| *own != key);
-        origins.remove(&(spec.name.clone(), key.clone()));
-        let effect = match edit.effect {
-            Some(effect) => effect,
-            None => {
-                revoked.push((spec.name.clone(), key, Origin::Runtime { by: edit.by.clone(), at: edit.at }));
-                continue;
-            }
-        };
-        spec.rules.push((key.clone(), effect));
-        origins.insert((spec.name.clone(), key), Origin::Runtime { by: edit.by.clone(), at: edit.at });
+        let spec = &mut specs[at];
+        spec.rules.retain(|(own, _)| *own != edit.key);
+        if let Some(effect) = edit.effect {
+            spec.rules.push((edit.key.clone(), effect));
+        }
+        origins[at].set(&edit.key, edit.effect, Origin::Runtime { by: edit.by.clone(), at: edit.at });
     }
     let policy = match Policy::new(specs) {
         Ok(policy) => policy,
@@ -869,6 +973,14 @@ fn build(
         // fail, but if it did the config alone is still sound.
         Err(error) => {
             warn!("runtime rule edits ignored: {error}");
+            origins = policy
+                .groups()
+                .iter()
+                .map(|spec| GroupOrigins {
+                    own: spec.rules.iter().map(|(key, _)| (key.clone(), Origin::Config)).collect(),
+                    revoked: Vec::new(),
+                })
+                .collect();
             policy.clone()
         }
     };
@@ -878,29 +990,26 @@ fn build(
 
     let mut members: HashMap<String, Vec<Membership>> = HashMap::new();
     let mut unknown = Vec::new();
-    let mut place = |name: &str, realm: Option<String>, group: Option<String>, origin: Origin| {
-        let entries = members.entry(name.to_ascii_lowercase()).or_default();
-        entries.retain(|m| m.realm != realm);
-        if let Some(group) = group {
-            if policy.group(&group).is_none() {
-                unknown.push(group.clone());
-                warn!(
-                    "{name}'s membership in player group '{group}' is ignored: the group is not in groups.ron"
-                );
-                return;
-            }
-            entries.push(Membership { name: name.to_owned(), realm, group, origin });
+    let mut place_known = |name: &str, realm: Option<String>, group: Option<String>, origin: Origin| {
+        if let Some(group) = &group
+            && policy.group(group).is_none()
+        {
+            unknown.push(group.clone());
+            warn!("{name}'s membership in player group '{group}' is ignored: the group is not in groups.ron");
+            // As before: the place is still cleared of what was there.
+            place(&mut members, name, realm, None, origin);
+            return;
         }
+        place(&mut members, name, realm, group, origin);
     };
     for member in &config.staff.members {
         let realm = member.realm.as_deref().map(str::to_ascii_lowercase);
-        place(&member.name, realm, Some(member.group.clone()), Origin::Config);
+        place_known(&member.name, realm, Some(member.group.clone()), Origin::Config);
     }
     for edit in memberships {
         let origin = Origin::Runtime { by: edit.by.clone(), at: edit.at };
-        place(&edit.name, edit.realm.clone(), edit.group.clone(), origin);
+        place_known(&edit.name, edit.realm.clone(), edit.group.clone(), origin);
     }
-    members.retain(|_, entries| !entries.is_empty());
     unknown_groups.extend(unknown);
     unknown_groups.sort();
     unknown_groups.dedup();
@@ -914,11 +1023,10 @@ fn build(
         policy,
         compiled,
         version,
-        members,
-        passwords,
-        origins,
-        revoked,
-        bad_rows: Vec::new(),
-        unknown_groups,
+        members: Arc::new(members),
+        passwords: Arc::new(passwords),
+        origins: origins.into_iter().map(Arc::new).collect(),
+        bad_rows: Arc::default(),
+        unknown_groups: Arc::new(unknown_groups),
     }
 }
