@@ -1,10 +1,12 @@
 //! Issue 5's criterion benches, in one run so they compare:
 //!
-//! - `dispatch/full_line`: a whole command line through `cmdman` (split,
-//!   lookup through the scope tables, scope and form checks, the ladder,
-//!   parsing a `u32` argument, calling a handler that does nothing), with
-//!   1,000 commands in 20 components, 50 player groups three deep and 2,000
-//!   rules;
+//! - `dispatch/full_line`: a whole command line through `cmdman`'s
+//!   synchronous path, `try_dispatch` (split, lookup through the scope
+//!   tables, scope and form checks, the ladder, parsing a `u32` argument,
+//!   calling a handler that does nothing), with 1,000 commands in 20
+//!   components, 50 player groups three deep and 2,000 rules;
+//! - `dispatch/full_line_async`: the same through the async `dispatch`,
+//!   polled once;
 //! - `access/ladder_table`: the access check alone (the compiled ladder);
 //! - `dispatch/full_line_metrics_on`: the same with the zone's metrics on
 //!   (`Registry::keep_latency`: the sampled handler timings also feed the
@@ -22,7 +24,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use casbin::{CachedEnforcer, CoreApi, DefaultModel, MemoryAdapter, MgmtApi};
-use cmdman::{Outcome, TargetForm};
+use cmdman::{Dispatched, Outcome, TargetForm};
 use criterion::{Criterion, criterion_group, criterion_main};
 use zone_benches::{Fixture, NullSink, fixture, poll_once};
 
@@ -58,18 +60,36 @@ fn casbin_enforcer(fixture: &Fixture) -> CachedEnforcer {
     })
 }
 
+/// The outcome of a line that ran synchronously.
+fn done(dispatched: Dispatched<'_>) -> Outcome {
+    match dispatched {
+        Dispatched::Done(outcome) => outcome,
+        Dispatched::Pending(_) => panic!("the fixture's handler does not await"),
+    }
+}
+
 fn benches(c: &mut Criterion) {
     let fixture = fixture();
     let request = fixture.request();
     assert_eq!(poll_once(cmdman::dispatch(&fixture.registry, request, &mut NullSink)), Outcome::Ran);
+    assert!(matches!(
+        cmdman::try_dispatch(&fixture.registry, request, &mut NullSink),
+        Dispatched::Done(Outcome::Ran)
+    ));
 
+    // The zone's path for a handler that never awaits: no future.
     c.bench_function("dispatch/full_line", |b| {
+        b.iter(|| done(cmdman::try_dispatch(&fixture.registry, black_box(request), &mut NullSink)));
+    });
+
+    // The same through the async entry point, polled once.
+    c.bench_function("dispatch/full_line_async", |b| {
         b.iter(|| poll_once(cmdman::dispatch(&fixture.registry, black_box(request), &mut NullSink)));
     });
 
     fixture.registry.keep_latency(true);
     c.bench_function("dispatch/full_line_metrics_on", |b| {
-        b.iter(|| poll_once(cmdman::dispatch(&fixture.registry, black_box(request), &mut NullSink)));
+        b.iter(|| done(cmdman::try_dispatch(&fixture.registry, black_box(request), &mut NullSink)));
     });
     assert!(fixture.registry.latency().count() > 0, "the histogram saw no call");
     fixture.registry.keep_latency(false);

@@ -242,8 +242,15 @@ macro_rules! integer_args {
         impl<'a> Arg<'a> for $t {
             fn parse(parser: &mut Parser<'a>, name: &'static str) -> Result<Self, CommandError> {
                 let text = parser.word().ok_or_else(|| missing(name))?;
-                let parsed: IResult<&str, $t> = all_consuming(nom::character::complete::$t).parse(text);
-                parsed.map(|(_, value)| value).map_err(|_| {
+                // Plain digits, the common case, without the combinators
+                // (the same numbers: digits only, overflow refused).
+                let parsed: Result<$t, ()> = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+                    text.parse::<$t>().map_err(drop)
+                } else {
+                    let parsed: IResult<&str, $t> = all_consuming(nom::character::complete::$t).parse(text);
+                    parsed.map(|(_, value)| value).map_err(drop)
+                };
+                parsed.map_err(|()| {
                     CommandError::usage(format!(
                         "<{name}> is a whole number from {} to {}, not '{text}'.",
                         $t::MIN,

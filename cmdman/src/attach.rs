@@ -174,6 +174,10 @@ impl Attachments {
     /// The table for a player (or team) at `location`: its game's if the game
     /// has attachments, else its realm's, else the zone's.
     pub(crate) fn table_for(&self, location: Location) -> &Table {
+        // Usually nothing is attached below the zone: no lookups then.
+        if self.tables.is_empty() {
+            return &self.zone;
+        }
         if let (Some(realm), Some(game)) = (location.realm, location.game)
             && let Some(table) = self.tables.get(&Scope::Game(realm, game))
         {

@@ -1,12 +1,13 @@
 //! Dispatch (DESIGN §4.4): split a command line, look the name up, check the
 //! target form and scope, then run the handler with a [`Ctx`].
 
+use std::fmt;
 use std::fmt::Write as _;
 
 use crate::attach::{Slots, Table};
 use crate::context::Ctx;
-use crate::def::{CommandDef, Handler, TargetForm};
-use crate::error::CommandError;
+use crate::def::{BoxFuture, CommandDef, Handler, TargetForm};
+use crate::error::{CommandError, CommandResult};
 use crate::registry::{Command, Registry, Tables, best_in_chain, lowercase};
 use crate::reply::{Recipient, ReplySink};
 use crate::target::{Addressee, Location, Player, Scope, Target};
@@ -86,6 +87,14 @@ pub struct Split<'a> {
     pub params: &'a str,
 }
 
+/// Runs a command added at runtime through its installed handler.
+fn call_dynamic(command: &Command, ctx: &mut Ctx<'_>) -> CommandResult {
+    match command.dynamic() {
+        Some(handler) => handler.call(ctx),
+        None => Err(CommandError::failed("This command has no handler.")),
+    }
+}
+
 /// Splits `text` (after the cmd char) into name and params.
 pub fn split_command(cmd_char: char, text: &str) -> Split<'_> {
     let end = text.bytes().position(|b| matches!(b, b' ' | b'=' | b'#')).unwrap_or(text.len());
@@ -100,16 +109,68 @@ pub fn split_command(cmd_char: char, text: &str) -> Split<'_> {
 /// `?|a|b|c` runs each part in turn (a part may start with its own cmd char,
 /// `?|a|*b`), at most [`Settings::multi_limit`](crate::Settings::multi_limit)
 /// of them; the sender is told when parts were dropped.
+///
+/// A line whose handler never awaits (a plain `fn`, or a script) is run
+/// synchronously by [`try_dispatch`] before the first poll; only an async
+/// handler's line (or a `?|a|b` line) allocates a future.
 pub async fn dispatch(
     registry: &Registry,
     request: Request<'_>,
     sink: &mut (dyn ReplySink + Send),
 ) -> Outcome {
-    // One set of tables for the whole line: a component installed or
-    // attached meanwhile applies from the next line on. A guard, not an
-    // `Arc` clone: no shared count is touched on the common path.
-    let tables = registry.guard();
-    Dispatch { registry, tables: &tables }.run(request, sink).await
+    match try_dispatch(registry, request, sink) {
+        Dispatched::Done(outcome) => outcome,
+        Dispatched::Pending(future) => future.await,
+    }
+}
+
+/// What [`try_dispatch`] did with a line.
+#[must_use = "a pending dispatch runs only when awaited"]
+pub enum Dispatched<'a> {
+    /// The line ran to its end (or was answered without running).
+    Done(Outcome),
+    /// The line runs an async handler (or is a `?|a|b` line): await this to
+    /// run it. Nothing of it has run yet, and nothing was replied.
+    Pending(BoxFuture<'a, Outcome>),
+}
+
+impl fmt::Debug for Dispatched<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Dispatched::Done(outcome) => f.debug_tuple("Done").field(outcome).finish(),
+            Dispatched::Pending(_) => f.write_str("Pending"),
+        }
+    }
+}
+
+/// [`dispatch`]'s synchronous fast path: a line whose handler is a plain
+/// `fn` or a script runs here, to its end, with no future and no
+/// allocation; else the future that runs it is returned. The same steps,
+/// checks, statistics and replies either way.
+pub fn try_dispatch<'a>(
+    registry: &'a Registry,
+    request: Request<'a>,
+    sink: &'a mut (dyn ReplySink + Send),
+) -> Dispatched<'a> {
+    {
+        // One set of tables for the whole line: a component installed or
+        // attached meanwhile applies from the next line on. A guard, not an
+        // `Arc` clone: no shared count is touched on the common path.
+        let tables = registry.guard();
+        let dispatch = Dispatch { registry, tables: &tables };
+        let (cmd_char, body) = registry.cmd_char_of(request.line);
+        if !body.starts_with('|')
+            && let Some(outcome) = dispatch.dispatch_one_now(&request, split_command(cmd_char, body), sink)
+        {
+            return Dispatched::Done(outcome);
+        }
+    }
+    // An async handler, or several commands: all of it in a future that
+    // owns its tables (the steps above answered nothing, so they run again).
+    Dispatched::Pending(Box::pin(async move {
+        let tables = registry.tables();
+        Dispatch { registry, tables: &tables }.run(request, sink).await
+    }))
 }
 
 /// One dispatch over a registry: the steps of DESIGN §4.4.
@@ -125,8 +186,7 @@ impl Dispatch<'_> {
         let Some(multi) = body.strip_prefix('|') else {
             return self.dispatch_one(&request, split_command(cmd_char, body), sink).await;
         };
-        // Boxed, so the common one-command future stays small.
-        Box::pin(self.dispatch_multi(request, cmd_char, multi, sink)).await
+        self.dispatch_multi(request, cmd_char, multi, sink).await
     }
 
     async fn dispatch_multi(
@@ -182,7 +242,59 @@ impl Dispatch<'_> {
             Ok(ready) => ready,
             Err(outcome) => return outcome,
         };
-        let mut ctx = Ctx {
+        let mut ctx = self.ctx(request, split, &ready, sink);
+        let command = ready.command;
+        let started = self.start(command);
+        let result = match command.def().handler {
+            Handler::Sync(handler) => handler(&mut ctx),
+            // Boxed, so the future of every dispatch does not carry the
+            // largest handler's state.
+            Handler::Async(handler) => Box::pin(handler(&mut ctx)).await,
+            Handler::Dynamic => call_dynamic(command, &mut ctx),
+        };
+        self.stop(command, started);
+        self.finish(command, split, result, ctx.sink)
+    }
+
+    /// [`Dispatch::dispatch_one`] for a handler that does not await, run
+    /// now; `None` (having done and answered nothing) for an async one.
+    fn dispatch_one_now(
+        &self,
+        request: &Request<'_>,
+        split: Split<'_>,
+        sink: &mut (dyn ReplySink + Send),
+    ) -> Option<Outcome> {
+        let ready = match self.prepare(request, split, sink) {
+            Ok(ready) => ready,
+            Err(outcome) => return Some(outcome),
+        };
+        let command = ready.command;
+        if matches!(command.def().handler, Handler::Async(_)) {
+            return None;
+        }
+        let mut ctx = self.ctx(request, split, &ready, sink);
+        let started = self.start(command);
+        let result = match command.def().handler {
+            Handler::Sync(handler) => handler(&mut ctx),
+            Handler::Dynamic => call_dynamic(command, &mut ctx),
+            Handler::Async(_) => return None,
+        };
+        self.stop(command, started);
+        Some(self.finish(command, split, result, ctx.sink))
+    }
+
+    /// The handler's context for a checked command.
+    fn ctx<'c, 's>(
+        &'c self,
+        request: &Request<'c>,
+        split: Split<'c>,
+        ready: &Ready<'c>,
+        sink: &'s mut (dyn ReplySink + Send),
+    ) -> Ctx<'c>
+    where
+        's: 'c,
+    {
+        Ctx {
             command: ready.command,
             registry: self.registry,
             tables: self.tables,
@@ -196,27 +308,32 @@ impl Dispatch<'_> {
             world: request.world,
             via: request.via,
             sink,
-        };
-        let command = ready.command;
-        // A sampled call is timed with the raw TSC where it is reliable (quanta).
-        let timed = command.take_sample();
-        let started = if timed { self.registry.clock.raw() } else { 0 };
-        let result = match command.def().handler {
-            Handler::Sync(handler) => handler(&mut ctx),
-            // Boxed, so the future of every dispatch does not carry the
-            // largest handler's state.
-            Handler::Async(handler) => Box::pin(handler(&mut ctx)).await,
-            Handler::Dynamic => match command.dynamic() {
-                Some(handler) => handler.call(&mut ctx),
-                None => Err(CommandError::failed("This command has no handler.")),
-            },
-        };
-        if timed {
+        }
+    }
+
+    /// Starts timing a call if it is sampled (the first of a command, then
+    /// one in [`TIME_SAMPLE`](crate::registry::TIME_SAMPLE)): the raw TSC
+    /// where it is reliable (quanta).
+    fn start(&self, command: &Command) -> Option<u64> {
+        command.take_sample().then(|| self.registry.clock.raw())
+    }
+
+    fn stop(&self, command: &Command, started: Option<u64>) {
+        if let Some(started) = started {
             let nanos = self.registry.clock.delta_as_nanos(started, self.registry.clock.raw());
             command.record_time(nanos);
             self.registry.record_latency(nanos);
         }
-        let sink = ctx.sink;
+    }
+
+    /// The handler's result: its error counted and shown to the sender.
+    fn finish(
+        &self,
+        command: &Command,
+        split: Split<'_>,
+        result: CommandResult,
+        sink: &mut (dyn ReplySink + Send),
+    ) -> Outcome {
         match result {
             Ok(()) => Outcome::Ran,
             Err(error) => {

@@ -39,7 +39,7 @@ pub use args::{Arg, Flag, Param, Parser, Rest, Shape};
 pub use attach::{Conflict, Shadow};
 pub use context::{Ctx, FromCtx};
 pub use def::{BoxFuture, CommandDef, Forms, Handler, TargetForm, derive_name};
-pub use dispatch::{Outcome, Request, Split, Via, dispatch, split_command};
+pub use dispatch::{Dispatched, Outcome, Request, Split, Via, dispatch, split_command, try_dispatch};
 pub use error::{AttachError, CommandError, CommandResult, RegistryError, Site};
 pub use ladder::{Compiled, Decision, Effect, GroupSpec, Policy, PolicyError, RuleKey, Step};
 pub use macros::command;

@@ -223,3 +223,39 @@ fn illegal_declarations_built_at_runtime_are_refused() {
     let error = Registry::new([], Settings { cmd_chars: vec!['a'], multi_limit: 1 }).unwrap_err();
     assert_eq!(error, RegistryError::BadCmdChar('a'));
 }
+
+#[test]
+fn a_plain_handler_runs_at_once_and_an_async_one_when_awaited() {
+    let registry = registry();
+    let mut sink = Collected::default();
+    let request = Request {
+        sender: ALICE,
+        addressee: Addressee::Pub,
+        line: "?hello",
+        world: &(),
+        via: cmdman::Via::Command,
+    };
+    let ran =
+        matches!(cmdman::try_dispatch(&registry, request, &mut sink), cmdman::Dispatched::Done(Outcome::Ran));
+    assert!(ran);
+    assert_eq!(sink.sender, ["hello everyone from Alice"]);
+
+    // An async handler's line comes back to be awaited, having run and
+    // answered nothing yet; its statistics count it once, when it runs.
+    let mut sink = Collected::default();
+    let request = Request { addressee: Addressee::Player(BOB), line: "?secret", ..request };
+    let outcome = match cmdman::try_dispatch(&registry, request, &mut sink) {
+        cmdman::Dispatched::Pending(mut future) => {
+            match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+                Poll::Ready(outcome) => outcome,
+                Poll::Pending => panic!("the handler waited"),
+            }
+        }
+        done @ cmdman::Dispatched::Done(_) => panic!("{done:?}"),
+    };
+    assert_eq!(outcome, Outcome::Ran);
+    assert_eq!(sink.sender, ["secret"]);
+    let tables = registry.tables();
+    let secret = tables.commands().iter().find(|command| command.name() == "secret").unwrap();
+    assert_eq!(secret.stats().calls, 1);
+}
