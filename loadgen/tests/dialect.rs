@@ -33,10 +33,10 @@ fn talk(stream: TcpStream) -> std::io::Result<()> {
             write!(out, "MSG:ARENA:Entering...\r\nINARENA:{realm}:8025\r\nPLAYER:somebody:8:8025\r\n")?;
         } else if line.starts_with("SEND:CMD:") {
             commands += 1;
-            if commands % 10 == 0 {
+            if commands.is_multiple_of(10) {
                 continue;
             }
-            if commands % 7 == 0 {
+            if commands.is_multiple_of(7) {
                 write!(out, "MSG:PUB:somebody:hello\r\n")?;
             }
             write!(out, "MSG:ARENA:up\r\n")?;
