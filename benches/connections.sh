@@ -49,9 +49,14 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 
+# VmRSS, and its anonymous part (RssAnon): the rest is the binary's and
+# libraries' pages, which grow as code runs for the first time and are not
+# memory the zone holds.
 rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$server/status"; }
+anon() { awk '/^RssAnon:/ { print $2 * 1024 }' "/proc/$server/status"; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
-before=$(rss)
+sleep 2
+before=$(rss); before_anon=$(anon)
 
 # The load generator logs everyone in, prints `result idle N`, then holds
 # the connections (reading what they are sent) until it is killed.
@@ -63,21 +68,24 @@ until grep -q '^result idle' "$work/idle.out" 2>/dev/null; do
     sleep 0.5
 done
 sleep 5
-with=$(rss)
+with=$(rss); with_anon=$(anon)
 grep '^connections' "$work/idle.out"
 kill "$idle" 2>/dev/null || true
 wait "$idle" 2>/dev/null || true
 sleep 10
-left=$(rss)
+left=$(rss); left_anon=$(anon)
 
 "$loadgen" --mode fanout --addr "127.0.0.1:$ZONE_PORT" --receivers 1000 -d 10 --realm fanout \
     2>/dev/null | grep -E '^(deliveries|result)' || { echo "the fan-out run failed" >&2; exit 1; }
 sleep 10
-fanned=$(rss)
+fanned=$(rss); fanned_anon=$(anon)
 
 echo "server RSS: $(mib "$before") before, $(mib "$with") with $CONNECTIONS players in $REALMS realms"
 echo "server RSS 10 s after they left: $(mib "$left"); 10 s after a fan-out run: $(mib "$fanned")"
-awk -v b="$before" -v w="$with" -v l="$left" -v f="$fanned" -v n="$CONNECTIONS" 'BEGIN {
-    printf "bytes per player: %.0f\n", (w - b) / n
+echo "anonymous: $(mib "$before_anon") before, $(mib "$with_anon") with, $(mib "$left_anon") after they left, $(mib "$fanned_anon") after the fan-out"
+awk -v b="$before" -v w="$with" -v l="$left" -v f="$fanned" -v n="$CONNECTIONS" \
+    -v ba="$before_anon" -v wa="$with_anon" -v la="$left_anon" -v fa="$fanned_anon" 'BEGIN {
+    printf "bytes per player: %.0f (anonymous: %.0f)\n", (w - b) / n, (wa - ba) / n
     printf "after leaving: %+.0f %% of the baseline; after the fan-out: %+.0f %%\n", (l - b) * 100 / b, (f - b) * 100 / b
+    printf "anonymous, after leaving: %+.1f MiB; after the fan-out: %+.1f MiB\n", (la - ba) / 1048576, (fa - ba) / 1048576
 }'
