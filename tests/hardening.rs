@@ -367,6 +367,33 @@ async fn a_slow_reader_is_told_why_when_it_reads_again() {
 }
 
 #[tokio::test]
+async fn a_client_that_asks_but_never_reads_is_disconnected() {
+    let mut config = test_config();
+    config.limits.outbound_queue = 64;
+    config.limits.lines_per_second = 1_000_000;
+    let zone = TestZone::start_with(config, tempfile::tempdir().unwrap()).await;
+    let mut watcher = zone.enter("Watcher", "lobby").await;
+    let mut asker = zone.enter("Asker", "lobby").await;
+    watcher.expect("ENTERING:Asker:8:8025").await;
+    // Asker sends commands with long answers and never reads them: its
+    // own replies fill what the zone may hold for it, and it is dropped,
+    // not kept with ever more output.
+    let burst: String = (0..100).map(|_| "SEND:CMD:?commands\n").collect();
+    let mut gone = false;
+    for _ in 0..2000 {
+        if asker.try_send_raw(burst.as_bytes()).await.is_err() {
+            break;
+        }
+        let lines = watcher.barrier().await;
+        if lines.iter().any(|line| line == "LEAVING:Asker") {
+            gone = true;
+            break;
+        }
+    }
+    assert!(gone, "a client that never read its replies was never disconnected");
+}
+
+#[tokio::test]
 async fn a_client_that_keeps_flooding_is_disconnected_with_the_reason() {
     let mut config = test_config();
     config.limits.lines_per_second = 5;

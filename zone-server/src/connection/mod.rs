@@ -152,9 +152,13 @@ pub(crate) async fn serve(
                     if conn.session.is_some() {
                         login_deadline = None;
                     }
-                    // The whole read handled: answer it now, in this turn.
+                    // The whole read handled: answer it now, in this turn;
+                    // past the output's bound nothing more is taken (the
+                    // queue's bound then applies), but taking none still
+                    // ends the handling of input.
                     if !has_line(frames.read_buffer()) {
-                        outbox.take_into(&mut out, WRITE_BATCH, encode_event);
+                        let room = if out.len() < OUT_HIGH { WRITE_BATCH } else { 0 };
+                        outbox.take_into(&mut out, room, encode_event);
                         match write.try_write(&out) {
                             Ok(n) => {
                                 conn.outbox.traffic().wrote(n);
