@@ -147,18 +147,23 @@ fn start(cli: Cli) -> anyhow::Result<()> {
 /// keep the zone's memory up. Failing that, the defaults stay.
 fn tune_allocator() {
     use tikv_jemalloc_ctl::{Access as _, AsName as _};
-    let settings: [(&[u8], isize); 4] = [
-        // Arenas made from now on, then every one made already (4096 is
-        // jemalloc's "all arenas").
-        (b"arenas.dirty_decay_ms\0", 1000),
-        (b"arenas.muzzy_decay_ms\0", 0),
-        (b"arena.4096.dirty_decay_ms\0", 1000),
-        (b"arena.4096.muzzy_decay_ms\0", 0),
-    ];
-    for (key, value) in settings {
-        if let Err(error) = key.name().write(value) {
-            tracing::warn!("cannot set the allocator's {}: {error}", String::from_utf8_lossy(key));
+    let set = |key: &str, value: isize| {
+        let key = format!("{key}\0");
+        key.as_bytes().name().write(value)
+    };
+    // Arenas made from now on.
+    for (key, value) in [("arenas.dirty_decay_ms", 1000), ("arenas.muzzy_decay_ms", 0)] {
+        if let Err(error) = set(key, value) {
+            tracing::warn!("cannot set the allocator's {key}: {error}");
         }
+    }
+    // Arenas made already, one by one (jemalloc's "all arenas" index is not
+    // taken by these settings). One not yet made refuses, and gets the
+    // defaults above when it is.
+    let arenas = tikv_jemalloc_ctl::arenas::narenas::read().unwrap_or(0);
+    for arena in 0..arenas {
+        let _ = set(&format!("arena.{arena}.dirty_decay_ms"), 1000);
+        let _ = set(&format!("arena.{arena}.muzzy_decay_ms"), 0);
     }
     if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
         tracing::warn!("cannot start the allocator's background thread: {error}");
