@@ -589,10 +589,21 @@ impl Zone {
                     .filter(|(_, unsaved)| unsaved.logged_out)
                     .map(|(name, _)| name.clone())
                     .collect();
-                let stored = store.add_usage(&usage).and_then(|()| store.touch_logouts(&logouts));
-                match stored {
+                // Two transactions: when the second fails, the time is in
+                // the store already and only the logouts come back.
+                if let Err(error) = store.add_usage(&usage) {
+                    return Ok(Some((batch, error.to_string())));
+                }
+                match store.touch_logouts(&logouts) {
                     Ok(()) => Ok(None),
-                    Err(error) => Ok(Some((batch, error.to_string()))),
+                    Err(error) => {
+                        let logouts = batch
+                            .into_iter()
+                            .filter(|(_, unsaved)| unsaved.logged_out)
+                            .map(|(name, unsaved)| (name, Unsaved { time: Duration::ZERO, ..unsaved }))
+                            .collect();
+                        Ok(Some((logouts, error.to_string())))
+                    }
                 }
             })
             .await;
