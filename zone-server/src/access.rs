@@ -56,8 +56,8 @@ pub struct Membership {
 /// The access state at one moment: the policy with edits applied, its
 /// compiled table, memberships and group passwords.
 ///
-/// An edit makes the next snapshot from this one ([`Snapshot::with_rule_edit`],
-/// [`Snapshot::with_membership_edit`]), sharing every part it does not
+/// An edit makes the next snapshot from this one (`Snapshot::with_rule_edit`,
+/// `Snapshot::with_membership_edit`), sharing every part it does not
 /// change: a rule edit copies the edited group's rules and origins and
 /// compiles that group and those inheriting from it, whatever the number of
 /// other groups' rules.
@@ -285,7 +285,9 @@ impl Snapshot {
                 source: RuleSource::Own(self.origin(group, key).cloned().unwrap_or(Origin::Config)),
             })
             .collect();
-        for (key, origin) in self.revoked(group) {
+        let mut revoked: Vec<(&RuleKey, &Origin)> = self.revoked(group).collect();
+        revoked.sort_by(|a, b| a.0.cmp(b.0));
+        for (key, origin) in revoked {
             rules.push(ReportedRule {
                 key: key.clone(),
                 effect: None,

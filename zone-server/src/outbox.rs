@@ -72,7 +72,7 @@ const KEPT_SLOTS: usize = 16;
 /// What the connection is woken for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
-    /// Items are queued: take them with [`Outbox::take_into`].
+    /// Items are queued: the connection takes them.
     Items,
     /// Close the connection for this reason. What is still queued is
     /// dropped for a slow reader, and written first otherwise.
