@@ -34,9 +34,30 @@ async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
     }
 }
 
-/// The text of the element `css`.
+/// The text of the element `css`, found again if the page changed under it.
 async fn text(client: &Client, css: &str) -> String {
-    find(client, css).await.text().await.unwrap()
+    let deadline = tokio::time::Instant::now() + common::PATIENCE;
+    loop {
+        match find(client, css).await.text().await {
+            Ok(text) => return text,
+            Err(error) if tokio::time::Instant::now() > deadline => panic!("no text of `{css}`: {error}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+}
+
+/// Waits until the browser's address contains `part`: the page a click
+/// led to is there (the old one may hold the same elements).
+async fn arrive(client: &Client, part: &str) {
+    let deadline = tokio::time::Instant::now() + common::PATIENCE;
+    loop {
+        let url = client.current_url().await.unwrap().to_string();
+        if url.contains(part) {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still on {url}, not at {part}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// The text of the dialog the page opened, once it is open.
@@ -118,6 +139,7 @@ async fn staff_edit_groups_in_a_real_browser_and_forgeries_are_refused() {
 
     // Grant a rule to the group `default` from its page in the tree.
     find(client, "#group-tree a.group[href='/groups?group=default']").await.click().await.unwrap();
+    arrive(client, "group=default").await;
     assert_eq!(text(client, "#group-name").await, "default");
     find(client, "#rule").await.send_keys("cmdstats").await.unwrap();
     find(client, "#grant").await.click().await.unwrap();
@@ -131,6 +153,7 @@ async fn staff_edit_groups_in_a_real_browser_and_forgeries_are_refused() {
 
     // A group lower in the tree shows what it inherits, and from where.
     find(client, "#group-tree a.group[href='/groups?group=smod']").await.click().await.unwrap();
+    arrive(client, "group=smod").await;
     assert_eq!(text(client, "#group-name").await, "smod");
     assert_eq!(text(client, "#group-tree a.chosen").await, "smod");
     let inherited = text(client, "#rules tr[data-rule='cmdstats']").await;
@@ -146,6 +169,7 @@ async fn staff_edit_groups_in_a_real_browser_and_forgeries_are_refused() {
     find(client, "#audit-filter input[name='by']").await.send_keys("Sam").await.unwrap();
     find(client, "#audit-filter input[name='contains']").await.send_keys("cmdstats").await.unwrap();
     find(client, "#audit-filter button").await.click().await.unwrap();
+    arrive(client, "contains=cmdstats").await;
     let audit = text(client, "#audit tbody").await;
     assert!(audit.contains("Sam") && audit.contains("cmdstats"), "{audit}");
 

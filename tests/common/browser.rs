@@ -98,20 +98,30 @@ impl Browser {
     }
 }
 
-/// The port from chromedriver's "started successfully on port N" line; the
-/// rest of what it prints is read and dropped by a thread of its own.
+/// The port from chromedriver's "started successfully on port N" line
+/// (within 30 s); the rest of what it prints is read and dropped by a
+/// thread of its own.
 fn driver_port(driver: &mut Child) -> u16 {
-    let mut lines = BufReader::new(driver.stdout.take().unwrap()).lines();
-    let mut seen = Vec::new();
-    let port = loop {
-        let Some(Ok(line)) = lines.next() else {
-            panic!("chromedriver ended without saying its port: {seen:?}");
-        };
-        if let Some(port) = line.split("started successfully on port ").nth(1) {
-            break port.trim_end_matches('.').parse().unwrap();
+    let stdout = driver.stdout.take().unwrap();
+    let (found, port) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut lines = BufReader::new(stdout).lines();
+        for line in lines.by_ref() {
+            let Ok(line) = line else { break };
+            if let Some(port) = line.split("started successfully on port ").nth(1) {
+                let _ = found.send(Ok(port.trim_end_matches('.').parse::<u16>()));
+                lines.for_each(drop);
+                return;
+            }
+            seen.push(line);
         }
-        seen.push(line);
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    port
+        let _ = found.send(Err(seen));
+    });
+    match port.recv_timeout(Duration::from_secs(30)) {
+        Ok(Ok(Ok(port))) => port,
+        Ok(Ok(Err(error))) => panic!("chromedriver said a port that is not one: {error}"),
+        Ok(Err(seen)) => panic!("chromedriver ended without saying its port: {seen:?}"),
+        Err(_) => panic!("chromedriver did not say its port within 30 s"),
+    }
 }

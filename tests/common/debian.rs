@@ -37,7 +37,9 @@ pub fn ensure(packages: &[&str], present: impl Fn() -> bool) -> bool {
         command.status().is_ok_and(|status| status.success())
     };
     eprintln!("installing {} (Debian) for the tests", packages.join(", "));
-    let install = [&["install", "-y", "-q"][..], packages].concat();
+    // Another apt (unattended upgrades, a parallel test run) may hold
+    // dpkg's lock for a while: wait for it rather than fail.
+    let install = [&["-o", "DPkg::Lock::Timeout=300", "install", "-y", "-q"][..], packages].concat();
     if !apt(&install) {
         apt(&["update", "-q"]);
         apt(&install);
