@@ -8,6 +8,7 @@
 #
 # Usage: benches/connections.sh          (CONNECTIONS=10000 REALMS=100)
 #        ZONE_BIN=/other/build/zone-server benches/connections.sh   (another build)
+#        ZONE_LOG=/tmp/zone.log benches/connections.sh   (keep the server's log)
 # Needs `ulimit -n` above CONNECTIONS for both processes (it raises the soft
 # limit to the hard one); SOURCES (default: one per 20,000 players) spreads
 # the players over 127.0.0.1, .2, ... past one address's ephemeral ports.
@@ -42,7 +43,7 @@ sed -e "s/connections: 20000/connections: $((CONNECTIONS + 2000))/" \
     -e "s/realms: 100,/realms: $((REALMS + 10)),/" benches/config/zone.ron >"$work/config/zone.ron"
 
 "${ZONE_BIN:-target/release/zone-server}" --config "$work/config" --data "$work/data" --listen "127.0.0.1:$ZONE_PORT" \
-    2>"$work/zone.log" &
+    2>"${ZONE_LOG:-$work/zone.log}" &
 server=$!
 for _ in $(seq 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$ZONE_PORT") 2>/dev/null; then break; fi

@@ -130,6 +130,7 @@ fn start(cli: Cli) -> anyhow::Result<()> {
         // The store takes one call at a time whatever the threads; more
         // only hold memory while a crowd logs in (tokio's default is 512).
         .max_blocking_threads(BLOCKING_THREADS)
+        .thread_keep_alive(BLOCKING_KEEP_ALIVE)
         .on_thread_park(release_thread_cache)
         .build()
         .context("starting the async runtime")?;
@@ -172,6 +173,11 @@ fn tune_allocator() {
 
 /// Threads for blocking work (store calls, config reads) at most.
 const BLOCKING_THREADS: usize = 4;
+
+/// A blocking thread idle this long ends (tokio's default is 10 s), and with
+/// it its allocation cache: after a crowd's logins, the store's threads do
+/// not keep the memory their calls freed.
+const BLOCKING_KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How often an idle thread may give its allocation cache back.
 const CACHE_RELEASE: std::time::Duration = std::time::Duration::from_secs(1);
