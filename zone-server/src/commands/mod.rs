@@ -163,7 +163,24 @@ pub(crate) fn split_word(text: &str) -> (&str, &str) {
 
 /// Seconds as `h:mm:ss`, hours unbounded: `0:05:12`, `27:03:10`.
 pub(crate) fn hms(secs: u64) -> String {
-    format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+    let mut text = String::with_capacity(12);
+    push_hms(&mut text, secs);
+    text
+}
+
+/// Appends `secs` as `h:mm:ss` to `text` (see [`hms`]), with itoa and two
+/// digits by hand: `format!`'s `{:02}` padding was a third of a `?uptime`'s
+/// instructions (BENCHMARKS.md).
+pub(crate) fn push_hms(text: &mut String, secs: u64) {
+    let two = |text: &mut String, n: u64| {
+        text.push(char::from(b'0' + (n / 10 % 10) as u8));
+        text.push(char::from(b'0' + (n % 10) as u8));
+    };
+    text.push_str(itoa::Buffer::new().format(secs / 3600));
+    text.push(':');
+    two(text, secs / 60 % 60);
+    text.push(':');
+    two(text, secs % 60);
 }
 
 #[cfg(test)]

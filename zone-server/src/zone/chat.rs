@@ -44,7 +44,7 @@ pub const CHANNEL_NAME_LENGTH: usize = 20;
 /// A message on `channel` from `from` to every member online among
 /// `players` (`MSG:CHAT:n:from> text`, `n` each receiver's own number for
 /// it), but those who ignore `from`.
-pub(super) fn deliver_to_channel(players: &HashMap<PlayerId, Online>, channel: &str, from: &str, text: &str) {
+pub(super) fn deliver_to_channel(players: &IdMap<PlayerId, Online>, channel: &str, from: &str, text: &str) {
     let (from, text): (Arc<str>, Arc<str>) = (from.into(), text.into());
     for player in players.values() {
         let Some(index) = player.channels.iter().position(|own| own.eq_ignore_ascii_case(channel)) else {
@@ -59,7 +59,7 @@ pub(super) fn deliver_to_channel(players: &HashMap<PlayerId, Online>, channel: &
 
 /// `line` to each of the players `to` (an event of the realm or game, not
 /// chat: nobody's ignore list applies).
-pub(super) fn broadcast(players: &HashMap<PlayerId, Online>, to: &[PlayerId], line: &Arc<Delivery>) {
+pub(super) fn broadcast(players: &IdMap<PlayerId, Online>, to: &[PlayerId], line: &Arc<Delivery>) {
     for id in to {
         if let Some(player) = players.get(id) {
             player.outbox.deliver(line);
@@ -69,12 +69,7 @@ pub(super) fn broadcast(players: &HashMap<PlayerId, Online>, to: &[PlayerId], li
 
 /// Chat from `sender` to the players `to` but the sender and those who
 /// ignore them (`?ignore`).
-fn deliver_chat(
-    players: &HashMap<PlayerId, Online>,
-    to: &[PlayerId],
-    sender: PlayerId,
-    line: &Arc<Delivery>,
-) {
+fn deliver_chat(players: &IdMap<PlayerId, Online>, to: &[PlayerId], sender: PlayerId, line: &Arc<Delivery>) {
     let Some(from) = players.get(&sender) else { return };
     for id in to {
         match players.get(id) {

@@ -42,7 +42,7 @@ impl Zone {
             return Err(GameError::AlreadyIn(realm.games[index].clone()));
         }
         let player_name = player.name.clone();
-        let in_game = |players: &HashMap<PlayerId, Online>, game: GameId| -> Vec<PlayerId> {
+        let in_game = |players: &IdMap<PlayerId, Online>, game: GameId| -> Vec<PlayerId> {
             realm
                 .players
                 .iter()

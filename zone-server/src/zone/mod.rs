@@ -167,12 +167,18 @@ pub enum JoinError {
     PasswordChanged,
 }
 
+/// A map keyed by ids the zone hands out itself (never chosen by a client),
+/// hashed with foldhash: every command looks its sender up by id, and
+/// SipHash's resistance to chosen keys buys nothing here. Maps keyed by
+/// names keep SipHash.
+pub(super) type IdMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 #[derive(Default)]
 struct State {
-    players: HashMap<PlayerId, Online>,
+    players: IdMap<PlayerId, Online>,
     /// Lower-case name → id.
     names: HashMap<String, PlayerId>,
-    realms: HashMap<RealmId, Realm>,
+    realms: IdMap<RealmId, Realm>,
     /// Lower-case name → id.
     realm_names: HashMap<String, RealmId>,
     next_realm: u32,

@@ -356,7 +356,7 @@ impl Zone {
 /// Puts player `id` on `freq` in `realm`, tells the realm, and emits the
 /// component event.
 fn set_freq(
-    players: &mut HashMap<PlayerId, Online>,
+    players: &mut IdMap<PlayerId, Online>,
     (realm_id, realm): (RealmId, &Realm),
     id: PlayerId,
     freq: u16,
