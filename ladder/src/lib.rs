@@ -334,7 +334,9 @@ enum Visit {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Policy {
     groups: Vec<Arc<GroupSpec>>,
-    index: Arc<HashMap<String, usize>>,
+    /// Group name → index. Names come from the zone's own files, not from
+    /// clients: foldhash, looked up once a command.
+    index: Arc<HashMap<String, usize, foldhash::fast::RandomState>>,
     /// Each group's children: the groups whose `inherits` names it.
     children: Arc<Vec<Vec<usize>>>,
     /// Every group, each after all it inherits from.
@@ -348,7 +350,7 @@ impl Policy {
     /// [`PolicyError`] for a duplicate name, an unknown parent, a cycle (with
     /// its path), or a group that grants and denies one key.
     pub fn new(groups: Vec<GroupSpec>) -> Result<Policy, PolicyError> {
-        let mut index = HashMap::new();
+        let mut index = HashMap::with_hasher(foldhash::fast::RandomState::default());
         for (i, group) in groups.iter().enumerate() {
             if index.insert(group.name.clone(), i).is_some() {
                 return Err(PolicyError::Duplicate(group.name.clone()));

@@ -34,17 +34,13 @@ impl LineCodec {
     }
 }
 
-fn is_terminator(byte: &u8) -> bool {
-    *byte == b'\n' || *byte == b'\r'
-}
-
 impl Decoder for LineCodec {
     type Item = Frame;
     type Error = std::io::Error;
 
     fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, std::io::Error> {
         loop {
-            let Some(offset) = buf[self.searched..].iter().position(is_terminator) else {
+            let Some(offset) = memchr::memchr2(b'\n', b'\r', &buf[self.searched..]) else {
                 if self.discarding {
                     buf.clear();
                     self.searched = 0;

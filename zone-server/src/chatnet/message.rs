@@ -293,7 +293,7 @@ struct Out(BytesMut);
 
 impl Out {
     fn text(&mut self, text: &str) -> &mut Out {
-        if text.bytes().any(|b| b == b'\n' || b == b'\r') {
+        if memchr::memchr2(b'\n', b'\r', text.as_bytes()).is_some() {
             self.0.extend(text.bytes().map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }));
         } else {
             self.0.put_slice(text.as_bytes());
