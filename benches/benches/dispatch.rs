@@ -88,10 +88,13 @@ fn benches(c: &mut Criterion) {
     });
 
     fixture.registry.keep_latency(true);
+    let mut measured = false;
     c.bench_function("dispatch/full_line_metrics_on", |b| {
+        measured = true;
         b.iter(|| done(cmdman::try_dispatch(&fixture.registry, black_box(request), &mut NullSink)));
     });
-    assert!(fixture.registry.latency().count() > 0, "the histogram saw no call");
+    // Only when that bench ran (a filter on the command line may skip it).
+    assert!(!measured || fixture.registry.latency().count() > 0, "the histogram saw no call");
     fixture.registry.keep_latency(false);
 
     let group = fixture.world.group;
