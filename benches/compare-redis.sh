@@ -80,8 +80,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # counts: the load generator shares the machine's cores with the server, so
 # single runs vary.
 ROUNDS=${ROUNDS:-5}
-declare -a zone_runs redis_runs zone_cpu redis_cpu zone_p99 redis_p99
-declare -a zone_fanout_runs redis_fanout_runs zone_fanout_p99 redis_fanout_p99
+zone_runs=() redis_runs=() zone_cpu=() redis_cpu=() zone_p99=() redis_p99=()
+zone_fanout_runs=() redis_fanout_runs=() zone_fanout_p99=() redis_fanout_p99=()
 for round in $(seq "$ROUNDS"); do
     echo "== round $round of $ROUNDS: closed loop, $N connections, $DURATION s ==" >&2
     "$loadgen" --mode chatnet --addr "127.0.0.1:$ZONE_PORT" -n "$N" -d "$DURATION" --server-pid "$zone_pid" \
@@ -115,14 +115,17 @@ m() { printf '%s\n' "$@" | median; }
 zone=$(m "${zone_runs[@]}"); redis=$(m "${redis_runs[@]}")
 zone_c=$(m "${zone_cpu[@]}"); redis_c=$(m "${redis_cpu[@]}")
 zone_l=$(m "${zone_p99[@]}"); redis_l=$(m "${redis_p99[@]}")
-zone_fanout=$(m "${zone_fanout_runs[@]:-0}"); redis_fanout=$(m "${redis_fanout_runs[@]:-1}")
-zone_fl=$(m "${zone_fanout_p99[@]:-0}"); redis_fl=$(m "${redis_fanout_p99[@]:-1}")
 echo "== medians of $ROUNDS rounds =="
 echo "zone-server  closed loop: $zone requests/s, p99 $zone_l µs, $zone_c µs CPU/request (?uptime over ChatNet, N=$N)"
 echo "redis-server closed loop: $redis requests/s, p99 $redis_l µs, $redis_c µs CPU/request (inline PING, N=$N)"
-echo "zone-server  fan-out: $zone_fanout deliveries/s, slowest receiver p99 $zone_fl µs (SEND:PUB to $RECEIVERS players)"
-echo "redis-server fan-out: $redis_fanout deliveries/s, slowest receiver p99 $redis_fl µs (PUBLISH to $RECEIVERS subscribers)"
-awk -v z="$zone_fanout" -v r="$redis_fanout" 'BEGIN { printf "ratio fanout zone/redis: %.2f\n", z / r }'
+# FANOUT=0 ran no fan-out: nothing to report of it.
+if [ "${#zone_fanout_runs[@]}" -gt 0 ]; then
+    zone_fanout=$(m "${zone_fanout_runs[@]}"); redis_fanout=$(m "${redis_fanout_runs[@]}")
+    zone_fl=$(m "${zone_fanout_p99[@]}"); redis_fl=$(m "${redis_fanout_p99[@]}")
+    echo "zone-server  fan-out: $zone_fanout deliveries/s, slowest receiver p99 $zone_fl µs (SEND:PUB to $RECEIVERS players)"
+    echo "redis-server fan-out: $redis_fanout deliveries/s, slowest receiver p99 $redis_fl µs (PUBLISH to $RECEIVERS subscribers)"
+    awk -v z="$zone_fanout" -v r="$redis_fanout" 'BEGIN { printf "ratio fanout zone/redis: %.2f\n", z / r }'
+fi
 awk -v z="$zone_l" -v r="$redis_l" 'BEGIN { printf "ratio p99 zone/redis: %.2f\n", z / r }'
 awk -v z="$zone_c" -v r="$redis_c" 'BEGIN { printf "ratio cpu/request zone/redis: %.2f\n", z / r }'
 awk -v z="$zone" -v r="$redis" 'BEGIN { printf "ratio zone/redis: %.2f\n", z / r }'
