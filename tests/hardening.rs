@@ -369,28 +369,41 @@ async fn a_slow_reader_is_told_why_when_it_reads_again() {
 #[tokio::test]
 async fn a_client_that_asks_but_never_reads_is_disconnected() {
     let mut config = test_config();
-    config.limits.outbound_queue = 64;
+    config.limits.outbound_queue = 256;
     config.limits.lines_per_second = 1_000_000;
     let zone = TestZone::start_with(config, tempfile::tempdir().unwrap()).await;
     let mut watcher = zone.enter("Watcher", "lobby").await;
     let mut asker = zone.enter("Asker", "lobby").await;
     watcher.expect("ENTERING:Asker:8:8025").await;
-    // Asker sends commands with long answers and never reads them: its
-    // own replies fill what the zone may hold for it, and it is dropped,
-    // not kept with ever more output.
-    let burst: String = (0..100).map(|_| "SEND:CMD:?commands\n").collect();
+    // Asker asks for long answers (`?commands`, about 24 lines and 2.5 KB
+    // each) and never reads them, two at a time, each pair followed by a
+    // private message to Watcher that shows the zone has handled it: so
+    // every read's replies fit in the queue, and only the bound on what
+    // the connection holds besides it (its output buffer) can stop it.
+    // The sockets' buffers hold a few MiB; past them, Asker is dropped,
+    // not kept with ever more output (40 MiB here at most).
     let mut gone = false;
-    for _ in 0..2000 {
+    for round in 0..8_000 {
+        let burst = format!("SEND:CMD:?commands\nSEND:CMD:?commands\nSEND:PRIV:Watcher:{round}\n");
         if asker.try_send_raw(burst.as_bytes()).await.is_err() {
+            // The zone closed the socket: the others must see it leave.
+            watcher.recv_until(|line| line == "LEAVING:Asker").await;
+            gone = true;
             break;
         }
-        let lines = watcher.barrier().await;
-        if lines.iter().any(|line| line == "LEAVING:Asker") {
+        let handled = format!("MSG:PRIV:Asker:{round}");
+        let lines = watcher.recv_until(|line| line == handled || line == "LEAVING:Asker").await;
+        if lines.last().is_some_and(|line| line == "LEAVING:Asker") {
             gone = true;
             break;
         }
     }
     assert!(gone, "a client that never read its replies was never disconnected");
+    let farewell = asker.expect_closed().await;
+    assert_eq!(
+        farewell.last().map(String::as_str),
+        Some("MSG:ARENA:Disconnected: you were not reading fast enough.")
+    );
 }
 
 #[tokio::test]
