@@ -7,6 +7,7 @@
 
 mod common;
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::{FaultyStore, PATIENCE, TestZone, test_config, with_staff};
@@ -373,15 +374,21 @@ async fn a_client_that_asks_but_never_reads_is_disconnected() {
     config.limits.lines_per_second = 1_000_000;
     let zone = TestZone::start_with(config, tempfile::tempdir().unwrap()).await;
     let mut watcher = zone.enter("Watcher", "lobby").await;
-    let mut asker = zone.enter("Asker", "lobby").await;
+    // Two `?commands` answers must fit in what a connection takes from its
+    // queue at a time (64 lines): more, and the queue would fill on its
+    // own, whatever bounds the output buffer.
+    let answer = watcher.command("SEND:CMD:?commands").await.len();
+    assert!(2 * answer <= 64, "?commands answers {answer} lines: ask for fewer at a time");
+    let mut asker = TestZone::log_in(zone.connect_with_receive_buffer(16 * 1024).await, "Asker").await;
+    asker.go("lobby").await;
     watcher.expect("ENTERING:Asker:8:8025").await;
-    // Asker asks for long answers (`?commands`, about 24 lines and 2.5 KB
-    // each) and never reads them, two at a time, each pair followed by a
-    // private message to Watcher that shows the zone has handled it: so
-    // every read's replies fit in the queue, and only the bound on what
-    // the connection holds besides it (its output buffer) can stop it.
-    // The sockets' buffers hold a few MiB; past them, Asker is dropped,
-    // not kept with ever more output (40 MiB here at most).
+    // Asker asks for long answers and never reads them, two at a time,
+    // each pair followed by a private message to Watcher that shows the
+    // zone has handled it: so every read's replies fit in the queue, and
+    // only the bound on what the connection holds besides it (its output
+    // buffer) can stop it. Its small receive buffer fills at once; the
+    // zone's send buffer within a few hundred KiB; past them, Asker is
+    // dropped, not kept with ever more output (40 MB here at most).
     let mut gone = false;
     for round in 0..8_000 {
         let burst = format!("SEND:CMD:?commands\nSEND:CMD:?commands\nSEND:PRIV:Watcher:{round}\n");
@@ -404,6 +411,45 @@ async fn a_client_that_asks_but_never_reads_is_disconnected() {
         farewell.last().map(String::as_str),
         Some("MSG:ARENA:Disconnected: you were not reading fast enough.")
     );
+}
+
+#[tokio::test]
+async fn time_stored_before_a_failed_logout_stamp_is_not_counted_again() {
+    let data = tempfile::tempdir().unwrap();
+    let store = FaultyStore::open(data.path());
+    let mut zone_config = test_config();
+    zone_config.accounts.usage_checkpoint = Duration::from_millis(200);
+    let zone = TestZone::start_with_store(config::Config::from_zone(zone_config), store.clone()).await;
+    let mut watcher = zone.enter("Watcher", "lobby").await;
+    let alice = zone.enter("Alice", "lobby").await;
+    watcher.expect("ENTERING:Alice:8:8025").await;
+    // Alice's session is written in two steps, her time then her logout;
+    // the second fails, and is tried again at every checkpoint (0.2 s).
+    store.failing_logouts.store(true, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let seen_at_login = store.inner.account("Alice").unwrap().unwrap().last_seen;
+    drop(alice);
+    watcher.expect("LEAVING:Alice").await;
+    stored_total_passes(&store, "Alice", Duration::from_secs(1)).await;
+    // Ten checkpoints later the logout is still not stamped, and her time
+    // was not added again with each try.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let account = store.inner.account("Alice").unwrap().unwrap();
+    assert!(
+        account.total < Duration::from_secs(2),
+        "one session of 1.1 s was counted as {:?}",
+        account.total
+    );
+    assert_eq!(account.last_seen, seen_at_login, "the logout was stamped while the store refused it");
+    // Once the store takes it, the logout is stamped (a later time).
+    store.failing_logouts.store(false, Ordering::SeqCst);
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while store.inner.account("Alice").unwrap().unwrap().last_seen == seen_at_login {
+        assert!(tokio::time::Instant::now() < deadline, "the logout was never stamped");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let total = store.inner.account("Alice").unwrap().unwrap().total;
+    assert!(total < Duration::from_secs(2), "after the logout was stamped, the session counted {total:?}");
 }
 
 #[tokio::test]

@@ -176,9 +176,26 @@ impl TestZone {
         (client, answer)
     }
 
+    /// A raw connection whose receive buffer is `bytes` (the system's
+    /// automatic sizing off): a client that stops reading fills it, and
+    /// the zone's side, within a few hundred KiB, whatever the machine's
+    /// TCP settings.
+    pub async fn connect_with_receive_buffer(&self, bytes: u32) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(bytes).unwrap();
+        let stream = socket.connect(self.addr).await.unwrap();
+        let (read, write) = stream.into_split();
+        Client { lines: BufReader::new(read).lines(), write, name: String::new() }
+    }
+
     /// A logged-in client (password `pw`), past the welcome line.
     pub async fn login(&self, name: &str) -> Client {
-        let mut client = self.connect().await;
+        TestZone::log_in(self.connect().await, name).await
+    }
+
+    /// Logs `client` in as `name` ([`TestZone::login`] on a connection of
+    /// the test's own).
+    pub async fn log_in(mut client: Client, name: &str) -> Client {
         client.send(&format!("LOGIN:1;test:{name}:pw")).await;
         client.expect(&format!("LOGINOK:{name}")).await;
         let welcome = client.recv().await;
@@ -366,6 +383,9 @@ pub async fn ask(client: &mut Client, line: &str) -> String {
 pub struct FaultyStore {
     pub inner: SqliteStore,
     pub failing: AtomicBool,
+    /// Refuses only the logout stamps ([`Store::touch_logouts`]): a failure
+    /// between the two transactions of a session's write.
+    pub failing_logouts: AtomicBool,
     gate: parking_lot::Mutex<Option<Gate>>,
     /// Holds the next read of credentials, after it is made.
     credentials_gate: parking_lot::Mutex<Option<Gate>>,
@@ -394,6 +414,7 @@ impl FaultyStore {
         Arc::new(FaultyStore {
             inner: SqliteStore::open(dir).unwrap(),
             failing: AtomicBool::new(false),
+            failing_logouts: AtomicBool::new(false),
             gate: parking_lot::Mutex::new(None),
             credentials_gate: parking_lot::Mutex::new(None),
             gate_gave_up: AtomicBool::new(false),
@@ -508,6 +529,9 @@ impl Store for FaultyStore {
     }
     fn touch_logouts(&self, names: &[String]) -> Result<(), StoreError> {
         self.write()?;
+        if self.failing_logouts.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("database or disk is full".to_owned()));
+        }
         self.inner.touch_logouts(names)
     }
     fn sanctions(&self) -> Result<Vec<Sanction>, StoreError> {
