@@ -329,6 +329,7 @@ async fn admin_sessions_end_when_unused_and_after_their_lifetime() {
 
     // Both sessions start together; one is used every 0.1 s, the other
     // not at all.
+    let started = std::time::Instant::now();
     let used = admin_login(&zone, "Sam", "pw").await.unwrap();
     let unused = admin_login(&zone, "Sam", "pw").await.unwrap();
     for _ in 0..15 {
@@ -345,5 +346,11 @@ async fn admin_sessions_end_when_unused_and_after_their_lifetime() {
         assert!(polls < 300, "the session outlived http.session_lifetime");
         pause().await;
     }
+    // Made after `started`, it cannot have ended sooner than 5 s after it.
+    let lived = started.elapsed();
+    assert!(
+        lived >= std::time::Duration::from_secs(5),
+        "the session in use ended after {lived:?}, before 5 s"
+    );
     zone.stop().await;
 }

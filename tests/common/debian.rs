@@ -41,7 +41,7 @@ pub fn ensure(packages: &[&str], present: impl Fn() -> bool) -> bool {
     // dpkg's lock for a while: wait for it rather than fail.
     let install = [&["-o", "DPkg::Lock::Timeout=300", "install", "-y", "-q"][..], packages].concat();
     if !apt(&install) {
-        apt(&["update", "-q"]);
+        apt(&["-o", "DPkg::Lock::Timeout=300", "update", "-q"]);
         apt(&install);
     }
     present()
