@@ -161,10 +161,17 @@ fn tune_allocator() {
     // Arenas made already, one by one (jemalloc's "all arenas" index is not
     // taken by these settings). One not yet made refuses, and gets the
     // defaults above when it is.
+    // Arena 0 always exists: its refusal means a wrong key or value.
     let arenas = tikv_jemalloc_ctl::arenas::narenas::read().unwrap_or(0);
     for arena in 0..arenas {
-        let _ = set(&format!("arena.{arena}.dirty_decay_ms"), 1000);
-        let _ = set(&format!("arena.{arena}.muzzy_decay_ms"), 0);
+        for (key, value) in [("dirty_decay_ms", 1000), ("muzzy_decay_ms", 0)] {
+            let key = format!("arena.{arena}.{key}");
+            if let Err(error) = set(&key, value)
+                && arena == 0
+            {
+                tracing::warn!("cannot set the allocator's {key}: {error}");
+            }
+        }
     }
     if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
         tracing::warn!("cannot start the allocator's background thread: {error}");
@@ -176,7 +183,8 @@ const BLOCKING_THREADS: usize = 4;
 
 /// A blocking thread idle this long ends (tokio's default is 10 s), and with
 /// it its allocation cache: after a crowd's logins, the store's threads do
-/// not keep the memory their calls freed.
+/// not keep the memory their calls freed. Not in `zone.ron`: it bounds no
+/// client's use of the zone, and no operator has a reason to change it.
 const BLOCKING_KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How often an idle thread may give its allocation cache back.
