@@ -169,8 +169,9 @@ pub(crate) fn hms(secs: u64) -> String {
 }
 
 /// Appends `secs` as `h:mm:ss` to `text` (see [`hms`]), with itoa and two
-/// digits by hand: `format!`'s `{:02}` padding was a third of a `?uptime`'s
-/// instructions (BENCHMARKS.md).
+/// digits by hand: `?uptime` was a third of a request's instructions in
+/// the closed-loop benchmark, mostly `format!`'s `{:02}` padding
+/// (BENCHMARKS.md, "Load").
 pub(crate) fn push_hms(text: &mut String, secs: u64) {
     let two = |text: &mut String, n: u64| {
         text.push(char::from(b'0' + (n / 10 % 10) as u8));

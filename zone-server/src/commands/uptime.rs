@@ -10,8 +10,8 @@ use crate::zone::Zone;
 #[command(target_pub, group = "default")]
 fn cmd_uptime(ctx: &mut Ctx<'_>, #[from_ctx] zone: &Zone) -> CommandResult {
     let players = zone.player_count();
-    // Built by hand, in one allocation: a command anyone may run at any
-    // rate (BENCHMARKS.md, "Load").
+    // Built by hand, in one allocation: a command anyone may run, often
+    // (BENCHMARKS.md, "Load").
     let mut line = String::with_capacity(48);
     line.push_str("Up ");
     push_hms(&mut line, zone.started().elapsed().as_secs());

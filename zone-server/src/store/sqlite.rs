@@ -53,7 +53,9 @@ const LEGACY_VERSIONS: i64 = 5;
 /// SQLite's page cache for the zone's connection, in KiB (SQLite's default
 /// is 2 MiB). The file's pages stay in the system's cache, a `pread` away;
 /// a cache filled by a crowd of new accounts no longer keeps the zone's
-/// memory up after they leave (BENCHMARKS.md, "Connection scale").
+/// memory up after they leave (BENCHMARKS.md, "Connection scale"). A
+/// constant, not in `zone.ron`: SQLite bounds it whatever clients do, and
+/// it only trades a little memory against `pread` calls.
 const PAGE_CACHE_KIB: i64 = 512;
 
 impl SqliteStore {
