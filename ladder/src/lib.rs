@@ -247,6 +247,17 @@ pub struct GroupSpec {
     pub rank: u32,
 }
 
+impl GroupSpec {
+    /// Sets the group's own rule for `key` to `effect` (`None`: removes it),
+    /// replacing any it had: what a moderator's edit does to the group.
+    pub fn set_rule(&mut self, key: &RuleKey, effect: Option<Effect>) {
+        self.rules.retain(|(own, _)| own != key);
+        if let Some(effect) = effect {
+            self.rules.push((key.clone(), effect));
+        }
+    }
+}
+
 /// A player group graph that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PolicyError {
@@ -428,10 +439,7 @@ impl Policy {
     pub fn with_rule(&self, group: &str, key: &RuleKey, effect: Option<Effect>) -> Option<Policy> {
         let at = self.index_of(group)?;
         let mut spec = GroupSpec::clone(&self.groups[at]);
-        spec.rules.retain(|(own, _)| own != key);
-        if let Some(effect) = effect {
-            spec.rules.push((key.clone(), effect));
-        }
+        spec.set_rule(key, effect);
         let mut policy = self.clone();
         policy.groups[at] = Arc::new(spec);
         Some(policy)

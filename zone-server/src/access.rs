@@ -90,6 +90,15 @@ struct GroupOrigins {
 }
 
 impl GroupOrigins {
+    /// A group as groups.ron has it: every own rule from there, none
+    /// revoked.
+    fn from_config(spec: &cmdman::GroupSpec) -> GroupOrigins {
+        GroupOrigins {
+            own: spec.rules.iter().map(|(key, _)| (key.clone(), Origin::Config)).collect(),
+            revoked: Vec::new(),
+        }
+    }
+
     /// Records `key`'s latest edit, `effect` (`None`: revoked) by `origin`.
     fn set(&mut self, key: &RuleKey, effect: Option<Effect>, origin: Origin) {
         self.own.remove(key);
@@ -945,13 +954,7 @@ fn build(
     registry: &Registry,
 ) -> Snapshot {
     let mut specs: Vec<cmdman::GroupSpec> = policy.groups().iter().map(|spec| (**spec).clone()).collect();
-    let mut origins: Vec<GroupOrigins> = specs
-        .iter()
-        .map(|spec| GroupOrigins {
-            own: spec.rules.iter().map(|(key, _)| (key.clone(), Origin::Config)).collect(),
-            revoked: Vec::new(),
-        })
-        .collect();
+    let mut origins: Vec<GroupOrigins> = specs.iter().map(GroupOrigins::from_config).collect();
     let mut unknown_groups: Vec<String> = Vec::new();
     for edit in rules {
         let Some(at) = policy.index_of(&edit.group) else {
@@ -962,11 +965,7 @@ fn build(
             );
             continue;
         };
-        let spec = &mut specs[at];
-        spec.rules.retain(|(own, _)| *own != edit.key);
-        if let Some(effect) = edit.effect {
-            spec.rules.push((edit.key.clone(), effect));
-        }
+        specs[at].set_rule(&edit.key, edit.effect);
         origins[at].set(&edit.key, edit.effect, Origin::Runtime { by: edit.by.clone(), at: edit.at });
     }
     let policy = match Policy::new(specs) {
@@ -975,14 +974,7 @@ fn build(
         // fail, but if it did the config alone is still sound.
         Err(error) => {
             warn!("runtime rule edits ignored: {error}");
-            origins = policy
-                .groups()
-                .iter()
-                .map(|spec| GroupOrigins {
-                    own: spec.rules.iter().map(|(key, _)| (key.clone(), Origin::Config)).collect(),
-                    revoked: Vec::new(),
-                })
-                .collect();
+            origins = policy.groups().iter().map(|spec| GroupOrigins::from_config(spec)).collect();
             policy.clone()
         }
     };
