@@ -120,6 +120,14 @@ struct Unsaved {
     logged_out: bool,
 }
 
+impl Unsaved {
+    /// Adds `more` to what is kept: its time, and its logout if any.
+    fn add(&mut self, more: Unsaved) {
+        self.time += more.time;
+        self.logged_out |= more.logged_out;
+    }
+}
+
 /// Store failures in the background (usage, last login, audit rows): logged
 /// at most once a minute with how many there were, so a full disk does not
 /// flood the log either.
@@ -543,9 +551,7 @@ impl Zone {
             self.store_trouble("keep more unsaved usage", &format!("{length:?} of {} dropped", player.name));
             return;
         }
-        let entry = unsaved.entry(key).or_default();
-        entry.time += length;
-        entry.logged_out |= logged_out;
+        unsaved.entry(key).or_default().add(Unsaved { time: length, logged_out });
     }
 
     /// Connected time of `name` not yet in the store: kept after a failed
@@ -621,9 +627,7 @@ impl Zone {
         self.store_trouble("save connected time (kept for the next try)", &error);
         let mut unsaved = self.unsaved.lock();
         for (key, kept) in batch {
-            let entry = unsaved.entry(key).or_default();
-            entry.time += kept.time;
-            entry.logged_out |= kept.logged_out;
+            unsaved.entry(key).or_default().add(kept);
         }
     }
 
