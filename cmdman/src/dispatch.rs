@@ -87,11 +87,16 @@ pub struct Split<'a> {
     pub params: &'a str,
 }
 
-/// Runs a command added at runtime through its installed handler.
-fn call_dynamic(command: &Command, ctx: &mut Ctx<'_>) -> CommandResult {
-    match command.dynamic() {
-        Some(handler) => handler.call(ctx),
-        None => Err(CommandError::failed("This command has no handler.")),
+/// Runs a handler that never awaits: a plain `fn`, or one installed at
+/// runtime. An async handler is run by awaiting it, never here.
+fn call_now(command: &Command, ctx: &mut Ctx<'_>) -> CommandResult {
+    match command.def().handler {
+        Handler::Sync(handler) => handler(ctx),
+        Handler::Dynamic => match command.dynamic() {
+            Some(handler) => handler.call(ctx),
+            None => Err(CommandError::failed("This command has no handler.")),
+        },
+        Handler::Async(_) => Err(CommandError::failed("This command cannot run without waiting.")),
     }
 }
 
@@ -246,11 +251,10 @@ impl Dispatch<'_> {
         let command = ready.command;
         let started = self.start(command);
         let result = match command.def().handler {
-            Handler::Sync(handler) => handler(&mut ctx),
             // Boxed, so the future of every dispatch does not carry the
             // largest handler's state.
             Handler::Async(handler) => Box::pin(handler(&mut ctx)).await,
-            Handler::Dynamic => call_dynamic(command, &mut ctx),
+            Handler::Sync(_) | Handler::Dynamic => call_now(command, &mut ctx),
         };
         self.stop(command, started);
         self.finish(command, split, result, ctx.sink)
@@ -274,11 +278,7 @@ impl Dispatch<'_> {
         }
         let mut ctx = self.ctx(request, split, &ready, sink);
         let started = self.start(command);
-        let result = match command.def().handler {
-            Handler::Sync(handler) => handler(&mut ctx),
-            Handler::Dynamic => call_dynamic(command, &mut ctx),
-            Handler::Async(_) => return None,
-        };
+        let result = call_now(command, &mut ctx);
         self.stop(command, started);
         Some(self.finish(command, split, result, ctx.sink))
     }
