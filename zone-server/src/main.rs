@@ -153,8 +153,9 @@ fn tune_allocator() {
         key.as_bytes().name().write(value)
     };
     // Arenas made from now on.
-    for (key, value) in [("arenas.dirty_decay_ms", 1000), ("arenas.muzzy_decay_ms", 0)] {
-        if let Err(error) = set(key, value) {
+    for (key, value) in DECAY {
+        let key = format!("arenas.{key}");
+        if let Err(error) = set(&key, value) {
             tracing::warn!("cannot set the allocator's {key}: {error}");
         }
     }
@@ -164,7 +165,7 @@ fn tune_allocator() {
     // Arena 0 always exists: its refusal means a wrong key or value.
     let arenas = tikv_jemalloc_ctl::arenas::narenas::read().unwrap_or(0);
     for arena in 0..arenas {
-        for (key, value) in [("dirty_decay_ms", 1000), ("muzzy_decay_ms", 0)] {
+        for (key, value) in DECAY {
             let key = format!("arena.{arena}.{key}");
             if let Err(error) = set(&key, value)
                 && arena == 0
@@ -177,6 +178,10 @@ fn tune_allocator() {
         tracing::warn!("cannot start the allocator's background thread: {error}");
     }
 }
+
+/// The allocator's decay times, in ms, for every arena: dirty pages go back
+/// after a second, none is kept as muzzy.
+const DECAY: [(&str, isize); 2] = [("dirty_decay_ms", 1000), ("muzzy_decay_ms", 0)];
 
 /// Threads for blocking work (store calls, config reads) at most.
 const BLOCKING_THREADS: usize = 4;
