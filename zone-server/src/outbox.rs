@@ -43,11 +43,17 @@ pub enum Outgoing {
 #[derive(Debug)]
 struct Shared {
     queue: Mutex<Queue>,
-    /// [`ITEMS`] and [`CLOSE`], read without the lock by the connection.
+    /// [`ITEMS`], [`CLOSE`] and [`BUSY`], read without the lock by the connection.
     signals: AtomicU8,
     waker: AtomicWaker,
     traffic: Traffic,
+    /// Bytes written as of the last keepalive tick ([`Connections::keepalive`]);
+    /// [`NOT_TICKED`] before the first.
+    keepalive_mark: AtomicU64,
 }
+
+/// [`Shared::keepalive_mark`] of a connection no keepalive tick has seen.
+const NOT_TICKED: u64 = u64::MAX;
 
 #[derive(Debug)]
 struct Queue {
@@ -55,15 +61,15 @@ struct Queue {
     capacity: usize,
     /// Why the connection is to close; nothing is queued after it.
     close: Option<Disconnect>,
-    /// The connection is handling its own input and takes what is queued
-    /// before it waits again: queuing need not wake it.
-    busy: bool,
 }
 
 /// Items are queued.
 const ITEMS: u8 = 1;
 /// The connection is to close.
 const CLOSE: u8 = 2;
+/// The connection is handling its own input and takes what is queued
+/// before it waits again: queuing need not wake it.
+const BUSY: u8 = 4;
 
 /// Queue slots kept allocated once the queue is empty again; a burst past
 /// it gives its memory back.
@@ -119,6 +125,13 @@ pub struct Traffic {
     folded: Mutex<[u64; 3]>,
 }
 
+/// Adds `n` to a counter that one writer at a time changes (the
+/// connection's task, or a sender under the queue's lock) and anyone may
+/// read: a load and a store, not a locked read-modify-write on every line.
+fn bump(counter: &AtomicU64, n: u64) {
+    counter.store(counter.load(Ordering::Relaxed).saturating_add(n), Ordering::Relaxed);
+}
+
 impl Traffic {
     fn new() -> Traffic {
         Traffic {
@@ -134,7 +147,7 @@ impl Traffic {
     /// Counts a line from the player, read at `now`; `active` (not a
     /// keepalive) resets the idle time.
     pub fn line_in(&self, active: bool, now: Instant) {
-        self.lines_in.fetch_add(1, Ordering::Relaxed);
+        bump(&self.lines_in, 1);
         if active {
             let since = now.saturating_duration_since(self.started);
             let ms = u64::try_from(since.as_millis()).unwrap_or(u64::MAX);
@@ -154,7 +167,7 @@ impl Traffic {
 
     /// Counts `bytes` written to the socket.
     pub fn wrote(&self, bytes: usize) {
-        self.bytes_out.fetch_add(u64::try_from(bytes).unwrap_or(u64::MAX), Ordering::Relaxed);
+        bump(&self.bytes_out, u64::try_from(bytes).unwrap_or(u64::MAX));
     }
 
     /// Lines received, lines queued and bytes written so far.
@@ -235,10 +248,11 @@ impl Outbox {
     pub fn new(capacity: usize) -> Outbox {
         Outbox {
             shared: Arc::new(Shared {
-                queue: Mutex::new(Queue { items: VecDeque::new(), capacity, close: None, busy: false }),
+                queue: Mutex::new(Queue { items: VecDeque::new(), capacity, close: None }),
                 signals: AtomicU8::new(0),
                 waker: AtomicWaker::new(),
                 traffic: Traffic::new(),
+                keepalive_mark: AtomicU64::new(NOT_TICKED),
             }),
         }
     }
@@ -256,13 +270,14 @@ impl Outbox {
             return;
         }
         queue.items.push_back(item);
+        // Counted under the lock: one writer at a time.
+        bump(&self.shared.traffic.lines_out, 1);
         // Under the lock, where the connection clears it. Woken only when
         // the queue was empty: with items already waiting, the connection
         // knows, and will take them as soon as it has room.
         let before = self.shared.signals.fetch_or(ITEMS, Ordering::AcqRel);
-        let wake = !queue.busy && before & ITEMS == 0;
+        let wake = before & (ITEMS | BUSY) == 0;
         drop(queue);
-        self.shared.traffic.lines_out.fetch_add(1, Ordering::Relaxed);
         if wake {
             self.shared.waker.wake();
         }
@@ -293,6 +308,19 @@ impl Outbox {
     /// Queues a line the connection encoded itself.
     pub fn line(&self, line: Bytes) {
         self.send(Outgoing::Line(line));
+    }
+
+    /// For the connection, answering its own input: whether nothing is
+    /// queued (and it is not closing), so a line it appends to its output
+    /// directly goes out in order. Counts that line ([`Traffic::lines_out`])
+    /// when it says yes.
+    pub(crate) fn answer_directly(&self) -> bool {
+        let direct = self.shared.signals.load(Ordering::Acquire) & (ITEMS | CLOSE) == 0;
+        if direct {
+            // Senders count under the queue's lock; this one does not take it.
+            self.shared.traffic.lines_out.fetch_add(1, Ordering::Relaxed);
+        }
+        direct
     }
 
     /// The connection's line counts.
@@ -343,7 +371,7 @@ impl Outbox {
     /// take what is queued before it waits again ([`Outbox::take_into`]
     /// ends this), so queuing need not wake it.
     pub(crate) fn handling_input(&self) {
-        self.shared.queue.lock().busy = true;
+        self.shared.signals.fetch_or(BUSY, Ordering::AcqRel);
     }
 
     /// For the connection: appends up to `max` queued items to `out`,
@@ -355,8 +383,14 @@ impl Outbox {
         max: usize,
         encode: impl Fn(&Event) -> Bytes,
     ) -> usize {
+        // Done handling input; with nothing queued (the usual case: its
+        // answers went straight to its output), the lock is not taken. An
+        // item queued meanwhile did not wake it, and is seen by the next
+        // `poll_signal`, which looks before it waits.
+        if self.shared.signals.fetch_and(!BUSY, Ordering::AcqRel) & ITEMS == 0 {
+            return 0;
+        }
         let mut queue = self.shared.queue.lock();
-        queue.busy = false;
         let count = queue.items.len().min(max);
         for item in queue.items.drain(..count) {
             match item {
@@ -423,6 +457,21 @@ impl Connections {
         let open: Vec<Arc<Shared>> = self.open.lock().values().filter_map(Weak::upgrade).collect();
         for shared in open {
             Outbox { shared }.kick(Disconnect::Shutdown);
+        }
+    }
+
+    /// The keepalive, for a zone-wide tick every period: queues `noop` to
+    /// each open connection that was written nothing since the tick before
+    /// (so a silent connection gets it after one to two periods, and one
+    /// opened since the last tick gets none yet). Each connection then needs
+    /// no timer of its own.
+    pub fn keepalive(&self, noop: &Bytes) {
+        let open: Vec<Arc<Shared>> = self.open.lock().values().filter_map(Weak::upgrade).collect();
+        for shared in open {
+            let written = shared.traffic.bytes_out.load(Ordering::Relaxed);
+            if shared.keepalive_mark.swap(written, Ordering::Relaxed) == written {
+                Outbox { shared }.line(noop.clone());
+            }
         }
     }
 

@@ -247,6 +247,7 @@ async fn serve_on(
     }
     let lingering = Arc::new(Semaphore::new(REFUSALS_LINGERING));
     let connections = Arc::new(Connections::default());
+    tracker.spawn(keepalive(connections.clone(), limits.keepalive, stop.clone()));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -279,6 +280,20 @@ async fn serve_on(
     zone.save_usage(true).await;
     info!("shut down");
     Ok(())
+}
+
+/// The keepalive: every `period`, a `NOOP` to each connection written
+/// nothing for a whole period ([`Connections::keepalive`]), until `stop`.
+async fn keepalive(connections: Arc<Connections>, period: Duration, stop: CancellationToken) {
+    let noop = ServerLine::Noop.encode();
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = ticks.tick() => connections.keepalive(&noop),
+        }
+    }
 }
 
 /// Refused connections that may linger at once (see [`refuse`]).

@@ -1,6 +1,8 @@
 //! Line framing on `tokio-util`'s [`Decoder`]: input lines end in CR, LF or any
 //! mix of them (ChatNet 1.6), so empty lines never reach the parser. Bad lines
 //! are frames too, not errors, so one bad line never ends the connection.
+//! A line is handed out as the bytes it was read into, not copied; the
+//! reader checks that it is UTF-8.
 
 use bytes::{Buf, BytesMut};
 use tokio_util::codec::Decoder;
@@ -8,13 +10,11 @@ use tokio_util::codec::Decoder;
 /// One framed input line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
-    /// A line, without its terminator.
-    Line(String),
+    /// A line's bytes, without its terminator, not yet checked to be UTF-8.
+    Line(BytesMut),
     /// A line longer than the maximum; its bytes are dropped up to the next
     /// terminator, and this frame is yielded once, as soon as it is seen.
     TooLong,
-    /// A line that is not valid UTF-8; it is dropped.
-    NotUtf8,
 }
 
 /// The ChatNet line decoder, with a maximum line length in bytes.
@@ -40,6 +40,20 @@ impl Decoder for LineCodec {
 
     fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, std::io::Error> {
         loop {
+            // Terminators at the start of a line (the LF of a CR LF) end
+            // nothing but a line being dropped.
+            if self.searched == 0 {
+                let ends = buf.iter().take_while(|b| matches!(b, b'\n' | b'\r')).count();
+                if ends > 0 {
+                    buf.advance(ends);
+                    self.discarding = false;
+                }
+            }
+            // Nothing new since the last search (the usual case after a
+            // line): no search to set up.
+            if buf.len() == self.searched && !self.discarding {
+                return Ok(None);
+            }
             let Some(offset) = memchr::memchr2(b'\n', b'\r', &buf[self.searched..]) else {
                 if self.discarding {
                     buf.clear();
@@ -64,10 +78,7 @@ impl Decoder for LineCodec {
             if line.len() > self.max_length {
                 return Ok(Some(Frame::TooLong));
             }
-            return Ok(Some(match String::from_utf8(line.to_vec()) {
-                Ok(text) => Frame::Line(text),
-                Err(_) => Frame::NotUtf8,
-            }));
+            return Ok(Some(Frame::Line(line)));
         }
     }
 
@@ -98,7 +109,7 @@ mod tests {
     }
 
     fn line(text: &str) -> Frame {
-        Frame::Line(text.to_owned())
+        Frame::Line(BytesMut::from(text.as_bytes()))
     }
 
     #[test]
@@ -137,8 +148,11 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_is_its_own_frame() {
+    fn invalid_utf8_is_a_line_of_its_own() {
         let mut codec = LineCodec::new(64);
-        assert_eq!(frames(&mut codec, b"\xff\xfe\nNOOP\n"), [Frame::NotUtf8, line("NOOP")]);
+        assert_eq!(
+            frames(&mut codec, b"\xff\xfe\nNOOP\n"),
+            [Frame::Line(BytesMut::from(&b"\xff\xfe"[..])), line("NOOP")]
+        );
     }
 }

@@ -93,7 +93,7 @@ fn malformed(kind: &'static str, shape: &'static str) -> ParseError<'static> {
 /// # Errors
 /// [`ParseError::UnknownType`] or [`ParseError::Malformed`].
 pub fn parse(line: &str) -> Result<ClientMessage<'_>, ParseError<'_>> {
-    let (kind, rest) = match line.split_once(':') {
+    let (kind, rest) = match split_colon(line) {
         Some((kind, rest)) => (kind, Some(rest)),
         None => (line, None),
     };
@@ -124,12 +124,12 @@ pub fn parse(line: &str) -> Result<ClientMessage<'_>, ParseError<'_>> {
 }
 
 fn parse_send(rest: &str) -> Result<ClientMessage<'_>, ParseError<'_>> {
-    let (kind, rest) = match rest.split_once(':') {
+    let (kind, rest) = match split_colon(rest) {
         Some((kind, rest)) => (kind, Some(rest)),
         None => (rest, None),
     };
     let two = |shape| {
-        rest.and_then(|rest| rest.split_once(':'))
+        rest.and_then(split_colon)
             .filter(|(first, _)| !first.is_empty())
             .ok_or(ParseError::Malformed { kind: kind_name(kind), shape })
     };
@@ -144,6 +144,14 @@ fn parse_send(rest: &str) -> Result<ClientMessage<'_>, ParseError<'_>> {
         "PRIVCMD" => two("SEND:PRIVCMD:name:command").map(|(name, cmd)| ClientMessage::PrivCmd { name, cmd }),
         _ => Err(ParseError::UnknownType(kind)),
     }
+}
+
+/// `text` split at its first `:`. A scan of bytes: the fields before it
+/// are short (`SEND`, `CMD`, a name), and `str::split_once` with a `char`
+/// costs more than the scan (BENCHMARKS.md, "Load").
+fn split_colon(text: &str) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == b':')?;
+    Some((&text[..at], &text[at + 1..]))
 }
 
 fn kind_name(kind: &str) -> &'static str {
@@ -256,44 +264,59 @@ impl ServerLine<'_> {
     /// The line as bytes, `\n`-terminated. A CR or LF inside a field becomes a
     /// space, so no field can forge a second line.
     pub fn encode(&self) -> Bytes {
-        let mut out = Out(BytesMut::with_capacity(64));
+        let mut out = BytesMut::with_capacity(64);
+        self.encode_into(&mut out);
+        out.freeze()
+    }
+
+    /// [`ServerLine::encode`], appended to `out`.
+    pub fn encode_into(&self, out: &mut BytesMut) {
+        let mut out = Out(out);
         match *self {
-            ServerLine::LoginOk(name) => out.text("LOGINOK:").text(name),
-            ServerLine::LoginBad(reason) => out.text("LOGINBAD:").text(reason),
-            ServerLine::InArena { realm, freq } => out.text("INARENA:").text(realm).text(":").num(freq),
+            ServerLine::LoginOk(name) => out.lit("LOGINOK:").text(name),
+            ServerLine::LoginBad(reason) => out.lit("LOGINBAD:").text(reason),
+            ServerLine::InArena { realm, freq } => out.lit("INARENA:").text(realm).lit(":").num(freq),
             ServerLine::Player { name, ship, freq } => {
-                out.text("PLAYER:").text(name).text(":").num(ship.into()).text(":").num(freq)
+                out.lit("PLAYER:").text(name).lit(":").num(ship.into()).lit(":").num(freq)
             }
             ServerLine::Entering { name, ship, freq } => {
-                out.text("ENTERING:").text(name).text(":").num(ship.into()).text(":").num(freq)
+                out.lit("ENTERING:").text(name).lit(":").num(ship.into()).lit(":").num(freq)
             }
-            ServerLine::Leaving(name) => out.text("LEAVING:").text(name),
+            ServerLine::Leaving(name) => out.lit("LEAVING:").text(name),
             ServerLine::ShipFreqChange { name, ship, freq } => {
-                out.text("SHIPFREQCHANGE:").text(name).text(":").num(ship.into()).text(":").num(freq)
+                out.lit("SHIPFREQCHANGE:").text(name).lit(":").num(ship.into()).lit(":").num(freq)
             }
-            ServerLine::Arena(text) => out.text("MSG:ARENA:").text(text),
-            ServerLine::Pub { name, text } => out.text("MSG:PUB:").text(name).text(":").text(text),
-            ServerLine::Pubm { name, text } => out.text("MSG:PUBM:").text(name).text(":").text(text),
-            ServerLine::Priv { name, text } => out.text("MSG:PRIV:").text(name).text(":").text(text),
-            ServerLine::Freq { name, text } => out.text("MSG:FREQ:").text(name).text(":").text(text),
+            ServerLine::Arena(text) => out.lit("MSG:ARENA:").text(text),
+            ServerLine::Pub { name, text } => out.lit("MSG:PUB:").text(name).lit(":").text(text),
+            ServerLine::Pubm { name, text } => out.lit("MSG:PUBM:").text(name).lit(":").text(text),
+            ServerLine::Priv { name, text } => out.lit("MSG:PRIV:").text(name).lit(":").text(text),
+            ServerLine::Freq { name, text } => out.lit("MSG:FREQ:").text(name).lit(":").text(text),
             ServerLine::Chat { channel, name, text } => {
-                out.text("MSG:CHAT:").num_usize(channel).text(":").text(name).text("> ").text(text)
+                out.lit("MSG:CHAT:").num_usize(channel).lit(":").text(name).lit("> ").text(text)
             }
-            ServerLine::Mod { name, text } => out.text("MSG:MOD:").text(name).text(":").text(text),
-            ServerLine::Sysop(text) => out.text("MSG:SYSOP:").text(text),
-            ServerLine::Noop => out.text("NOOP"),
+            ServerLine::Mod { name, text } => out.lit("MSG:MOD:").text(name).lit(":").text(text),
+            ServerLine::Sysop(text) => out.lit("MSG:SYSOP:").text(text),
+            ServerLine::Noop => out.lit("NOOP"),
         };
         out.0.put_u8(b'\n');
-        out.0.freeze()
     }
 }
 
 /// A line being encoded.
-struct Out(BytesMut);
+struct Out<'b>(&'b mut BytesMut);
 
-impl Out {
-    fn text(&mut self, text: &str) -> &mut Out {
-        if memchr::memchr2(b'\n', b'\r', text.as_bytes()).is_some() {
+impl Out<'_> {
+    /// Appends the protocol's own text (a type, a `:`): no line ends to
+    /// look for.
+    fn lit(&mut self, text: &'static str) -> &mut Self {
+        self.0.put_slice(text.as_bytes());
+        self
+    }
+
+    fn text(&mut self, text: &str) -> &mut Self {
+        // No byte below a space, no line end: short texts, mostly, where a
+        // word at a time costs less than setting up a vector search.
+        if zone_names::has_control_byte(text.as_bytes()) {
             self.0.extend(text.bytes().map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }));
         } else {
             self.0.put_slice(text.as_bytes());
@@ -301,12 +324,12 @@ impl Out {
         self
     }
 
-    fn num(&mut self, n: u16) -> &mut Out {
+    fn num(&mut self, n: u16) -> &mut Self {
         let _ = write!(self.0, "{n}");
         self
     }
 
-    fn num_usize(&mut self, n: usize) -> &mut Out {
+    fn num_usize(&mut self, n: usize) -> &mut Self {
         let _ = write!(self.0, "{n}");
         self
     }

@@ -1,6 +1,6 @@
 //! One connection from accept to close (DESIGN §2). Here, the socket: framing
 //! input, answering it in the same turn, draining the outbound queue to the
-//! socket, keepalives, the login deadline, the goodbye line and a lingering
+//! socket, the login deadline, the goodbye line and a lingering
 //! close. The session's time and logout are written by the zone
 //! ([`Zone::write_sessions`]), so a closed connection waits for no store.
 //! The login handshake is in `session`; routing each message to chat or
@@ -96,13 +96,8 @@ pub(crate) async fn serve(
     // Boxed, and dropped at login: a logged-in connection keeps no timer
     // for it.
     let mut login_deadline = Some(Box::pin(sleep(limits.login_timeout)));
-    // Keepalive: a tick every `keepalive`; a NOOP goes out at a tick
-    // that follows a whole period without output (so after one to two
-    // periods of silence), without reading the clock on every write.
-    let keepalive = limits.keepalive;
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut wrote = false;
+    // Keepalives come through the outbox (`Connections::keepalive`): no
+    // timer of its own, none polled on every turn.
     let mut out = BytesMut::new();
 
     // A slow reader is also reported to staff, once the session is gone.
@@ -136,7 +131,6 @@ pub(crate) async fn serve(
                 Ok(n) => {
                     conn.outbox.traffic().wrote(n);
                     out.advance(n);
-                    wrote = true;
                     release(&mut out);
                 }
             },
@@ -145,7 +139,7 @@ pub(crate) async fn serve(
                 Some(Err(error)) => break (None, format!("read failed: {error}")),
                 Some(Ok(frame)) => {
                     outbox.handling_input();
-                    match conn.frame(frame).await {
+                    match conn.frame(frame, &mut out).await {
                         Next::Continue => {}
                         Next::Close(line, reason) => break (line, reason),
                     }
@@ -163,7 +157,6 @@ pub(crate) async fn serve(
                             Ok(n) => {
                                 conn.outbox.traffic().wrote(n);
                                 out.advance(n);
-                                wrote |= n > 0;
                                 release(&mut out);
                             }
                             Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
@@ -174,11 +167,6 @@ pub(crate) async fn serve(
             },
             () = until(&mut login_deadline), if login_deadline.is_some() => {
                 break (Some(ServerLine::LoginBad("login timed out").encode()), "login timeout".to_owned());
-            }
-            _ = ticks.tick() => {
-                if !std::mem::take(&mut wrote) {
-                    conn.outbox.line(ServerLine::Noop.encode());
-                }
             }
         }
     };

@@ -10,6 +10,8 @@ pub(super) struct Flood {
     /// Windows in a row with lines dropped after which the connection closes.
     disconnect_after: u32,
     window: Instant,
+    /// `window` and a second.
+    window_end: Instant,
     count: u32,
     warned: bool,
     /// Windows in a row, up to the last one that ended, with lines dropped.
@@ -34,10 +36,12 @@ enum FloodCheck {
 
 impl Flood {
     pub(super) fn new(limit: u32, disconnect_after: u32) -> Flood {
+        let now = Instant::now();
         Flood {
             limit,
             disconnect_after,
-            window: Instant::now(),
+            window: now,
+            window_end: now + Duration::from_secs(1),
             count: 0,
             warned: false,
             streak: 0,
@@ -46,8 +50,9 @@ impl Flood {
     }
 
     fn check_at(&mut self, now: Instant) -> FloodCheck {
-        let elapsed = now.saturating_duration_since(self.window);
-        if elapsed >= Duration::from_secs(1) {
+        // A comparison, on every line; the window's length only when it ends.
+        if now >= self.window_end {
+            let elapsed = now.saturating_duration_since(self.window);
             // A streak goes on only through back-to-back flooded windows.
             let flooded = self.count > self.limit;
             self.streak = if flooded && elapsed < Duration::from_secs(2) { self.streak + 1 } else { 0 };
@@ -55,6 +60,7 @@ impl Flood {
                 self.muted = false;
             }
             self.window = now;
+            self.window_end = now + Duration::from_secs(1);
             self.count = 0;
             self.warned = false;
         }
@@ -113,11 +119,13 @@ impl Connection {
         zone.alert_staff(&format!("{} was muted for {span} for flooding.", session.name));
     }
 
-    pub(super) async fn frame(&mut self, frame: Frame) -> Next {
+    /// Handles one frame; command replies to this player go straight into
+    /// `out`, the connection's unwritten output, when they can keep order.
+    pub(super) async fn frame(&mut self, frame: Frame, out: &mut BytesMut) -> Next {
         // One clock read for both. A keepalive is not activity (?info's
         // idle time).
         let now = Instant::now();
-        self.outbox.traffic().line_in(!matches!(&frame, Frame::Line(line) if line == "NOOP"), now);
+        self.outbox.traffic().line_in(!matches!(&frame, Frame::Line(line) if line[..] == *b"NOOP"), now);
         match self.flood.check_at(now) {
             FloodCheck::Handle => {}
             FloodCheck::Drop { warn } => {
@@ -145,22 +153,24 @@ impl Connection {
                 self.error(&format!("line longer than {max} bytes dropped"));
                 Next::Continue
             }
-            Frame::NotUtf8 => {
-                self.error("line is not valid UTF-8; dropped");
-                Next::Continue
-            }
-            Frame::Line(line) => match first_forbidden(&line) {
-                Some(c) => {
-                    let code = u32::from(c);
-                    self.error(&format!("line contains the control character U+{code:04X}; dropped"));
+            Frame::Line(bytes) => match std::str::from_utf8(&bytes) {
+                Err(_) => {
+                    self.error("line is not valid UTF-8; dropped");
                     Next::Continue
                 }
-                None => self.line(&line).await,
+                Ok(line) => match first_forbidden(line) {
+                    Some(c) => {
+                        let code = u32::from(c);
+                        self.error(&format!("line contains the control character U+{code:04X}; dropped"));
+                        Next::Continue
+                    }
+                    None => self.line(line, out).await,
+                },
             },
         }
     }
 
-    async fn line(&mut self, line: &str) -> Next {
+    async fn line(&mut self, line: &str, out: &mut BytesMut) -> Next {
         // Its length only: a line may hold a password.
         tracing::trace!(peer = %self.peer, bytes = line.len(), "line in");
         let message = match parse(line) {
@@ -192,14 +202,20 @@ impl Connection {
                         session.password_reset = false;
                     }
                 }
-                self.logged_in(id, message, reset).await;
+                self.logged_in(id, message, reset, out).await;
                 Next::Continue
             }
         }
     }
 
-    async fn logged_in(&mut self, id: PlayerId, message: ClientMessage<'_>, password_reset: bool) {
-        let zone = self.zone.clone();
+    async fn logged_in(
+        &self,
+        id: PlayerId,
+        message: ClientMessage<'_>,
+        password_reset: bool,
+        out: &mut BytesMut,
+    ) {
+        let zone = &*self.zone;
         let registry = zone.registry();
         if password_reset && !self.is_passwd(&message) {
             let c = registry.default_cmd_char();
@@ -214,24 +230,24 @@ impl Connection {
                 parse_freq(freq).and_then(|freq| zone.change_freq(id, freq).map_err(|e| e.to_string()))
             }
             ClientMessage::Pub(text) if registry.is_command(text) => {
-                self.command(id, text, Target::Pub, Via::Chat).await;
+                self.command(id, text, Target::Pub, Via::Chat, out).await;
                 Ok(())
             }
             ClientMessage::Cmd(text) => {
-                self.command(id, text, Target::Pub, Via::Command).await;
+                self.command(id, text, Target::Pub, Via::Command, out).await;
                 Ok(())
             }
             ClientMessage::Priv { name, text } if registry.is_command(text) => {
-                self.command(id, text, Target::Name(name), Via::Chat).await;
+                self.command(id, text, Target::Name(name), Via::Chat, out).await;
                 Ok(())
             }
             ClientMessage::PrivCmd { name, cmd } => {
-                self.command(id, cmd, Target::Name(name), Via::Command).await;
+                self.command(id, cmd, Target::Name(name), Via::Command, out).await;
                 Ok(())
             }
             ClientMessage::Freq { freq, text } if registry.is_command(text) => match parse_freq(freq) {
                 Ok(freq) => {
-                    self.command(id, text, Target::Team(freq), Via::Chat).await;
+                    self.command(id, text, Target::Team(freq), Via::Chat, out).await;
                     Ok(())
                 }
                 Err(error) => Err(error),
@@ -239,7 +255,7 @@ impl Connection {
             // Staff chat is the modchat command: the ladder decides who may.
             ClientMessage::Mod(text) => {
                 let line = format!("{}modchat {text}", registry.default_cmd_char());
-                self.command(id, &line, Target::Pub, Via::Chat).await;
+                self.command(id, &line, Target::Pub, Via::Chat, out).await;
                 Ok(())
             }
             // Chat of every kind: not delivered from a muted player.
@@ -349,8 +365,8 @@ impl Connection {
     }
 
     /// Runs a command line through the command manager.
-    async fn command(&mut self, id: PlayerId, line: &str, target: Target<'_>, via: Via) {
-        let zone = self.zone.clone();
+    async fn command(&self, id: PlayerId, line: &str, target: Target<'_>, via: Via, out: &mut BytesMut) {
+        let zone = &*self.zone;
         let Some((name, location, freq)) = zone.whereabouts(id) else { return };
         let sender = Player { id, name: &name, location, freq };
         let found = match target {
@@ -378,9 +394,8 @@ impl Connection {
             }),
             (Target::Name(name), None) => Addressee::External(name),
         };
-        let mut sink =
-            ChatSink { sender: self.outbox.clone(), target: found.as_ref().map(|p| p.outbox.clone()) };
-        let request = Request { sender, addressee, line, world: &*zone, via };
+        let mut sink = ChatSink { sender: &self.outbox, out, target: found.as_ref().map(|p| &p.outbox) };
+        let request = Request { sender, addressee, line, world: zone, via };
         let outcome = cmdman::dispatch(zone.registry(), request, &mut sink).await;
         // The outcome only: a command line may hold a password.
         tracing::debug!(player = %name, ?outcome, "command");
@@ -396,19 +411,29 @@ enum Target<'a> {
 }
 
 /// Command replies as `MSG:ARENA:` lines to the sender's (or target's) queue.
-struct ChatSink {
-    sender: Outbox,
-    target: Option<Outbox>,
+struct ChatSink<'a> {
+    sender: &'a Outbox,
+    /// The sender's connection's output, not yet written.
+    out: &'a mut BytesMut,
+    target: Option<&'a Outbox>,
 }
 
-impl ReplySink for ChatSink {
+impl ReplySink for ChatSink<'_> {
     fn line(&mut self, to: Recipient, text: &str) {
         match to {
             // This connection speaks ChatNet: its own replies are encoded
-            // here, once, not shared with anyone.
-            Recipient::Sender => self.sender.line(ServerLine::Arena(text).encode()),
+            // here, once, not shared with anyone; straight into its output
+            // when nothing queued is to go before them and it has room.
+            Recipient::Sender => {
+                let line = ServerLine::Arena(text);
+                if self.out.len() < OUT_HIGH && self.sender.answer_directly() {
+                    line.encode_into(self.out);
+                } else {
+                    self.sender.line(line.encode());
+                }
+            }
             Recipient::Target => {
-                if let Some(target) = &self.target {
+                if let Some(target) = self.target {
                     target.notice(text);
                 }
             }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use cmdman::{
@@ -54,6 +54,9 @@ pub struct Zone {
     started: Instant,
     next_player: AtomicU32,
     state: RwLock<State>,
+    /// Players online: `state`'s count, kept where reading it takes no lock
+    /// (`?uptime`, metrics). Stored under `state`'s write lock.
+    online: AtomicUsize,
     hashers: HashPool,
     backoff: Backoff,
     attempts: Attempts,
@@ -322,6 +325,7 @@ impl Zone {
             started: Instant::now(),
             next_player: AtomicU32::new(1),
             state: RwLock::new(state),
+            online: AtomicUsize::new(0),
         }
     }
 
@@ -458,6 +462,7 @@ impl Zone {
                 ignored: ignored.iter().map(|name| Arc::from(name.as_str())).collect(),
             },
         );
+        self.online.store(state.players.len(), Ordering::Relaxed);
         state.events.emit(ZoneEvent::Login { player: name.into() });
         Ok(id)
     }
@@ -528,7 +533,12 @@ impl Zone {
     /// connected time and logout to [`Zone::write_sessions`]. Nothing
     /// happens when the session was already replaced by a newer login.
     pub fn leave(&self, id: PlayerId) {
-        let (online, closed) = self.state.write().remove_player(id);
+        let (online, closed) = {
+            let mut state = self.state.write();
+            let left = state.remove_player(id);
+            self.online.store(state.players.len(), Ordering::Relaxed);
+            left
+        };
         if let Some(online) = online {
             self.count_usage(&online, Instant::now(), true);
             self.sessions_ended.notify_one();
@@ -736,7 +746,7 @@ impl Zone {
 
     /// How many players are online.
     pub fn player_count(&self) -> usize {
-        self.state.read().players.len()
+        self.online.load(Ordering::Relaxed)
     }
 
     /// The built-in command `name`, whose rules say who is staff
