@@ -117,6 +117,9 @@ pub struct Traffic {
     started: Instant,
     lines_in: AtomicU64,
     lines_out: AtomicU64,
+    /// Lines the connection put in its output itself
+    /// ([`Outbox::answer_directly`]); only it writes this.
+    lines_answered: AtomicU64,
     bytes_out: AtomicU64,
     /// Milliseconds after `started` of the last line in.
     last_input_ms: AtomicU64,
@@ -138,6 +141,7 @@ impl Traffic {
             started: Instant::now(),
             lines_in: AtomicU64::new(0),
             lines_out: AtomicU64::new(0),
+            lines_answered: AtomicU64::new(0),
             bytes_out: AtomicU64::new(0),
             last_input_ms: AtomicU64::new(0),
             folded: Mutex::new([0; 3]),
@@ -160,9 +164,9 @@ impl Traffic {
         self.lines_in.load(Ordering::Relaxed)
     }
 
-    /// Lines queued to the player.
+    /// Lines queued to the player, and answers put straight in its output.
     pub fn lines_out(&self) -> u64 {
-        self.lines_out.load(Ordering::Relaxed)
+        self.lines_out.load(Ordering::Relaxed) + self.lines_answered.load(Ordering::Relaxed)
     }
 
     /// Counts `bytes` written to the socket.
@@ -317,8 +321,7 @@ impl Outbox {
     pub(crate) fn answer_directly(&self) -> bool {
         let direct = self.shared.signals.load(Ordering::Acquire) & (ITEMS | CLOSE) == 0;
         if direct {
-            // Senders count under the queue's lock; this one does not take it.
-            self.shared.traffic.lines_out.fetch_add(1, Ordering::Relaxed);
+            bump(&self.shared.traffic.lines_answered, 1);
         }
         direct
     }

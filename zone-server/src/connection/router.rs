@@ -367,8 +367,9 @@ impl Connection {
     /// Runs a command line through the command manager.
     async fn command(&self, id: PlayerId, line: &str, target: Target<'_>, via: Via, out: &mut BytesMut) {
         let zone = &*self.zone;
-        let Some((name, location, freq)) = zone.whereabouts(id) else { return };
-        let sender = Player { id, name: &name, location, freq };
+        let (Some(session), Some((location, freq))) = (&self.session, zone.locate(id)) else { return };
+        let name = &session.name;
+        let sender = Player { id, name, location, freq };
         let found = match target {
             Target::Name(name) => zone.find(name),
             _ => None,
@@ -377,7 +378,7 @@ impl Connection {
         if let (Target::Name(to), None) = (target, &found)
             && let Some(presence) = zone.elsewhere(to)
         {
-            if let Err(refused) = zone.forward_command(id, &name, presence, line, via) {
+            if let Err(refused) = zone.forward_command(id, name, presence, line, via) {
                 self.outbox.notice(&refused);
             }
             tracing::debug!(player = %name, "command sent to another zone");

@@ -654,8 +654,17 @@ impl Zone {
         }
     }
 
-    /// Player `id`'s name, location and freq: what dispatch needs of the
-    /// sender, without copying the rest of [`PlayerInfo`].
+    /// Where player `id` is, and their freq there (none outside a realm):
+    /// what dispatch needs of the sender besides the name its connection
+    /// knows.
+    pub fn locate(&self, id: PlayerId) -> Option<(Location, Option<u16>)> {
+        let state = self.state.read();
+        let player = state.players.get(&id)?;
+        Some((Location { realm: player.realm, game: player.game }, player.realm.map(|_| player.freq)))
+    }
+
+    /// Player `id`'s name, location and freq, without copying the rest of
+    /// [`PlayerInfo`].
     pub fn whereabouts(&self, id: PlayerId) -> Option<(Arc<str>, Location, Option<u16>)> {
         let state = self.state.read();
         let player = state.players.get(&id)?;

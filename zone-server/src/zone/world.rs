@@ -22,7 +22,7 @@ impl World for Zone {
     }
 
     fn locate(&self, id: PlayerId) -> Option<(Location, Option<u16>)> {
-        self.whereabouts(id).map(|(_, location, freq)| (location, freq))
+        Zone::locate(self, id)
     }
 
     fn find_player(&self, name: &str) -> Option<OnlinePlayer> {
