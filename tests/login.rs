@@ -123,3 +123,22 @@ async fn an_idle_player_gets_keepalive_noops() {
     assert_eq!(alice.recv_raw().await, "NOOP");
     assert_eq!(alice.recv_raw().await, "NOOP");
 }
+
+#[tokio::test]
+async fn a_player_who_is_sent_lines_gets_no_keepalive_until_silence() {
+    let mut config = common::test_config();
+    config.limits.keepalive = std::time::Duration::from_millis(300);
+    let zone = TestZone::start_with(config, tempfile::tempdir().unwrap()).await;
+    let mut alice = zone.login("Alice").await;
+    alice.drain().await;
+    // An answer every 100 ms for five periods: never a whole period of
+    // silence, so no NOOP among the answers.
+    for _ in 0..15 {
+        alice.send("SEND:CMD:?uptime").await;
+        let line = alice.recv_raw().await;
+        assert!(line.starts_with("MSG:ARENA:Up "), "a keepalive while lines were sent: {line:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Then silence: the keepalive comes.
+    assert_eq!(alice.recv_raw().await, "NOOP");
+}

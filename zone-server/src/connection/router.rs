@@ -470,6 +470,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn answers_go_straight_to_the_output_only_when_nothing_queued_goes_first() {
+        let outbox = Outbox::new(16);
+        let mut out = BytesMut::new();
+        // Nothing queued: the answer is in the output at once.
+        ChatSink { sender: &outbox, out: &mut out, target: None }.line(Recipient::Sender, "first");
+        assert_eq!(&out[..], b"MSG:ARENA:first\n");
+        // A line from someone else waits in the queue: the next answer
+        // queues behind it, and the connection writes them in that order.
+        outbox.notice("from another player");
+        ChatSink { sender: &outbox, out: &mut out, target: None }.line(Recipient::Sender, "second");
+        assert_eq!(&out[..], b"MSG:ARENA:first\n");
+        outbox.take_into(&mut out, 10, encode_event);
+        assert_eq!(&out[..], b"MSG:ARENA:first\nMSG:ARENA:from another player\nMSG:ARENA:second\n");
+        assert_eq!(outbox.traffic().lines_out(), 3);
+        // A full output queues too, where the queue's bound applies.
+        let mut full = BytesMut::from(&vec![b'x'; OUT_HIGH][..]);
+        ChatSink { sender: &outbox, out: &mut full, target: None }.line(Recipient::Sender, "third");
+        assert_eq!(full.len(), OUT_HIGH);
+        assert_eq!(outbox.take_into(&mut full, 10, encode_event), 1);
+    }
+
+    #[test]
     fn flood_warns_once_per_window() {
         let mut flood = Flood::new(2, 10);
         let now = Instant::now();
