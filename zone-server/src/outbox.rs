@@ -35,7 +35,8 @@ pub enum Outgoing {
     /// What the zone tells the player, to be encoded by the connection's
     /// protocol (once for every receiver of the same delivery).
     Event(Arc<Delivery>),
-    /// A line the connection encoded itself (`LOGINOK`, `NOOP`).
+    /// A line encoded already, for this connection alone (`LOGINOK`, a
+    /// keepalive `NOOP`).
     Line(Bytes),
 }
 
@@ -174,7 +175,8 @@ impl Traffic {
         bump(&self.bytes_out, u64::try_from(bytes).unwrap_or(u64::MAX));
     }
 
-    /// Lines received, lines queued and bytes written so far.
+    /// Lines received, lines sent (queued, or answered directly) and bytes
+    /// written so far.
     pub fn totals(&self) -> [u64; 3] {
         [self.lines_in(), self.lines_out(), self.bytes_out.load(Ordering::Relaxed)]
     }
@@ -463,13 +465,20 @@ impl Connections {
         }
     }
 
-    /// The keepalive, for a zone-wide tick every period: queues `noop` to
-    /// each open connection that was written nothing since the tick before
-    /// (so a silent connection gets it after one to two periods, and one
-    /// opened since the last tick gets none yet). Each connection then needs
-    /// no timer of its own.
-    pub fn keepalive(&self, noop: &Bytes) {
-        let open: Vec<Arc<Shared>> = self.open.lock().values().filter_map(Weak::upgrade).collect();
+    /// The keepalive, for a zone-wide tick: of the open connections in
+    /// `slice` of `slices` (by registration), queues `noop` to each that was
+    /// written nothing since this slice's tick before. Ticking each slice
+    /// once a period, a silent connection gets it after one to two periods,
+    /// and one opened since its slice's last tick gets none yet. Each
+    /// connection then needs no timer of its own.
+    pub fn keepalive(&self, noop: &Bytes, slice: u64, slices: u64) {
+        let open: Vec<Arc<Shared>> = self
+            .open
+            .lock()
+            .iter()
+            .filter(|(id, _)| *id % slices == slice)
+            .filter_map(|(_, shared)| shared.upgrade())
+            .collect();
         for shared in open {
             let written = shared.traffic.bytes_out.load(Ordering::Relaxed);
             if shared.keepalive_mark.swap(written, Ordering::Relaxed) == written {
@@ -569,6 +578,23 @@ mod tests {
         outbox.handling_input();
         outbox.kick(Disconnect::Flood);
         assert_eq!(count.0.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn keepalives_go_a_slice_at_a_time_to_connections_silent_for_a_whole_round() {
+        let connections = Arc::new(Connections::default());
+        let opened: Vec<_> = (0..16).map(|_| connections.open(8)).collect();
+        let noop = Bytes::from_static(b"NOOP\n");
+        let queued = |outbox: &Outbox| outbox.shared.queue.lock().items.len();
+        // The first look at a slice only notes what was written.
+        connections.keepalive(&noop, 3, 8);
+        assert!(opened.iter().all(|(outbox, _)| queued(outbox) == 0));
+        // One of the slice is written to meanwhile; the next look sends to
+        // the other, and to no connection of another slice.
+        opened[3].0.traffic().wrote(10);
+        connections.keepalive(&noop, 3, 8);
+        let got: Vec<usize> = (0..16).filter(|&i| queued(&opened[i].0) == 1).collect();
+        assert_eq!(got, [11]);
     }
 
     #[test]

@@ -282,16 +282,22 @@ async fn serve_on(
     Ok(())
 }
 
-/// The keepalive: every `period`, a `NOOP` to each connection written
-/// nothing for a whole period ([`Connections::keepalive`]), until `stop`.
+/// Keepalive slices: every `keepalive / KEEPALIVE_SLICES`, one slice of the
+/// connections is looked at, so each is looked at once a period, and the
+/// `NOOP`s of a silent crowd go out spread over the period, not at once.
+const KEEPALIVE_SLICES: u64 = 8;
+
+/// The keepalive: a `NOOP` to each connection written nothing for a whole
+/// `period` ([`Connections::keepalive`]), one slice at a time, until `stop`.
 async fn keepalive(connections: Arc<Connections>, period: Duration, stop: CancellationToken) {
     let noop = ServerLine::Noop.encode();
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let step = period / KEEPALIVE_SLICES as u32;
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + step, step);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    for slice in (0..KEEPALIVE_SLICES).cycle() {
         tokio::select! {
             () = stop.cancelled() => return,
-            _ = ticks.tick() => connections.keepalive(&noop),
+            _ = ticks.tick() => connections.keepalive(&noop, slice, KEEPALIVE_SLICES),
         }
     }
 }

@@ -70,9 +70,10 @@ const OUT_KEPT: usize = 1024;
 /// its reason, and the client is told it when the socket can still take a
 /// line. Never panics on input.
 ///
-/// A request is read, handled and answered in one turn: the replies it
-/// queued are taken and written at once (one `write` for a whole read of
-/// pipelined lines), not after a wake-up of their own.
+/// A request is read, handled and answered in one turn: its replies (put
+/// straight in the output, or queued behind what was there and taken) are
+/// written at once (one `write` for a whole read of pipelined lines), not
+/// after a wake-up of their own.
 pub(crate) async fn serve(
     stream: TcpStream,
     peer: SocketAddr,

@@ -411,7 +411,9 @@ enum Target<'a> {
     Name(&'a str),
 }
 
-/// Command replies as `MSG:ARENA:` lines to the sender's (or target's) queue.
+/// Command replies as `MSG:ARENA:` lines: the sender's into its connection's
+/// output when nothing queued goes first, else into its queue; the target's
+/// into its queue.
 struct ChatSink<'a> {
     sender: &'a Outbox,
     /// The sender's connection's output, not yet written.

@@ -261,7 +261,7 @@ impl prometheus_client::collector::Collector for Live {
                 metric.encode(encoder.encode_descriptor(name, help, unit, metric.metric_type())?)
             };
         counter(&mut encoder, "zone_lines_received", "ChatNet lines received", None, self.traffic[0])?;
-        counter(&mut encoder, "zone_lines_sent", "Lines queued to players", None, self.traffic[1])?;
+        counter(&mut encoder, "zone_lines_sent", "Lines sent to players", None, self.traffic[1])?;
         counter(
             &mut encoder,
             "zone_sent",

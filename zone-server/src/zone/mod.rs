@@ -505,7 +505,7 @@ impl Zone {
         Ok(())
     }
 
-    /// Lines received, lines queued to players and bytes written, over every
+    /// Lines received, lines sent to players and bytes written, over every
     /// connection since start: the closed ones' and the online players'.
     /// Pre-login connections count once they close.
     pub fn traffic_totals(&self) -> [u64; 3] {
