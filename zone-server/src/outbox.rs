@@ -459,8 +459,7 @@ impl Connections {
     /// with [`Disconnect::Shutdown`].
     pub fn close_all(&self) {
         self.closing.store(true, Ordering::SeqCst);
-        let open: Vec<Arc<Shared>> = self.open.lock().values().filter_map(Weak::upgrade).collect();
-        for shared in open {
+        for shared in self.open_where(|_| true) {
             Outbox { shared }.kick(Disconnect::Shutdown);
         }
     }
@@ -472,19 +471,23 @@ impl Connections {
     /// and one opened since its slice's last tick gets none yet. Each
     /// connection then needs no timer of its own.
     pub fn keepalive(&self, noop: &Bytes, slice: u64, slices: u64) {
-        let open: Vec<Arc<Shared>> = self
-            .open
-            .lock()
-            .iter()
-            .filter(|(id, _)| *id % slices == slice)
-            .filter_map(|(_, shared)| shared.upgrade())
-            .collect();
-        for shared in open {
+        for shared in self.open_where(|id| id % slices == slice) {
             let written = shared.traffic.bytes_out.load(Ordering::Relaxed);
             if shared.keepalive_mark.swap(written, Ordering::Relaxed) == written {
                 Outbox { shared }.line(noop.clone());
             }
         }
+    }
+
+    /// The open connections whose registration `id` passes `keep`,
+    /// collected so that the registry is not locked while they are woken.
+    fn open_where(&self, keep: impl Fn(u64) -> bool) -> Vec<Arc<Shared>> {
+        self.open
+            .lock()
+            .iter()
+            .filter(|(id, _)| keep(**id))
+            .filter_map(|(_, shared)| shared.upgrade())
+            .collect()
     }
 
     /// Connections open now.

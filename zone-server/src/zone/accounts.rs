@@ -137,6 +137,16 @@ impl Zone {
 }
 
 impl Online {
+    /// Where this player is.
+    pub(super) fn location(&self) -> Location {
+        Location { realm: self.realm, game: self.game }
+    }
+
+    /// This player's freq, in a realm; none outside one.
+    pub(super) fn freq_in_realm(&self) -> Option<u16> {
+        self.realm.map(|_| self.freq)
+    }
+
     /// Whether this player ignores `sender`: their chat is not delivered.
     pub(super) fn ignores(&self, sender: &str) -> bool {
         self.ignored.iter().any(|name| name.eq_ignore_ascii_case(sender))

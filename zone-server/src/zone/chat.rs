@@ -97,7 +97,7 @@ impl Zone {
         if state.events.wants(crate::script::events::EventKind::Chat) {
             state.events.emit(crate::script::events::ZoneEvent::Chat {
                 player: player.name.clone(),
-                location: Location { realm: player.realm, game: player.game },
+                location: player.location(),
                 realm_name: realm.name.clone(),
                 text: text.into(),
             });

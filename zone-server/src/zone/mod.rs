@@ -660,7 +660,7 @@ impl Zone {
     pub fn locate(&self, id: PlayerId) -> Option<(Location, Option<u16>)> {
         let state = self.state.read();
         let player = state.players.get(&id)?;
-        Some((Location { realm: player.realm, game: player.game }, player.realm.map(|_| player.freq)))
+        Some((player.location(), player.freq_in_realm()))
     }
 
     /// Player `id`'s name, location and freq, without copying the rest of
@@ -668,8 +668,7 @@ impl Zone {
     pub fn whereabouts(&self, id: PlayerId) -> Option<(Arc<str>, Location, Option<u16>)> {
         let state = self.state.read();
         let player = state.players.get(&id)?;
-        let location = Location { realm: player.realm, game: player.game };
-        Some((player.name.clone(), location, player.realm.map(|_| player.freq)))
+        Some((player.name.clone(), player.location(), player.freq_in_realm()))
     }
 
     /// What the zone knows of player `id`.
@@ -819,10 +818,10 @@ impl State {
         Some(PlayerInfo {
             id,
             name: player.name.clone(),
-            location: Location { realm: player.realm, game: player.game },
+            location: player.location(),
             realm_name,
             game_name,
-            freq: player.realm.map(|_| player.freq),
+            freq: player.freq_in_realm(),
             session_start: player.session_start,
             account: player.account.clone(),
             outbox: player.outbox.clone(),
