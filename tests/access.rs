@@ -76,10 +76,19 @@ async fn a_realm_membership_wins_there_and_player_commands_use_the_targets_realm
     assert_eq!(ask(&mut moderator, "SEND:PRIVCMD:Pleb:?usage").await, "You may not use ?usage to a player.");
     // ... but a command aimed at a player in duel counts Mod's group in duel.
     assert!(is_usage(&ask(&mut moderator, "SEND:PRIVCMD:Duelist:?usage").await, "Duelist"));
-    // In duel, Mod is mod.
+    let denied = "You may not use ?why. Did you mean ?who?";
+    assert_eq!(ask(&mut moderator, "SEND:CMD:?why Pleb usage").await, denied);
+    // In duel, Mod is mod: the group follows the player from command to
+    // command as they move.
     moderator.go("duel").await;
     dueller.barrier().await;
     assert_eq!(ask(&mut moderator, "SEND:CMD:?getgroup").await, "You are in group mod in realm duel.");
+    let why = moderator.command("SEND:CMD:?why Duelist usage").await;
+    assert_eq!(why.first().map(String::as_str), Some("MSG:ARENA:Duelist is in group default in realm duel."));
+    moderator.go("lobby").await;
+    assert_eq!(ask(&mut moderator, "SEND:CMD:?why Pleb usage").await, denied);
+    moderator.go("duel").await;
+    dueller.barrier().await;
     assert_eq!(ask(&mut dueller, "SEND:CMD:?getgroup").await, "You are in group default in realm duel.");
     // A zone-wide group holds everywhere.
     let mut root = zone.enter("Root", "lobby").await;

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
 use cmdman::ladder::rule_name;
@@ -79,6 +80,16 @@ pub struct Snapshot {
     /// network, another zone's groups): those edits are not applied here
     /// (`?health`).
     unknown_groups: Arc<Vec<String>>,
+    /// Which snapshot this is ([`Snapshot::generation`]).
+    generation: u64,
+}
+
+/// The next [`Snapshot::generation`]: one counter for the process, so no
+/// two snapshots (of any zone) share one.
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    GENERATIONS.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Where one group's own rules come from, and what moderators revoked of it.
@@ -181,6 +192,7 @@ impl Snapshot {
             origins,
             bad_rows: self.bad_rows.clone(),
             unknown_groups: self.unknown_groups.clone(),
+            generation: next_generation(),
         })
     }
 
@@ -204,7 +216,34 @@ impl Snapshot {
             origins: self.origins.clone(),
             bad_rows: self.bad_rows.clone(),
             unknown_groups: self.unknown_groups.clone(),
+            generation: next_generation(),
         })
+    }
+
+    /// Which snapshot this is: a number no other snapshot in the process
+    /// has, so what was worked out from one (a player's group) can be kept
+    /// until the snapshot changes.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// `group`'s index in the compiled ladder, for
+    /// [`Snapshot::allows_indexed`]; `None` for a group the policy lacks.
+    pub fn group_index(&self, group: &str) -> Option<usize> {
+        self.policy.index_of(group)
+    }
+
+    /// The fast path by group index ([`Snapshot::group_index`]): whether the
+    /// group may run `command` in `form`; `None` when `command` is of
+    /// another command set than the compiled ladder's (then ask
+    /// [`Snapshot::allows_ref`] by name).
+    pub fn allows_indexed(
+        &self,
+        group: usize,
+        command: cmdman::CommandRef<'_>,
+        form: TargetForm,
+    ) -> Option<bool> {
+        (command.version == self.version).then(|| self.compiled.allows(group, command.index, form))
     }
 
     /// The fast path: whether `group` may run `command` in `form`.
@@ -1022,5 +1061,6 @@ fn build(
         origins: origins.into_iter().map(Arc::new).collect(),
         bad_rows: Arc::default(),
         unknown_groups: Arc::new(unknown_groups),
+        generation: next_generation(),
     }
 }

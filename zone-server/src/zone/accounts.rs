@@ -147,6 +147,34 @@ impl Online {
         self.realm.map(|_| self.freq)
     }
 
+    /// The compiled-ladder index of this player's group in their realm, if
+    /// it was worked out from the snapshot numbered `generation`
+    /// ([`Snapshot::generation`](crate::access::Snapshot::generation)).
+    ///
+    /// One word: the generation above the low 16 bits, the index plus one
+    /// in them (0: nothing kept). Generations never reach 2^48.
+    pub(super) fn cached_group(&self, generation: u64) -> Option<usize> {
+        let word = self.group_cache.load(Ordering::Relaxed);
+        let index = (word & 0xFFFF) as usize;
+        (index != 0 && word >> 16 == generation).then(|| index - 1)
+    }
+
+    /// Keeps `index` as this player's group in their realm under snapshot
+    /// `generation`. Called under the zone's read lock, so the realm and
+    /// session group it was worked out for are still theirs; an index that
+    /// does not fit is not kept.
+    pub(super) fn cache_group(&self, generation: u64, index: usize) {
+        if index < 0xFFFF && generation < 1 << 48 {
+            self.group_cache.store(generation << 16 | (index as u64 + 1), Ordering::Relaxed);
+        }
+    }
+
+    /// Forgets the kept group: the realm or session group changed (under the
+    /// zone's write lock).
+    pub(super) fn forget_group(&mut self) {
+        *self.group_cache.get_mut() = 0;
+    }
+
     /// Whether this player ignores `sender`: their chat is not delivered.
     pub(super) fn ignores(&self, sender: &str) -> bool {
         self.ignored.iter().any(|name| name.eq_ignore_ascii_case(sender))

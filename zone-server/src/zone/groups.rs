@@ -42,6 +42,7 @@ impl Zone {
     pub fn set_session_group(&self, id: PlayerId, group: &str) {
         if let Some(player) = self.state.write().players.get_mut(&id) {
             player.session_group = Some(group.into());
+            player.forget_group();
         }
     }
 

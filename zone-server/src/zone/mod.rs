@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use cmdman::{
@@ -220,6 +220,11 @@ struct Online {
     game: Option<GameId>,
     /// The group `?grplogin` gave for this session, if any.
     session_group: Option<Arc<str>>,
+    /// The player group that counts in their realm, as a compiled-ladder
+    /// index, with the access snapshot it was worked out from
+    /// ([`Online::cached_group`]); forgotten when the realm or the session
+    /// group changes.
+    group_cache: AtomicU64,
     freq: u16,
     ship: u8,
     session_start: Instant,
@@ -451,6 +456,7 @@ impl Zone {
                 ship: SPEC_SHIP,
                 game: None,
                 session_group: None,
+                group_cache: AtomicU64::new(0),
                 session_start: Instant::now(),
                 counted_until: Instant::now(),
                 must_change_password: account.must_change_password,

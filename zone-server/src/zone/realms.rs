@@ -108,6 +108,7 @@ impl Zone {
         let Some(player) = players.get_mut(&id) else { return Ok(()) };
         let Some(realm) = realms.get_mut(&realm_id) else { return Ok(()) };
         player.realm = Some(realm_id);
+        player.forget_group();
         player.freq = spec_freq;
         player.ship = SPEC_SHIP;
         realm.players.push(id);
@@ -402,6 +403,7 @@ impl State {
     pub(super) fn leave_realm(&mut self, id: PlayerId, keep: Option<RealmId>) -> Option<RealmId> {
         let player = self.players.get_mut(&id)?;
         let realm_id = player.realm.take()?;
+        player.forget_group();
         player.game = None;
         let name = player.name.clone();
         let realm = self.realms.get_mut(&realm_id)?;

@@ -13,11 +13,26 @@ impl World for Zone {
     ) -> bool {
         let state = self.state.read();
         let snapshot = self.access.current();
+        let player = state.players.get(&sender.id);
+        // The sender's group in their own realm is kept between commands
+        // until the snapshot, their realm or their session group changes.
+        let own_realm = player.filter(|player| player.realm == realm);
+        if let Some(player) = own_realm
+            && let Some(group) = player.cached_group(snapshot.generation())
+            && let Some(allowed) = snapshot.allows_indexed(group, command, form)
+        {
+            return allowed;
+        }
         let realm_name = realm.and_then(|realm| state.realms.get(&realm)).map(|realm| &*realm.name);
-        let group = match state.players.get(&sender.id) {
+        let group = match player {
             Some(player) => group_for(&snapshot, player, realm_name),
             None => snapshot.member_group(sender.name, realm_name),
         };
+        if let Some(player) = own_realm
+            && let Some(index) = snapshot.group_index(group)
+        {
+            player.cache_group(snapshot.generation(), index);
+        }
         snapshot.allows_ref(group, command, form)
     }
 
