@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::task::AtomicWaker;
@@ -115,7 +115,8 @@ impl Delivery {
 /// (`?info`).
 #[derive(Debug)]
 pub struct Traffic {
-    started: Instant,
+    /// quanta's clock, as the connection reads it for every line.
+    started: quanta::Instant,
     lines_in: AtomicU64,
     lines_out: AtomicU64,
     /// Lines the connection put in its output itself
@@ -139,7 +140,7 @@ fn bump(counter: &AtomicU64, n: u64) {
 impl Traffic {
     fn new() -> Traffic {
         Traffic {
-            started: Instant::now(),
+            started: quanta::Instant::now(),
             lines_in: AtomicU64::new(0),
             lines_out: AtomicU64::new(0),
             lines_answered: AtomicU64::new(0),
@@ -151,7 +152,7 @@ impl Traffic {
 
     /// Counts a line from the player, read at `now`; `active` (not a
     /// keepalive) resets the idle time.
-    pub fn line_in(&self, active: bool, now: Instant) {
+    pub fn line_in(&self, active: bool, now: quanta::Instant) {
         bump(&self.lines_in, 1);
         if active {
             let since = now.saturating_duration_since(self.started);

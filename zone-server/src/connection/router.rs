@@ -3,6 +3,9 @@
 //! refusing control characters.
 
 use super::*;
+// The per-line clock: quanta reads the TSC where it is reliable, a few
+// nanoseconds against the system clock's call (BENCHMARKS.md, "Load").
+use quanta::Instant;
 
 /// Input lines per second, counted in whole-second windows.
 pub(super) struct Flood {

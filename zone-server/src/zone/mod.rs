@@ -51,7 +51,8 @@ pub struct Zone {
     registry: Registry,
     store: StoreHandle,
     access: AccessControl,
-    started: Instant,
+    /// quanta's clock: `?uptime` reads it for every call.
+    started: quanta::Instant,
     next_player: AtomicU32,
     state: RwLock<State>,
     /// Players online: `state`'s count, kept where reading it takes no lock
@@ -327,7 +328,7 @@ impl Zone {
             registry,
             store,
             access,
-            started: Instant::now(),
+            started: quanta::Instant::now(),
             next_player: AtomicU32::new(1),
             state: RwLock::new(state),
             online: AtomicUsize::new(0),
@@ -406,8 +407,9 @@ impl Zone {
         &self.store
     }
 
-    /// When the zone started.
-    pub fn started(&self) -> Instant {
+    /// When the zone started, on quanta's clock (its `elapsed` is the
+    /// uptime).
+    pub fn started(&self) -> quanta::Instant {
         self.started
     }
 
