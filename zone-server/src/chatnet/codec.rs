@@ -1,23 +1,43 @@
-//! Line framing on `tokio-util`'s [`Decoder`]: input lines end in CR, LF or any
-//! mix of them (ChatNet 1.6), so empty lines never reach the parser. Bad lines
-//! are frames too, not errors, so one bad line never ends the connection.
-//! A line is handed out as the bytes it was read into, not copied; the
-//! reader checks that it is UTF-8.
+//! Line framing: input lines end in CR, LF or any mix of them (ChatNet
+//! 1.6), so empty lines never reach the parser. Bad lines are frames too,
+//! not errors, so one bad line never ends the connection. A line is read
+//! where it lies in the connection's input buffer, neither copied nor split
+//! off; the reader checks that it is UTF-8.
 
 use bytes::{Buf, BytesMut};
-use tokio_util::codec::Decoder;
 
 /// One framed input line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Frame {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frame<'a> {
     /// A line's bytes, without its terminator, not yet checked to be UTF-8.
-    Line(BytesMut),
+    Line(&'a [u8]),
     /// A line longer than the maximum; its bytes are dropped up to the next
     /// terminator, and this frame is yielded once, as soon as it is seen.
     TooLong,
 }
 
-/// The ChatNet line decoder, with a maximum line length in bytes.
+/// Where [`LineCodec::next`] found the next frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// A line: the first `len` bytes of the buffer ([`Found::frame`]). The
+    /// next call takes them and their terminator out.
+    Line(usize),
+    /// [`Frame::TooLong`].
+    TooLong,
+}
+
+impl Found {
+    /// The frame in `buf`, the buffer [`LineCodec::next`] was given.
+    pub fn frame(self, buf: &[u8]) -> Frame<'_> {
+        match self {
+            Found::Line(len) => Frame::Line(&buf[..len]),
+            Found::TooLong => Frame::TooLong,
+        }
+    }
+}
+
+/// The ChatNet line decoder over a connection's input buffer, with a
+/// maximum line length in bytes.
 #[derive(Debug)]
 pub struct LineCodec {
     max_length: usize,
@@ -25,20 +45,30 @@ pub struct LineCodec {
     searched: usize,
     /// Dropping the rest of an over-long line.
     discarding: bool,
+    /// The length of the line last found, with its terminator: still in
+    /// the buffer, taken out by the next call.
+    found: usize,
 }
 
 impl LineCodec {
     /// A decoder for lines of at most `max_length` bytes (terminator excluded).
     pub fn new(max_length: usize) -> LineCodec {
-        LineCodec { max_length, searched: 0, discarding: false }
+        LineCodec { max_length, searched: 0, discarding: false, found: 0 }
     }
-}
 
-impl Decoder for LineCodec {
-    type Item = Frame;
-    type Error = std::io::Error;
-
-    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, std::io::Error> {
+    /// The next frame in `buf`, or `None` until more input comes. The line
+    /// found last (and its terminator) is taken out of `buf` first; what
+    /// cannot be a frame (terminators, the rest of an over-long line) is
+    /// dropped. After a `None`, `buf` holds at most `max_length` bytes, of
+    /// an unfinished line: the input a connection keeps is bounded.
+    pub fn next(&mut self, buf: &mut BytesMut) -> Option<Found> {
+        match std::mem::take(&mut self.found) {
+            0 => {}
+            // The whole read was that line (the usual case): the buffer
+            // starts over, with all its room.
+            found if found == buf.len() => buf.clear(),
+            found => buf.advance(found),
+        }
         loop {
             // Terminators at the start of a line (the LF of a CR LF) end
             // nothing but a line being dropped.
@@ -52,7 +82,7 @@ impl Decoder for LineCodec {
             // Nothing new since the last search (the usual case after a
             // line): no search to set up.
             if buf.len() == self.searched && !self.discarding {
-                return Ok(None);
+                return None;
             }
             let Some(offset) = memchr::memchr2(b'\n', b'\r', &buf[self.searched..]) else {
                 if self.discarding {
@@ -62,36 +92,40 @@ impl Decoder for LineCodec {
                     buf.clear();
                     self.searched = 0;
                     self.discarding = true;
-                    return Ok(Some(Frame::TooLong));
+                    return Some(Found::TooLong);
                 } else {
                     self.searched = buf.len();
                 }
-                return Ok(None);
+                return None;
             };
             let end = self.searched + offset;
             self.searched = 0;
-            let line = buf.split_to(end);
-            buf.advance(1);
-            if std::mem::take(&mut self.discarding) || line.is_empty() {
+            if std::mem::take(&mut self.discarding) || end == 0 {
+                buf.advance(end + 1);
                 continue;
             }
-            if line.len() > self.max_length {
-                return Ok(Some(Frame::TooLong));
+            if end > self.max_length {
+                buf.advance(end + 1);
+                return Some(Found::TooLong);
             }
-            return Ok(Some(Frame::Line(line)));
+            // With the LF of a CR LF, when it came in the same read.
+            let crlf = buf[end] == b'\r' && buf.get(end + 1) == Some(&b'\n');
+            self.found = end + 1 + usize::from(crlf);
+            return Some(Found::Line(end));
         }
     }
 
-    /// A last line without a terminator still counts when the peer closes.
-    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, std::io::Error> {
-        if let Some(frame) = self.decode(buf)? {
-            return Ok(Some(frame));
+    /// [`LineCodec::next`] once the peer has closed: a last line without a
+    /// terminator still counts.
+    pub fn next_at_eof(&mut self, buf: &mut BytesMut) -> Option<Found> {
+        if let Some(found) = self.next(buf) {
+            return Some(found);
         }
         if buf.is_empty() {
-            return Ok(None);
+            return None;
         }
         buf.extend_from_slice(b"\n");
-        self.decode(buf)
+        self.next(buf)
     }
 }
 
@@ -99,17 +133,35 @@ impl Decoder for LineCodec {
 mod tests {
     use super::*;
 
-    fn frames(codec: &mut LineCodec, input: &[u8]) -> Vec<Frame> {
+    /// A frame as the tests compare it: a line's bytes owned.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Owned {
+        Line(Vec<u8>),
+        TooLong,
+    }
+
+    fn next(codec: &mut LineCodec, buf: &mut BytesMut) -> Option<Owned> {
+        codec.next(buf).map(|found| own(found.frame(buf)))
+    }
+
+    fn own(frame: Frame<'_>) -> Owned {
+        match frame {
+            Frame::Line(bytes) => Owned::Line(bytes.to_vec()),
+            Frame::TooLong => Owned::TooLong,
+        }
+    }
+
+    fn frames(codec: &mut LineCodec, input: &[u8]) -> Vec<Owned> {
         let mut buf = BytesMut::from(input);
         let mut out = Vec::new();
-        while let Some(frame) = codec.decode(&mut buf).unwrap() {
+        while let Some(frame) = next(codec, &mut buf) {
             out.push(frame);
         }
         out
     }
 
-    fn line(text: &str) -> Frame {
-        Frame::Line(BytesMut::from(text.as_bytes()))
+    fn line(text: &str) -> Owned {
+        Owned::Line(text.as_bytes().to_vec())
     }
 
     #[test]
@@ -125,26 +177,32 @@ mod tests {
     fn a_line_split_across_reads_is_joined() {
         let mut codec = LineCodec::new(64);
         let mut buf = BytesMut::from(&b"NO"[..]);
-        assert_eq!(codec.decode(&mut buf).unwrap(), None);
+        assert_eq!(next(&mut codec, &mut buf), None);
         buf.extend_from_slice(b"OP\nGO:");
-        assert_eq!(codec.decode(&mut buf).unwrap(), Some(line("NOOP")));
-        assert_eq!(codec.decode(&mut buf).unwrap(), None);
-        assert_eq!(codec.decode_eof(&mut buf).unwrap(), Some(line("GO:")));
+        assert_eq!(next(&mut codec, &mut buf), Some(line("NOOP")));
+        assert_eq!(next(&mut codec, &mut buf), None);
+        assert_eq!(codec.next_at_eof(&mut buf).map(|found| own(found.frame(&buf))), Some(line("GO:")));
     }
 
     #[test]
     fn over_long_line_is_reported_once_and_dropped_to_its_end() {
         let mut codec = LineCodec::new(4);
-        assert_eq!(frames(&mut codec, b"12345\nok\n"), [Frame::TooLong, line("ok")]);
+        assert_eq!(frames(&mut codec, b"12345\nok\n"), [Owned::TooLong, line("ok")]);
         // Arriving in pieces: reported when the limit is passed, the rest skipped.
         let mut buf = BytesMut::from(&b"123456"[..]);
-        assert_eq!(codec.decode(&mut buf).unwrap(), Some(Frame::TooLong));
+        assert_eq!(next(&mut codec, &mut buf), Some(Owned::TooLong));
         buf.extend_from_slice(b"789");
-        assert_eq!(codec.decode(&mut buf).unwrap(), None);
+        assert_eq!(next(&mut codec, &mut buf), None);
         buf.extend_from_slice(b"0\nnext\n");
-        assert_eq!(codec.decode(&mut buf).unwrap(), Some(line("next")));
+        assert_eq!(next(&mut codec, &mut buf), Some(line("next")));
         // Exactly the limit is fine.
-        assert_eq!(frames(&mut codec, b"1234\n"), [line("1234")]);
+        assert_eq!(frames(&mut LineCodec::new(4), b"1234\n"), [line("1234")]);
+        // A line found is taken out by the next call.
+        let mut codec = LineCodec::new(4);
+        let mut buf = BytesMut::from(&b"12\n456"[..]);
+        assert_eq!(next(&mut codec, &mut buf), Some(line("12")));
+        assert_eq!(next(&mut codec, &mut buf), None);
+        assert_eq!(&buf[..], b"456");
     }
 
     #[test]
@@ -152,7 +210,7 @@ mod tests {
         let mut codec = LineCodec::new(64);
         assert_eq!(
             frames(&mut codec, b"\xff\xfe\nNOOP\n"),
-            [Frame::Line(BytesMut::from(&b"\xff\xfe"[..])), line("NOOP")]
+            [Owned::Line(b"\xff\xfe".to_vec()), line("NOOP")]
         );
     }
 }

@@ -7,5 +7,5 @@
 pub mod codec;
 pub mod message;
 
-pub use codec::{Frame, LineCodec};
+pub use codec::{Found, Frame, LineCodec};
 pub use message::{ClientMessage, ParseError, ServerLine};

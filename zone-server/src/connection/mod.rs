@@ -12,12 +12,10 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, BytesMut};
 use cmdman::{Addressee, Player, PlayerId, Recipient, ReplySink, Request, Via};
-use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::sleep;
-use tokio_util::codec::FramedRead;
 use tracing::{info, warn};
 
 use crate::chatnet::message::encode_event;
@@ -61,6 +59,9 @@ enum Next {
 /// Output bytes past which the connection takes no more from its queue
 /// until the socket has taken them: the queue's bound then applies.
 const OUT_HIGH: usize = 16 * 1024;
+/// The room a connection's input buffer starts with: most reads are one
+/// short line. It grows to hold a longer line, up to `limits.line_length`.
+const INPUT_CAPACITY: usize = 512;
 /// An empty output buffer keeps at most this much room for the next reply.
 const OUT_KEPT: usize = 1024;
 
@@ -83,8 +84,10 @@ pub(crate) async fn serve(
 ) {
     let _ = stream.set_nodelay(true);
     let limits = &zone.config().limits;
-    let (read, mut write) = stream.into_split();
-    let mut frames = FramedRead::with_capacity(read, LineCodec::new(limits.line_length), 512);
+    let (mut read, mut write) = stream.into_split();
+    // The input as read; lines are handled where they lie in it.
+    let mut input = BytesMut::with_capacity(INPUT_CAPACITY);
+    let mut lines = LineCodec::new(limits.line_length);
     let mut conn = Connection {
         zone: zone.clone(),
         outbox: outbox.clone(),
@@ -135,35 +138,45 @@ pub(crate) async fn serve(
                     release(&mut out);
                 }
             },
-            frame = frames.next() => match frame {
-                None => break (None, "closed by the client".to_owned()),
-                Some(Err(error)) => break (None, format!("read failed: {error}")),
-                Some(Ok(frame)) => {
-                    outbox.handling_input();
-                    match conn.frame(frame, &mut out).await {
-                        Next::Continue => {}
-                        Next::Close(line, reason) => break (line, reason),
+            // Room for a read (`read_buf` makes some when there is none).
+            read = read.read_buf(&mut input) => {
+                let eof = match read {
+                    Err(error) => break (None, format!("read failed: {error}")),
+                    Ok(n) => n == 0,
+                };
+                // Every line of the read, handled in order; a last line
+                // without a terminator still counts when the client closes.
+                outbox.handling_input();
+                let mut closed = None;
+                while let Some(found) = if eof { lines.next_at_eof(&mut input) } else { lines.next(&mut input) } {
+                    if let Next::Close(line, reason) = conn.frame(found.frame(&input), &mut out).await {
+                        closed = Some((line, reason));
+                        break;
                     }
-                    if conn.session.is_some() {
-                        login_deadline = None;
+                }
+                if let Some(closed) = closed {
+                    break closed;
+                }
+                if eof {
+                    break (None, "closed by the client".to_owned());
+                }
+                if conn.session.is_some() {
+                    login_deadline = None;
+                }
+                // The whole read handled: answer it now, in this turn; past
+                // the output's bound nothing more is taken (the queue's
+                // bound then applies), but taking none still ends the
+                // handling of input.
+                let room = if out.len() < OUT_HIGH { WRITE_BATCH } else { 0 };
+                outbox.take_into(&mut out, room, encode_event);
+                match write.try_write(&out) {
+                    Ok(n) => {
+                        conn.outbox.traffic().wrote(n);
+                        out.advance(n);
+                        release(&mut out);
                     }
-                    // The whole read handled: answer it now, in this turn;
-                    // past the output's bound nothing more is taken (the
-                    // queue's bound then applies), but taking none still
-                    // ends the handling of input.
-                    if !has_line(frames.read_buffer()) {
-                        let room = if out.len() < OUT_HIGH { WRITE_BATCH } else { 0 };
-                        outbox.take_into(&mut out, room, encode_event);
-                        match write.try_write(&out) {
-                            Ok(n) => {
-                                conn.outbox.traffic().wrote(n);
-                                out.advance(n);
-                                release(&mut out);
-                            }
-                            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
-                            Err(_) => break (None, "write failed".to_owned()),
-                        }
-                    }
+                    Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(_) => break (None, "write failed".to_owned()),
                 }
             },
             () = until(&mut login_deadline), if login_deadline.is_some() => {
@@ -190,7 +203,7 @@ pub(crate) async fn serve(
     // Goodbye first: a slow store must not hold up the last line. Boxed:
     // its read buffer is needed only while closing, not by every open
     // connection's task.
-    Box::pin(finish(&mut write, frames.into_inner(), &outbox, out, farewell)).await;
+    Box::pin(finish(&mut write, read, &outbox, out, farewell)).await;
     zone.fold_traffic(conn.outbox.traffic());
 }
 
@@ -200,14 +213,6 @@ async fn until(deadline: &mut Option<std::pin::Pin<Box<tokio::time::Sleep>>>) {
         Some(deadline) => deadline.await,
         None => std::future::pending().await,
     }
-}
-
-/// Whether `buffer` holds another line, ended (the rest of a CR LF that
-/// ended the last one is not a line).
-fn has_line(buffer: &BytesMut) -> bool {
-    let is_end = |b: &u8| matches!(b, b'\n' | b'\r');
-    let start = buffer.iter().position(|b| !is_end(b)).unwrap_or(buffer.len());
-    buffer[start..].iter().any(is_end)
 }
 
 /// Gives back the room of an empty output buffer past [`OUT_KEPT`]: after

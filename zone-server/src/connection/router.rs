@@ -124,11 +124,11 @@ impl Connection {
 
     /// Handles one frame; command replies to this player go straight into
     /// `out`, the connection's unwritten output, when they can keep order.
-    pub(super) async fn frame(&mut self, frame: Frame, out: &mut BytesMut) -> Next {
+    pub(super) async fn frame(&mut self, frame: Frame<'_>, out: &mut BytesMut) -> Next {
         // One clock read for both. A keepalive is not activity (?info's
         // idle time).
         let now = Instant::now();
-        self.outbox.traffic().line_in(!matches!(&frame, Frame::Line(line) if line[..] == *b"NOOP"), now);
+        self.outbox.traffic().line_in(!matches!(frame, Frame::Line(b"NOOP")), now);
         match self.flood.check_at(now) {
             FloodCheck::Handle => {}
             FloodCheck::Drop { warn } => {
@@ -156,7 +156,7 @@ impl Connection {
                 self.error(&format!("line longer than {max} bytes dropped"));
                 Next::Continue
             }
-            Frame::Line(bytes) => match std::str::from_utf8(&bytes) {
+            Frame::Line(bytes) => match std::str::from_utf8(bytes) {
                 Err(_) => {
                     self.error("line is not valid UTF-8; dropped");
                     Next::Continue
