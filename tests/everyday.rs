@@ -84,6 +84,33 @@ async fn a_login_that_checked_the_old_password_while_it_changed_is_refused() {
 }
 
 #[tokio::test]
+async fn a_kick_stops_the_lines_the_player_sent_after_the_command_being_handled() {
+    let store = FaultyStore::open(tempfile::tempdir().unwrap().path());
+    let zone = TestZone::start_with_store(staffed(test_config()), store.clone()).await;
+    let mut thief = zone.enter("Alice", "lobby").await;
+    let mut sam = zone.enter("Sam", "lobby").await;
+    thief.barrier().await;
+
+    // Two lines in one write, read together; the first waits on the store
+    // while Alice's password is reset, which kicks her.
+    let (release, reached) = store.hold_next_credentials();
+    thief.send_raw(b"SEND:CMD:?passwd pw stolen\r\nSEND:PUB:after the kick\r\n").await;
+    let waited = tokio::task::spawn_blocking(move || reached.recv_timeout(PATIENCE)).await.unwrap();
+    assert!(waited.is_ok(), "?passwd never read the store");
+    let reply = ask(&mut sam, "SEND:PRIVCMD:Alice:?resetpw").await;
+    assert!(reply.contains("one-time password is "), "{reply}");
+    let _ = release.send(());
+    let farewell = thief.expect_closed().await;
+    assert!(
+        farewell.last().unwrap().starts_with("MSG:ARENA:Disconnected: your password was reset"),
+        "{farewell:?}"
+    );
+    // The line after the kick was not handled: nobody heard it.
+    let heard = sam.barrier().await;
+    assert!(!heard.iter().any(|line| line.contains("after the kick")), "{heard:?}");
+}
+
+#[tokio::test]
 async fn a_password_change_that_checked_the_old_hash_does_not_undo_a_reset_made_meanwhile() {
     let store = FaultyStore::open(tempfile::tempdir().unwrap().path());
     let zone = TestZone::start_with_store(staffed(test_config()), store.clone()).await;

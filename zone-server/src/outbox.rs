@@ -329,6 +329,13 @@ impl Outbox {
         direct
     }
 
+    /// For the connection, between the lines of one read: whether it has
+    /// been asked to close (a kick, a ban, shutdown), so no further line
+    /// of the player's is handled.
+    pub(crate) fn closing(&self) -> bool {
+        self.shared.signals.load(Ordering::Acquire) & CLOSE != 0
+    }
+
     /// The connection's line counts.
     pub fn traffic(&self) -> &Traffic {
         &self.shared.traffic

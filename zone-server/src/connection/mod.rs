@@ -60,7 +60,9 @@ enum Next {
 /// until the socket has taken them: the queue's bound then applies.
 const OUT_HIGH: usize = 16 * 1024;
 /// The room a connection's input buffer starts with: most reads are one
-/// short line. It grows to hold a longer line, up to `limits.line_length`.
+/// short line. It grows (doubling) to hold a longer line: at most about
+/// twice `limits.line_length`, as what waits for its end is never more
+/// than that ([`LineCodec::next`]).
 const INPUT_CAPACITY: usize = 512;
 /// An empty output buffer keeps at most this much room for the next reply.
 const OUT_KEPT: usize = 1024;
@@ -139,16 +141,24 @@ pub(crate) async fn serve(
                 }
             },
             // Room for a read (`read_buf` makes some when there is none).
-            read = read.read_buf(&mut input) => {
-                let eof = match read {
+            got = read.read_buf(&mut input) => {
+                let eof = match got {
                     Err(error) => break (None, format!("read failed: {error}")),
                     Ok(n) => n == 0,
                 };
                 // Every line of the read, handled in order; a last line
                 // without a terminator still counts when the client closes.
+                // A kick, ban or shutdown is seen before each line, as the
+                // select sees it before each read: the rest of the read is
+                // not handled then.
                 outbox.handling_input();
                 let mut closed = None;
+                let mut closing = false;
                 while let Some(found) = if eof { lines.next_at_eof(&mut input) } else { lines.next(&mut input) } {
+                    if outbox.closing() {
+                        closing = true;
+                        break;
+                    }
                     if let Next::Close(line, reason) = conn.frame(found.frame(&input), &mut out).await {
                         closed = Some((line, reason));
                         break;
@@ -156,6 +166,10 @@ pub(crate) async fn serve(
                 }
                 if let Some(closed) = closed {
                     break closed;
+                }
+                if closing {
+                    // The select takes the close (it comes first).
+                    continue;
                 }
                 if eof {
                     break (None, "closed by the client".to_owned());
