@@ -27,10 +27,11 @@ pub enum Found {
 }
 
 impl Found {
-    /// The frame in `buf`, the buffer [`LineCodec::next`] was given.
+    /// The frame in `buf`, the buffer [`LineCodec::next`] was given (and
+    /// not changed since); another buffer gives at most its own bytes.
     pub fn frame(self, buf: &[u8]) -> Frame<'_> {
         match self {
-            Found::Line(len) => Frame::Line(&buf[..len]),
+            Found::Line(len) => Frame::Line(&buf[..len.min(buf.len())]),
             Found::TooLong => Frame::TooLong,
         }
     }
@@ -56,8 +57,10 @@ impl LineCodec {
         LineCodec { max_length, searched: 0, discarding: false, found: 0 }
     }
 
-    /// The next frame in `buf`, or `None` until more input comes. The line
-    /// found last (and its terminator) is taken out of `buf` first; what
+    /// The next frame in `buf`, or `None` until more input comes. `buf` is
+    /// the same buffer each call, only added to between calls (after a
+    /// `None`). The line found last (and its terminator) is taken out of
+    /// `buf` first; what
     /// cannot be a frame (terminators, the rest of an over-long line) is
     /// dropped. After a `None`, `buf` holds at most `max_length` bytes, of
     /// an unfinished line: the input a connection keeps is bounded.
@@ -66,7 +69,7 @@ impl LineCodec {
             0 => {}
             // The whole read was that line (the usual case): the buffer
             // starts over, with all its room.
-            found if found == buf.len() => buf.clear(),
+            found if found >= buf.len() => buf.clear(),
             found => buf.advance(found),
         }
         loop {
