@@ -28,12 +28,16 @@ impl World for Zone {
             Some(player) => group_for(&snapshot, player, realm_name),
             None => snapshot.member_group(sender.name, realm_name),
         };
-        if let Some(player) = own_realm
-            && let Some(index) = snapshot.group_index(group)
-        {
+        let index = snapshot.group_index(group);
+        if let (Some(player), Some(index)) = (own_realm, index) {
             player.cache_group(snapshot.generation(), index);
         }
-        snapshot.allows_ref(group, command, form)
+        // By the index just found; by name for a command of another
+        // command set, or a group the policy lacks.
+        match index.and_then(|index| snapshot.allows_indexed(index, command, form)) {
+            Some(allowed) => allowed,
+            None => snapshot.allows_ref(group, command, form),
+        }
     }
 
     fn locate(&self, id: PlayerId) -> Option<(Location, Option<u16>)> {
