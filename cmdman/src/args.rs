@@ -33,7 +33,7 @@ impl<'a> Parser<'a> {
     /// A parser over `params`. Leading `-x` words whose letter is one of
     /// `flags` are taken as flags; the first other word ends them.
     pub fn new(params: &'a str, flags: &[Option<char>], world: &'a dyn World) -> Parser<'a> {
-        let mut parser = Parser { rest: params.trim(), flags: 0, world };
+        let mut parser = Parser { rest: trim_end(trim_start(params)), flags: 0, world };
         if flags.iter().all(Option::is_none) || !parser.rest.starts_with('-') {
             return parser;
         }
@@ -102,15 +102,37 @@ impl<'a> Parser<'a> {
     fn peek_word(&self) -> Option<(&'a str, &'a str)> {
         // The common case, an unquoted word, without the parser combinators.
         if !self.rest.starts_with('"') {
-            let rest = self.rest.trim_start();
+            let rest = trim_start(self.rest);
             let end = rest.bytes().position(|b| b.is_ascii_whitespace()).unwrap_or(rest.len());
-            return (end > 0).then(|| (&rest[..end], rest[end..].trim_start()));
+            return (end > 0).then(|| (&rest[..end], trim_start(&rest[end..])));
         }
         match word(self.rest) {
             Ok((after, word)) => Some((word, after.trim_start())),
             Err(_) => None,
         }
     }
+}
+
+/// Whether an ASCII byte is white space as [`char::is_whitespace`] has it.
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// [`str::trim_start`], byte by byte over ASCII; what follows is trimmed by
+/// `str::trim_start` only if it starts with a non-ASCII character.
+fn trim_start(text: &str) -> &str {
+    let at = text.bytes().position(|b| !is_space(b)).unwrap_or(text.len());
+    // Only ASCII bytes were skipped: `at` is a character boundary.
+    let rest = &text[at..];
+    if rest.as_bytes().first().is_some_and(|b| !b.is_ascii()) { rest.trim_start() } else { rest }
+}
+
+/// [`str::trim_end`], byte by byte over ASCII, as [`trim_start`].
+fn trim_end(text: &str) -> &str {
+    let end = text.bytes().rposition(|b| !is_space(b)).map_or(0, |at| at + 1);
+    // Only ASCII bytes were dropped: `end` is a character boundary.
+    let kept = &text[..end];
+    if kept.as_bytes().last().is_some_and(|b| !b.is_ascii()) { kept.trim_end() } else { kept }
 }
 
 /// One word: `"quoted words"` or a run of non-space characters.
@@ -237,6 +259,15 @@ pub trait Arg<'a>: Sized {
     fn parse(parser: &mut Parser<'a>, name: &'static str) -> Result<Self, CommandError>;
 }
 
+/// The value of 1 to 19 ASCII digits (which always fit a `u64`), read in
+/// one pass; `None` for anything else.
+fn plain_digits(text: &str) -> Option<u64> {
+    if text.is_empty() || text.len() > 19 {
+        return None;
+    }
+    text.bytes().try_fold(0u64, |value, b| b.is_ascii_digit().then(|| value * 10 + u64::from(b - b'0')))
+}
+
 macro_rules! integer_args {
     ($($t:ident),*) => {$(
         impl<'a> Arg<'a> for $t {
@@ -244,11 +275,12 @@ macro_rules! integer_args {
                 let text = parser.word().ok_or_else(|| missing(name))?;
                 // Plain digits, the common case, without the combinators
                 // (the same numbers: digits only, overflow refused).
-                let parsed: Result<$t, ()> = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-                    text.parse::<$t>().map_err(drop)
-                } else {
-                    let parsed: IResult<&str, $t> = all_consuming(nom::character::complete::$t).parse(text);
-                    parsed.map(|(_, value)| value).map_err(drop)
+                let parsed: Result<$t, ()> = match plain_digits(text) {
+                    Some(value) => $t::try_from(value).map_err(drop),
+                    None => {
+                        let parsed: IResult<&str, $t> = all_consuming(nom::character::complete::$t).parse(text);
+                        parsed.map(|(_, value)| value).map_err(drop)
+                    }
                 };
                 parsed.map_err(|()| {
                     CommandError::usage(format!(
@@ -453,5 +485,28 @@ mod tests {
         assert_eq!(err(OnlinePlayer::parse(&mut p, "who")), "Nobody called 'zed' is online.");
         let mut p = Parser::new("\"mr bob\"", &[], &world);
         assert_eq!(OnlinePlayer::parse(&mut p, "who").unwrap().name, "Mr Bob");
+    }
+
+    proptest::proptest! {
+        /// The byte-wise trims are std's, on any text (white space of both
+        /// kinds, ASCII and Unicode, mixed with words).
+        #[test]
+        fn trims_are_std_trims(text in "[ \t\n\u{b}\u{c}\r\u{85}\u{a0}\u{3000}é a1\"-]{0,12}") {
+            proptest::prop_assert_eq!(trim_start(&text), text.trim_start());
+            proptest::prop_assert_eq!(trim_end(&text), text.trim_end());
+        }
+
+        /// An integer argument reads what std reads, and refuses what it refuses
+        /// (a sign aside, which std takes and the parser does not).
+        #[test]
+        fn integers_read_as_std_reads_them(text in "[0-9]{0,21}|[0-9a ]{1,4}") {
+            let mut parser = Parser::new(&text, &[], &());
+            let parsed = u64::parse(&mut parser, "n").ok();
+            let mut parser = Parser::new(&text, &[], &());
+            let small = u8::parse(&mut parser, "n").ok();
+            let word = text.trim().split_ascii_whitespace().next().unwrap_or("");
+            proptest::prop_assert_eq!(parsed, word.parse::<u64>().ok());
+            proptest::prop_assert_eq!(small, word.parse::<u8>().ok());
+        }
     }
 }

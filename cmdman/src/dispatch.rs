@@ -102,10 +102,12 @@ fn call_now(command: &Command, ctx: &mut Ctx<'_>) -> CommandResult {
 
 /// Splits `text` (after the cmd char) into name and params.
 pub fn split_command(cmd_char: char, text: &str) -> Split<'_> {
-    let end = text.bytes().position(|b| matches!(b, b' ' | b'=' | b'#')).unwrap_or(text.len());
-    let (name, rest) = text.split_at(end);
-    let params = rest.trim_start_matches([' ', '=']);
-    Split { cmd_char, name, params }
+    let bytes = text.as_bytes();
+    let end = bytes.iter().position(|b| matches!(b, b' ' | b'=' | b'#')).unwrap_or(bytes.len());
+    let start =
+        bytes[end..].iter().position(|b| !matches!(b, b' ' | b'=')).map_or(bytes.len(), |at| end + at);
+    // Both ends are at ASCII bytes (or the end), so at character boundaries.
+    Split { cmd_char, name: &text[..end], params: &text[start..] }
 }
 
 /// Runs the command(s) on `request.line` in `registry`, writing every reply
@@ -605,6 +607,11 @@ mod tests {
         assert_eq!(split_command('?', "go#secret"), Split { cmd_char: '?', name: "go", params: "#secret" });
         assert_eq!(split_command('*', "arena"), Split { cmd_char: '*', name: "arena", params: "" });
         assert_eq!(split_command('?', "a  = b c"), Split { cmd_char: '?', name: "a", params: "b c" });
+        assert_eq!(
+            split_command('?', "héllo =wörld"),
+            Split { cmd_char: '?', name: "héllo", params: "wörld" }
+        );
+        assert_eq!(split_command('?', "go  "), Split { cmd_char: '?', name: "go", params: "" });
     }
 
     #[test]

@@ -470,6 +470,8 @@ impl Tables {
 /// reading the ones it started with.
 pub struct Registry {
     pub(crate) settings: Settings,
+    /// The cmd chars as a set of ASCII codes: bit `c` for `c`.
+    cmd_char_set: u128,
     tables: ArcSwap<Tables>,
     /// Serialises changes: each builds on the tables the last one published.
     changing: Mutex<()>,
@@ -574,7 +576,9 @@ impl Registry {
         let commands = defs.into_iter().map(|def| Command::new(def, None)).collect();
         let set = CommandSet::build(commands, &[], 0, settings.cmd_chars.clone())?;
         let tables = Tables { set, attachments: Attachments::default() };
+        let cmd_char_set = settings.cmd_chars.iter().fold(0u128, |set, &c| set | 1 << u32::from(c));
         Ok(Registry {
+            cmd_char_set,
             settings,
             tables: ArcSwap::from_pointee(tables),
             changing: Mutex::new(()),
@@ -745,15 +749,22 @@ impl Registry {
     /// start with one uses the default, as ChatNet's `SEND:CMD` allows
     /// (`?usage` → `('?', "usage")`, `usage` → `('?', "usage")`).
     pub fn cmd_char_of<'l>(&self, line: &'l str) -> (char, &'l str) {
-        match line.chars().next() {
-            Some(c) if self.settings.cmd_chars.contains(&c) => (c, &line[c.len_utf8()..]),
+        // Cmd chars are ASCII (checked in `Registry::new`): one byte, and
+        // the rest starts at a character boundary.
+        match line.as_bytes().first() {
+            Some(&b) if self.is_cmd_char_byte(b) => (char::from(b), &line[1..]),
             _ => (self.default_cmd_char(), line),
         }
     }
 
+    /// Whether `byte` is one of the cmd chars (all ASCII).
+    fn is_cmd_char_byte(&self, byte: u8) -> bool {
+        byte < 128 && self.cmd_char_set >> byte & 1 == 1
+    }
+
     /// Whether `text` starts with a cmd char, which makes a chat line a command.
     pub fn is_command(&self, text: &str) -> bool {
-        text.chars().next().is_some_and(|c| self.settings.cmd_chars.contains(&c))
+        text.as_bytes().first().is_some_and(|&b| self.is_cmd_char_byte(b))
     }
 
     /// Attaches `component` to `scope`: its commands become available there.

@@ -225,6 +225,18 @@ fn illegal_declarations_built_at_runtime_are_refused() {
 }
 
 #[test]
+fn only_the_configured_cmd_chars_start_a_command() {
+    let registry = Registry::new([], Settings { cmd_chars: vec!['!', '.'], multi_limit: 1 }).unwrap();
+    assert_eq!(registry.cmd_char_of(".where"), ('.', "where"));
+    assert_eq!(registry.cmd_char_of("!where"), ('!', "where"));
+    assert_eq!(registry.cmd_char_of("?where"), ('!', "?where"), "not a cmd char here: the default applies");
+    assert_eq!(registry.cmd_char_of("éwhere"), ('!', "éwhere"));
+    assert_eq!(registry.cmd_char_of(""), ('!', ""));
+    assert!(registry.is_command(".x") && registry.is_command("!"));
+    assert!(!registry.is_command("?x") && !registry.is_command("é") && !registry.is_command(""));
+}
+
+#[test]
 fn a_plain_handler_runs_at_once_and_an_async_one_when_awaited() {
     let registry = registry();
     let mut sink = Collected::default();
