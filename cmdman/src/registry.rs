@@ -759,7 +759,7 @@ impl Registry {
 
     /// Whether `byte` is one of the cmd chars (all ASCII).
     fn is_cmd_char_byte(&self, byte: u8) -> bool {
-        byte < 128 && self.cmd_char_set >> byte & 1 == 1
+        byte < 128 && (self.cmd_char_set >> byte) & 1 == 1
     }
 
     /// Whether `text` starts with a cmd char, which makes a chat line a command.
