@@ -230,10 +230,7 @@ impl Dispatch<'_> {
                 }
             }
             // A part may name its own cmd char: `?|where|*warn x`.
-            let (part_char, part) = match part.chars().next() {
-                Some(c) if self.registry.settings.cmd_chars.contains(&c) => (c, &part[c.len_utf8()..]),
-                _ => (cmd_char, part),
-            };
+            let (part_char, part) = self.registry.strip_cmd_char(part).unwrap_or((cmd_char, part));
             outcome = self.dispatch_one(&request, split_command(part_char, part), sink).await;
         }
         outcome

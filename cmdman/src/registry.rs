@@ -749,22 +749,23 @@ impl Registry {
     /// start with one uses the default, as ChatNet's `SEND:CMD` allows
     /// (`?usage` → `('?', "usage")`, `usage` → `('?', "usage")`).
     pub fn cmd_char_of<'l>(&self, line: &'l str) -> (char, &'l str) {
-        // Cmd chars are ASCII (checked in `Registry::new`): one byte, and
-        // the rest starts at a character boundary.
-        match line.as_bytes().first() {
-            Some(&b) if self.is_cmd_char_byte(b) => (char::from(b), &line[1..]),
-            _ => (self.default_cmd_char(), line),
-        }
+        self.strip_cmd_char(line).unwrap_or_else(|| (self.default_cmd_char(), line))
     }
 
-    /// Whether `byte` is one of the cmd chars (all ASCII).
-    fn is_cmd_char_byte(&self, byte: u8) -> bool {
-        byte < 128 && (self.cmd_char_set >> byte) & 1 == 1
+    /// The cmd char `text` starts with and the text after it; `None` when
+    /// it starts with none.
+    pub(crate) fn strip_cmd_char<'l>(&self, text: &'l str) -> Option<(char, &'l str)> {
+        // Cmd chars are ASCII (checked in `Registry::new`): one byte, and
+        // the rest starts at a character boundary.
+        match text.as_bytes().first() {
+            Some(&b) if b < 128 && (self.cmd_char_set >> b) & 1 == 1 => Some((char::from(b), &text[1..])),
+            _ => None,
+        }
     }
 
     /// Whether `text` starts with a cmd char, which makes a chat line a command.
     pub fn is_command(&self, text: &str) -> bool {
-        text.as_bytes().first().is_some_and(|&b| self.is_cmd_char_byte(b))
+        self.strip_cmd_char(text).is_some()
     }
 
     /// Attaches `component` to `scope`: its commands become available there.
