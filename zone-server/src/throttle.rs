@@ -59,12 +59,15 @@ struct Failures {
     /// Attempts checked and not yet decided.
     in_flight: u32,
     last: Instant,
-    closed_until: Instant,
+    /// `None` while open: set only by a failure past the free ones. Never
+    /// the time of a check or a free failure, which a check that read its
+    /// clock a moment earlier would see in its future and be refused by.
+    closed_until: Option<Instant>,
 }
 
 impl Failures {
     fn new(now: Instant) -> Failures {
-        Failures { count: 0, in_flight: 0, last: now, closed_until: now }
+        Failures { count: 0, in_flight: 0, last: now, closed_until: None }
     }
 }
 
@@ -133,7 +136,8 @@ impl Backoff {
         for key in &keys {
             let Some(failures) = entries.get(key) else { continue };
             let count = if now.duration_since(failures.last) >= forget { 0 } else { failures.count };
-            let closed = failures.closed_until.saturating_duration_since(now);
+            let closed =
+                failures.closed_until.map_or(Duration::ZERO, |until| until.saturating_duration_since(now));
             let serial = !matches!(key, Key::Address(..));
             if !closed.is_zero() {
                 wait = wait.max(closed);
@@ -179,7 +183,7 @@ impl Backoff {
             failures.count = failures.count.saturating_add(1);
             failures.last = now;
             let closed = self.closed_for(failures.count);
-            failures.closed_until = now.checked_add(closed).unwrap_or(now);
+            failures.closed_until = (!closed.is_zero()).then(|| now.checked_add(closed).unwrap_or(now));
             wait = wait.max(closed);
         }
         wait
@@ -219,7 +223,9 @@ impl Backoff {
 /// An entry the table may drop when full: no check under way and not
 /// closed (its failures are either forgotten or still free).
 fn forgettable(failures: &Failures, now: Instant, forget: Duration) -> bool {
-    failures.in_flight == 0 && (failures.closed_until <= now || now.duration_since(failures.last) >= forget)
+    failures.in_flight == 0
+        && (failures.closed_until.is_none_or(|until| until <= now)
+            || now.duration_since(failures.last) >= forget)
 }
 
 impl Attempt<'_> {
@@ -246,7 +252,7 @@ impl Attempt<'_> {
                 && let Some(failures) = entries.get_mut(key)
             {
                 failures.count = 0;
-                failures.closed_until = failures.last;
+                failures.closed_until = None;
             }
         }
     }
@@ -561,6 +567,23 @@ mod tests {
         assert_ne!(network(v6("2001:db8:1:2::1")), network(v6("2001:db8:1:3::1")));
         assert_eq!(network(v6("::ffff:10.0.0.1")), A);
         assert_ne!(network(A), network(B));
+    }
+
+    /// Many players behind one address log in at once: a check whose clock
+    /// was read a moment before another check created the address's entry
+    /// is not refused (it was "too many attempts; try again in 1 s").
+    #[test]
+    fn checks_at_once_from_one_address_are_not_refused() {
+        let backoff = Backoff::new(policy());
+        let now = Instant::now();
+        let first = backoff.begin_at(Kind::Login, "Alice", None, A, now + Duration::from_millis(1)).unwrap();
+        assert!(open(&backoff, Kind::Login, "Bob", A, now).is_ok());
+        first.succeeded();
+        // Nor after a free failure: it closes nothing, whenever the clock
+        // of the next check was read.
+        let later = now + Duration::from_secs(1);
+        assert_eq!(fail(&backoff, "Carol", B, later), Duration::ZERO);
+        assert!(open(&backoff, Kind::Login, "Carol", B, later - Duration::from_millis(1)).is_ok());
     }
 
     #[test]
