@@ -17,7 +17,8 @@
 #        ZONE_BIN=/other/build/zone-server FANOUT=0 benches/compare-redis.sh
 #          (another build of the zone; the closed loop only)
 # Installs the Debian package redis-server if it is missing. Rounds alternate
-# the two servers; medians count. The last lines are `ratio fanout
+# the two servers; medians count. A run of the load generator that fails
+# stops the script with its error. The last lines are `ratio fanout
 # zone/redis`, `ratio p99 zone/redis`, `ratio cpu/request zone/redis` and
 # `ratio zone/redis` (closed-loop throughput).
 set -euo pipefail
@@ -70,6 +71,18 @@ zone_pid=$!
 wait_for_port "$REDIS_PORT"
 wait_for_port "$ZONE_PORT"
 
+# Runs the load generator, its report into $work/NAME.out; if it fails,
+# says which run and why (its error, without the progress lines) and stops.
+run_loadgen() {
+    local name=$1
+    shift
+    if ! "$loadgen" "$@" >"$work/$name.out" 2>"$work/$name.err"; then
+        echo "zone-loadgen failed ($name, round $round): $*" >&2
+        grep -Ev '^ *[0-9]+s ' "$work/$name.err" | head -3 >&2
+        exit 1
+    fi
+}
+
 result() { awk '/^result / { print $3 }'; }
 cpu() { awk '/^server cpu:/ { print $3 }'; }
 p99() { awk '/^latency µs:/ { print $8 }'; }
@@ -84,14 +97,13 @@ zone_runs=() redis_runs=() zone_cpu=() redis_cpu=() zone_p99=() redis_p99=()
 zone_fanout_runs=() redis_fanout_runs=() zone_fanout_p99=() redis_fanout_p99=()
 for round in $(seq "$ROUNDS"); do
     echo "== round $round of $ROUNDS: closed loop, $N connections, $DURATION s ==" >&2
-    "$loadgen" --mode chatnet --addr "127.0.0.1:$ZONE_PORT" -n "$N" -d "$DURATION" --server-pid "$zone_pid" \
-        2>/dev/null >"$work/zone.out"
+    run_loadgen zone --mode chatnet --addr "127.0.0.1:$ZONE_PORT" -n "$N" -d "$DURATION" --server-pid "$zone_pid"
     grep -E '^(throughput|latency|server cpu|lost)' "$work/zone.out" | sed 's/^/zone-server  /'
     zone_runs+=("$(result <"$work/zone.out")")
     zone_cpu+=("$(cpu <"$work/zone.out")")
     zone_p99+=("$(p99 <"$work/zone.out")")
-    "$loadgen" --mode raw --line PING --addr "127.0.0.1:$REDIS_PORT" -n "$N" -d "$DURATION" --server-pid "$redis_pid" \
-        2>/dev/null >"$work/redis.out"
+    run_loadgen redis --mode raw --line PING --addr "127.0.0.1:$REDIS_PORT" -n "$N" -d "$DURATION" \
+        --server-pid "$redis_pid"
     grep -E '^(throughput|latency|server cpu|lost)' "$work/redis.out" | sed 's/^/redis-server /'
     redis_runs+=("$(result <"$work/redis.out")")
     redis_cpu+=("$(cpu <"$work/redis.out")")
@@ -99,13 +111,13 @@ for round in $(seq "$ROUNDS"); do
 
     [ "${FANOUT:-1}" = 0 ] && continue
     echo "== round $round of $ROUNDS: fan-out, 1 sender, $RECEIVERS receivers, $DURATION s ==" >&2
-    "$loadgen" --mode fanout --addr "127.0.0.1:$ZONE_PORT" --realm "fanout$round" \
-        --receivers "$RECEIVERS" -d "$DURATION" 2>/dev/null >"$work/zone-fanout.out"
+    run_loadgen zone-fanout --mode fanout --addr "127.0.0.1:$ZONE_PORT" --realm "fanout$round" \
+        --receivers "$RECEIVERS" -d "$DURATION"
     grep -E '^(deliveries|latency)' "$work/zone-fanout.out" | sed 's/^/zone-server  /'
     zone_fanout_runs+=("$(result <"$work/zone-fanout.out")")
     zone_fanout_p99+=("$(slowest_p99 <"$work/zone-fanout.out")")
-    "$loadgen" --mode fanout --redis --addr "127.0.0.1:$REDIS_PORT" \
-        --receivers "$RECEIVERS" -d "$DURATION" 2>/dev/null >"$work/redis-fanout.out"
+    run_loadgen redis-fanout --mode fanout --redis --addr "127.0.0.1:$REDIS_PORT" \
+        --receivers "$RECEIVERS" -d "$DURATION"
     grep -E '^(deliveries|latency)' "$work/redis-fanout.out" | sed 's/^/redis-server /'
     redis_fanout_runs+=("$(result <"$work/redis-fanout.out")")
     redis_fanout_p99+=("$(slowest_p99 <"$work/redis-fanout.out")")
