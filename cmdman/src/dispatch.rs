@@ -66,11 +66,23 @@ pub enum Outcome {
     Failed,
 }
 
-/// A command found and checked, ready to run.
+/// A command found and checked, ready to run: `'t` borrows the tables it
+/// was found in, `'a` the request.
 #[derive(Clone, Copy)]
-struct Ready<'r> {
-    command: &'r Command,
-    target: Target<'r>,
+struct Ready<'t, 'a> {
+    command: &'t Command,
+    target: Target<'a>,
+    form: TargetForm,
+    scope: Scope,
+}
+
+/// A [`Ready`] without its borrow of the tables: an async handler's command,
+/// checked on the synchronous path and run by the future that owns the same
+/// tables.
+#[derive(Clone, Copy)]
+struct Checked<'a> {
+    index: usize,
+    target: Target<'a>,
     form: TargetForm,
     scope: Scope,
 }
@@ -159,25 +171,65 @@ pub fn try_dispatch<'a>(
     request: Request<'a>,
     sink: &'a mut (dyn ReplySink + Send),
 ) -> Dispatched<'a> {
-    {
-        // One set of tables for the whole line: a component installed or
-        // attached meanwhile applies from the next line on. A guard, not an
-        // `Arc` clone: no shared count is touched on the common path.
-        let tables = registry.guard();
-        let dispatch = Dispatch { registry, tables: &tables };
-        let (cmd_char, body) = registry.cmd_char_of(request.line);
-        if !body.starts_with('|')
-            && let Some(outcome) = dispatch.dispatch_one_now(&request, split_command(cmd_char, body), sink)
-        {
-            return Dispatched::Done(outcome);
-        }
+    // One set of tables for the whole line: a component installed or
+    // attached meanwhile applies from the next line on. A guard, not an
+    // `Arc` clone: no shared count is touched on the common path.
+    let tables = registry.guard();
+    let (cmd_char, body) = registry.cmd_char_of(request.line);
+    if let Some(multi) = body.strip_prefix('|') {
+        return pending(registry, tables, request, Awaits::Several(cmd_char, multi), sink);
     }
-    // An async handler, or several commands: all of it in a future that
-    // owns its tables (the steps above answered nothing, so they run again).
-    Dispatched::Pending(Box::pin(async move {
-        let tables = registry.tables();
-        Dispatch { registry, tables: &tables }.run(request, sink).await
-    }))
+    let split = split_command(cmd_char, body);
+    let mut checked = None;
+    if let Some(outcome) =
+        (Dispatch { registry, tables: &tables }).dispatch_one_now(&request, split, sink, &mut checked)
+    {
+        return Dispatched::Done(outcome);
+    }
+    let awaits = match checked {
+        Some(checked) => Awaits::Checked(split, checked),
+        // Not reached: what `dispatch_one_now` does not run, it checked.
+        None => Awaits::Unchecked(split),
+    };
+    pending(registry, tables, request, awaits, sink)
+}
+
+/// What a [`Dispatched::Pending`] line's future runs.
+enum Awaits<'a> {
+    /// An async handler's command, found and checked: it is not looked up
+    /// or checked again.
+    Checked(Split<'a>, Checked<'a>),
+    /// One command, to look up and check first.
+    Unchecked(Split<'a>),
+    /// The commands of a `?|a|b` line (`cmd char`, what follows the `|`).
+    Several(char, &'a str),
+}
+
+/// The future of a line that awaits: it owns the tables the line was
+/// started in. Out of line and cold, so the synchronous path stays small.
+#[cold]
+#[inline(never)]
+fn pending<'a>(
+    registry: &'a Registry,
+    tables: arc_swap::Guard<std::sync::Arc<Tables>>,
+    request: Request<'a>,
+    awaits: Awaits<'a>,
+    sink: &'a mut (dyn ReplySink + Send),
+) -> Dispatched<'a> {
+    let tables = arc_swap::Guard::into_inner(tables);
+    // A future for each, as large as its own steps.
+    Dispatched::Pending(match awaits {
+        Awaits::Checked(split, Checked { index, target, form, scope }) => Box::pin(async move {
+            let ready = Ready { command: &tables.commands()[index], target, form, scope };
+            Dispatch { registry, tables: &tables }.call(&request, split, ready, sink).await
+        }),
+        Awaits::Unchecked(split) => Box::pin(async move {
+            Dispatch { registry, tables: &tables }.dispatch_one(&request, split, sink).await
+        }),
+        Awaits::Several(cmd_char, multi) => Box::pin(async move {
+            Dispatch { registry, tables: &tables }.dispatch_multi(request, cmd_char, multi, sink).await
+        }),
+    })
 }
 
 /// One dispatch over a registry: the steps of DESIGN §4.4.
@@ -187,15 +239,7 @@ struct Dispatch<'r> {
 }
 
 impl Dispatch<'_> {
-    /// [`dispatch`]: one command, or each part of a `?|a|b` line.
-    async fn run(&self, request: Request<'_>, sink: &mut (dyn ReplySink + Send)) -> Outcome {
-        let (cmd_char, body) = self.registry.cmd_char_of(request.line);
-        let Some(multi) = body.strip_prefix('|') else {
-            return self.dispatch_one(&request, split_command(cmd_char, body), sink).await;
-        };
-        self.dispatch_multi(request, cmd_char, multi, sink).await
-    }
-
+    /// Each part of a `?|a|b` line (`multi` is what follows the `|`).
     async fn dispatch_multi(
         &self,
         request: Request<'_>,
@@ -242,10 +286,20 @@ impl Dispatch<'_> {
         split: Split<'_>,
         sink: &mut (dyn ReplySink + Send),
     ) -> Outcome {
-        let ready = match self.prepare(request, split, sink) {
-            Ok(ready) => ready,
-            Err(outcome) => return outcome,
-        };
+        match self.prepare(request, split, sink) {
+            Ok(ready) => self.call(request, split, ready, sink).await,
+            Err(outcome) => outcome,
+        }
+    }
+
+    /// Runs a checked command's handler, awaiting it if it is async.
+    async fn call(
+        &self,
+        request: &Request<'_>,
+        split: Split<'_>,
+        ready: Ready<'_, '_>,
+        sink: &mut (dyn ReplySink + Send),
+    ) -> Outcome {
         let mut ctx = self.ctx(request, split, &ready, sink);
         let command = ready.command;
         let started = self.start(command);
@@ -260,12 +314,15 @@ impl Dispatch<'_> {
     }
 
     /// [`Dispatch::dispatch_one`] for a handler that does not await, run
-    /// now; `None` (having done and answered nothing) for an async one.
-    fn dispatch_one_now(
+    /// now; `None` for an async one, having put the checked command in
+    /// `checked` (and run or answered nothing). An out-parameter, so the
+    /// common return stays one byte.
+    fn dispatch_one_now<'a>(
         &self,
-        request: &Request<'_>,
+        request: &Request<'a>,
         split: Split<'_>,
         sink: &mut (dyn ReplySink + Send),
+        checked: &mut Option<Checked<'a>>,
     ) -> Option<Outcome> {
         let ready = match self.prepare(request, split, sink) {
             Ok(ready) => ready,
@@ -273,6 +330,8 @@ impl Dispatch<'_> {
         };
         let command = ready.command;
         if matches!(command.def().handler, Handler::Async(_)) {
+            let Ready { target, form, scope, .. } = ready;
+            *checked = Some(Checked { index: command.index(), target, form, scope });
             return None;
         }
         let mut ctx = self.ctx(request, split, &ready, sink);
@@ -287,7 +346,7 @@ impl Dispatch<'_> {
         &'c self,
         request: &Request<'c>,
         split: Split<'c>,
-        ready: &Ready<'c>,
+        ready: &Ready<'c, 'c>,
         sink: &'s mut (dyn ReplySink + Send),
     ) -> Ctx<'c>
     where
@@ -351,12 +410,12 @@ impl Dispatch<'_> {
 
     /// Steps 2–4 up to the handler (DESIGN §4.4): the command, its scope and
     /// target, or the outcome already answered.
-    fn prepare<'r>(
+    fn prepare<'r, 'a>(
         &'r self,
-        request: &Request<'r>,
+        request: &Request<'a>,
         split: Split<'_>,
         sink: &mut (dyn ReplySink + Send),
-    ) -> Result<Ready<'r>, Outcome> {
+    ) -> Result<Ready<'r, 'a>, Outcome> {
         let c = split.cmd_char;
         if split.name.is_empty() {
             sink.line(Recipient::Sender, &format!("Type a command name after '{c}'. Try {c}commands."));

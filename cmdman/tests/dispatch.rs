@@ -271,3 +271,66 @@ fn a_plain_handler_runs_at_once_and_an_async_one_when_awaited() {
     let secret = tables.commands().iter().find(|command| command.name() == "secret").unwrap();
     assert_eq!(secret.stats().calls, 1);
 }
+
+/// Allows everything, counting the access checks asked of it.
+#[derive(Default)]
+struct CountingWorld(std::sync::atomic::AtomicUsize);
+
+impl cmdman::World for CountingWorld {
+    fn allows(
+        &self,
+        _: &Player<'_>,
+        _: cmdman::CommandRef<'_>,
+        _: cmdman::TargetForm,
+        _: Option<RealmId>,
+    ) -> bool {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        true
+    }
+}
+
+/// Polls a pending line once: these handlers never wait.
+fn finish(dispatched: cmdman::Dispatched<'_>) -> Outcome {
+    match dispatched {
+        cmdman::Dispatched::Pending(mut future) => {
+            match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+                Poll::Ready(outcome) => outcome,
+                Poll::Pending => panic!("the handler waited"),
+            }
+        }
+        done @ cmdman::Dispatched::Done(_) => panic!("{done:?}"),
+    }
+}
+
+#[test]
+fn an_async_handlers_line_is_checked_once_in_the_tables_it_runs_in() {
+    // The line is looked up and checked before it comes back to be awaited;
+    // awaiting it runs the handler without checking it again.
+    let registry = registry();
+    let world = CountingWorld::default();
+    let checks = || world.0.load(std::sync::atomic::Ordering::Relaxed);
+    let mut sink = Collected::default();
+    let request = Request {
+        sender: ALICE,
+        addressee: Addressee::Player(BOB),
+        line: "?secret",
+        world: &world,
+        via: cmdman::Via::Command,
+    };
+    let pending = cmdman::try_dispatch(&registry, request, &mut sink);
+    let checked = checks();
+    assert!(checked > 0, "the stealth command was not checked before it was returned");
+    assert_eq!(finish(pending), Outcome::Ran);
+    assert_eq!(sink.sender, ["secret"]);
+    assert_eq!(checks(), checked, "awaiting the line looked it up and checked it again");
+
+    // The component goes while the line waits to be awaited: the line runs
+    // in the tables it was checked in; the next line no longer finds it.
+    let mut sink = Collected::default();
+    let pending = cmdman::try_dispatch(&registry, request, &mut sink);
+    registry.detach("dispatch", Scope::Zone).unwrap();
+    assert_eq!(finish(pending), Outcome::Ran);
+    assert_eq!(sink.sender, ["secret"]);
+    let (outcome, _) = run(&registry, Addressee::Player(BOB), "?secret");
+    assert_eq!(outcome, Outcome::Unknown);
+}
