@@ -25,6 +25,6 @@ pub use error::ConfigError;
 pub use help::{HelpTopic, HelpTopics};
 pub use load::{Config, DEFAULT_FILES, DEFAULT_GROUP, Source};
 pub use zone::{
-    AccountsConfig, BUILT_IN_COMPONENTS, GameConfig, HttpLimits, Limits, LoginBackoff, PasswordHashing,
-    RealmConfig, ScriptLimits, StoreConfig, ZoneConfig,
+    AccountsConfig, BUILT_IN_COMPONENTS, GameConfig, HttpLimits, Limits, LoginBackoff, MAX_RUNTIME_THREADS,
+    PasswordHashing, RealmConfig, ScriptLimits, StoreConfig, ZoneConfig,
 };

@@ -7,7 +7,7 @@ use zone_ladder::{Effect, Forms, GroupSpec, Policy, PolicyError, RuleKey};
 
 use crate::access::{GroupsConfig, Member, StaffConfig};
 use crate::error::ConfigError;
-use crate::zone::{ZoneConfig, valid_realm_name};
+use crate::zone::{MAX_RUNTIME_THREADS, ZoneConfig, valid_realm_name};
 
 /// The files of the default config directory, as `(file name, text)`. The
 /// server embeds them (so it runs with no config directory) and `init` writes
@@ -381,6 +381,14 @@ fn validate_zone(zone: &ZoneConfig) -> Result<(), (Vec<(String, usize)>, String)
         if zone.cmd_chars[..i].contains(&c) {
             return Err((vec![at("cmd_chars")], format!("cmd char '{c}' is listed twice")));
         }
+    }
+    if let Some(threads) = zone.runtime_threads
+        && !(1..=MAX_RUNTIME_THREADS).contains(&threads)
+    {
+        return Err((
+            vec![at("runtime_threads:")],
+            format!("runtime_threads must be between 1 and {MAX_RUNTIME_THREADS}, not {threads}"),
+        ));
     }
     let limits = &zone.limits;
     let positive = [

@@ -44,6 +44,16 @@ pub struct ZoneConfig {
     /// # Default
     /// `None` (off)
     pub admin_listen: Option<SocketAddr>,
+    /// Threads the zone's async runtime runs players' connections, commands
+    /// and chat on, 1 to [`MAX_RUNTIME_THREADS`]. `None`: the
+    /// `TOKIO_WORKER_THREADS` environment variable if set, else one per CPU
+    /// core. Fewer leave a machine's other busy programs their cores
+    /// (BENCHMARKS.md, "Load", measures one and two beside a load generator
+    /// on two cores). Read at start only.
+    ///
+    /// # Default
+    /// `None` (one per CPU core)
+    pub runtime_threads: Option<usize>,
     /// The cmd chars that start a command; the first is assumed for a
     /// `SEND:CMD` line without one. Punctuation only.
     ///
@@ -236,6 +246,7 @@ impl Default for ZoneConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 5000)),
             metrics_listen: None,
             admin_listen: None,
+            runtime_threads: None,
             cmd_chars: vec!['?', '*'],
             spec_freq: 8025,
             components: BUILT_IN_COMPONENTS.iter().map(|&name| name.to_owned()).collect(),
@@ -314,6 +325,10 @@ pub struct GameConfig {
     #[serde(default)]
     pub components: Vec<String>,
 }
+
+/// The most [`ZoneConfig::runtime_threads`] may ask for: more than any
+/// machine's cores only adds memory and switching.
+pub const MAX_RUNTIME_THREADS: usize = 1024;
 
 /// The components compiled into zone-server, attached zone-wide by default.
 pub const BUILT_IN_COMPONENTS: &[&str] = &[

@@ -81,6 +81,8 @@ fn bad_values_are_invalid_with_a_reason() {
         ("(http: (sessions_per_account: 0))", "http.sessions_per_account must be at least 1"),
         ("(http: (body_bytes: 100))", "http.body_bytes must be at least 1024 bytes"),
         ("(http: (session_idle: \"10ms\"))", "http.session_idle must be between 100ms and 1d"),
+        ("(runtime_threads: Some(0))", "runtime_threads must be between 1 and 1024, not 0"),
+        ("(runtime_threads: Some(5000))", "runtime_threads must be between 1 and 1024, not 5000"),
     ] {
         let (dir, _) = write_zone(text);
         let error = Config::load(dir.path()).unwrap_err();

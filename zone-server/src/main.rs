@@ -125,15 +125,24 @@ fn start(cli: Cli) -> anyhow::Result<()> {
     }
     let listen = cli.listen.unwrap_or(config.zone.listen);
     tune_allocator();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime
         .enable_all()
         // The store takes one call at a time whatever the threads; more
         // only hold memory while a crowd logs in (tokio's default is 512).
         .max_blocking_threads(BLOCKING_THREADS)
         .thread_keep_alive(BLOCKING_KEEP_ALIVE)
-        .on_thread_park(release_thread_cache)
-        .build()
-        .context("starting the async runtime")?;
+        .on_thread_park(release_thread_cache);
+    // Else tokio's default: TOKIO_WORKER_THREADS, or one per core.
+    if let Some(threads) = config.zone.runtime_threads {
+        runtime.worker_threads(threads);
+    }
+    let runtime = runtime.build().context("starting the async runtime")?;
+    tracing::info!(
+        "{} runtime threads{}",
+        runtime.metrics().num_workers(),
+        if config.zone.runtime_threads.is_some() { " (zone.ron's runtime_threads)" } else { "" }
+    );
     runtime.block_on(async {
         let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
         let server = ServerConfig { config, data_dir: cli.data };

@@ -702,6 +702,63 @@ fn json_logs_and_the_metrics_endpoint_from_zone_ron() {
     terminate(&mut child);
 }
 
+#[test]
+fn runtime_threads_in_zone_ron_sets_the_runtimes_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_dir = dir.path().join("config");
+    assert!(Command::new(BIN).arg("init").arg(&config_dir).output().unwrap().status.success());
+    let zone_ron = config_dir.join("zone.ron");
+    let text = std::fs::read_to_string(&zone_ron).unwrap();
+    assert!(text.contains("runtime_threads: None,"), "init writes the field with its default");
+    // Three: neither the default on a two-core machine nor one.
+    std::fs::write(&zone_ron, text.replace("runtime_threads: None,", "runtime_threads: Some(3),")).unwrap();
+    let data = dir.path().join("data");
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--config"])
+        .arg(&config_dir)
+        .arg("--data")
+        .arg(&data)
+        .env("RUST_LOG", "info")
+        .env_remove("TOKIO_WORKER_THREADS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (mut threads, mut listening) = (None, None);
+    let mut line = String::new();
+    while listening.is_none() {
+        line.clear();
+        assert_ne!(stderr.read_line(&mut line).unwrap(), 0, "the server exited before listening");
+        if line.contains("runtime threads") {
+            threads = Some(line.trim_end().to_owned());
+        }
+        if let Some((_, addr)) = line.trim_end().split_once("listening on ") {
+            listening = Some(addr.to_owned());
+        }
+    }
+    let threads = threads.expect("no 'runtime threads' line before 'listening on'");
+    assert!(threads.ends_with("3 runtime threads (zone.ron's runtime_threads)"), "{threads}");
+    let mut client = Client::connect(&listening.unwrap());
+    client.send("LOGIN:1;test:Ann:pw");
+    assert_eq!(client.recv().unwrap(), "LOGINOK:Ann");
+    terminate(&mut child);
+
+    // Out of range: refused with its place, before anything starts.
+    let text = std::fs::read_to_string(&zone_ron).unwrap();
+    std::fs::write(&zone_ron, text.replace("runtime_threads: Some(3),", "runtime_threads: Some(0),"))
+        .unwrap();
+    let output =
+        Command::new(BIN).arg("--config").arg(&config_dir).arg("--data").arg(&data).output().unwrap();
+    assert!(!output.status.success());
+    let error = String::from_utf8_lossy(&output.stderr);
+    let line = text.lines().position(|line| line.contains("runtime_threads: Some(3)")).unwrap() + 1;
+    assert!(
+        error.contains(&format!("zone.ron:{line}:5: runtime_threads must be between 1 and 1024, not 0")),
+        "{error}"
+    );
+}
+
 /// Ends the child with SIGTERM and waits for it.
 fn terminate(child: &mut Child) {
     let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
