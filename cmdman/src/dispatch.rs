@@ -410,6 +410,12 @@ impl Dispatch<'_> {
 
     /// Steps 2–4 up to the handler (DESIGN §4.4): the command, its scope and
     /// target, or the outcome already answered.
+    ///
+    /// Always inlined: called, it returned its result through memory, and
+    /// the caller's first read of it waited on the stores that wrote it
+    /// (the hottest instruction of `perf annotate`); the line took about a
+    /// tenth longer (BENCHMARKS.md, "Dispatch and access").
+    #[inline(always)]
     fn prepare<'r, 'a>(
         &'r self,
         request: &Request<'a>,
