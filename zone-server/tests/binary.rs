@@ -654,24 +654,9 @@ fn component_install_list_and_uninstall_work_on_the_data_directory() {
 #[test]
 fn json_logs_and_the_metrics_endpoint_from_zone_ron() {
     let dir = tempfile::tempdir().unwrap();
-    let config_dir = dir.path().join("config");
-    assert!(Command::new(BIN).arg("init").arg(&config_dir).output().unwrap().status.success());
-    let zone_ron = config_dir.join("zone.ron");
-    let text = std::fs::read_to_string(&zone_ron).unwrap();
-    let text = text.replace("metrics_listen: None,", "metrics_listen: Some(\"127.0.0.1:0\"),");
-    std::fs::write(&zone_ron, text).unwrap();
+    let config_dir = init_with(dir.path(), "metrics_listen: None,", "metrics_listen: Some(\"127.0.0.1:0\"),");
     let data = dir.path().join("data");
-    let mut child = Command::new(BIN)
-        .args(["--log-format", "json", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&config_dir)
-        .arg("--data")
-        .arg(&data)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (mut child, mut stderr) = spawn_on(&config_dir, &data, &["--log-format", "json"]);
     let (mut metrics, mut chatnet) = (None, None);
     let mut line = String::new();
     while metrics.is_none() || chatnet.is_none() {
@@ -705,26 +690,11 @@ fn json_logs_and_the_metrics_endpoint_from_zone_ron() {
 #[test]
 fn runtime_threads_in_zone_ron_sets_the_runtimes_threads() {
     let dir = tempfile::tempdir().unwrap();
-    let config_dir = dir.path().join("config");
-    assert!(Command::new(BIN).arg("init").arg(&config_dir).output().unwrap().status.success());
-    let zone_ron = config_dir.join("zone.ron");
-    let text = std::fs::read_to_string(&zone_ron).unwrap();
-    assert!(text.contains("runtime_threads: None,"), "init writes the field with its default");
     // Three: neither the default on a two-core machine nor one.
-    std::fs::write(&zone_ron, text.replace("runtime_threads: None,", "runtime_threads: Some(3),")).unwrap();
+    let config_dir = init_with(dir.path(), "runtime_threads: None,", "runtime_threads: Some(3),");
+    let zone_ron = config_dir.join("zone.ron");
     let data = dir.path().join("data");
-    let mut child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--config"])
-        .arg(&config_dir)
-        .arg("--data")
-        .arg(&data)
-        .env("RUST_LOG", "info")
-        .env_remove("TOKIO_WORKER_THREADS")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (mut child, mut stderr) = spawn_on(&config_dir, &data, &[]);
     let (mut threads, mut listening) = (None, None);
     let mut line = String::new();
     while listening.is_none() {
@@ -757,6 +727,42 @@ fn runtime_threads_in_zone_ron_sets_the_runtimes_threads() {
         error.contains(&format!("zone.ron:{line}:5: runtime_threads must be between 1 and 1024, not 0")),
         "{error}"
     );
+}
+
+/// Runs `init` into `dir/config` and replaces `default`, which its
+/// `zone.ron` must hold, with `value`; returns the config directory.
+fn init_with(dir: &std::path::Path, default: &str, value: &str) -> std::path::PathBuf {
+    let config_dir = dir.join("config");
+    assert!(Command::new(BIN).arg("init").arg(&config_dir).output().unwrap().status.success());
+    let zone_ron = config_dir.join("zone.ron");
+    let text = std::fs::read_to_string(&zone_ron).unwrap();
+    assert!(text.contains(default), "init did not write {default}");
+    std::fs::write(&zone_ron, text.replace(default, value)).unwrap();
+    config_dir
+}
+
+/// Starts the binary on `config_dir` and `data`, listening on a free port,
+/// with `args` before the others and without `TOKIO_WORKER_THREADS`; its
+/// stderr is the caller's to read.
+fn spawn_on(
+    config_dir: &std::path::Path,
+    data: &std::path::Path,
+    args: &[&str],
+) -> (Child, BufReader<ChildStderr>) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .args(["--listen", "127.0.0.1:0", "--config"])
+        .arg(config_dir)
+        .arg("--data")
+        .arg(data)
+        .env("RUST_LOG", "info")
+        .env_remove("TOKIO_WORKER_THREADS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    (child, stderr)
 }
 
 /// Ends the child with SIGTERM and waits for it.
