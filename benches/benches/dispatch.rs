@@ -7,6 +7,9 @@
 //!   components, 50 player groups three deep and 2,000 rules;
 //! - `dispatch/full_line_async`: the same through the async `dispatch`,
 //!   polled once;
+//! - `dispatch/async_handler_line`: the same line and fixture with every
+//!   handler async (a future that never waits), through `dispatch`, polled
+//!   once: the boxed future an async handler's line needs;
 //! - `access/ladder_table`: the access check alone (the compiled ladder);
 //! - `dispatch/full_line_metrics_on`: the same with the zone's metrics on
 //!   (`Registry::keep_latency`: the sampled handler timings also feed the
@@ -85,6 +88,24 @@ fn benches(c: &mut Criterion) {
     // The same through the async entry point, polled once.
     c.bench_function("dispatch/full_line_async", |b| {
         b.iter(|| poll_once(cmdman::dispatch(&fixture.registry, black_box(request), &mut NullSink)));
+    });
+
+    // A line whose handler is async: checked on the synchronous path, then
+    // run by a boxed future, polled once.
+    let async_fixture = zone_benches::async_fixture();
+    let async_request = async_fixture.request();
+    assert!(matches!(
+        cmdman::try_dispatch(&async_fixture.registry, async_request, &mut NullSink),
+        Dispatched::Pending(_)
+    ));
+    assert_eq!(
+        poll_once(cmdman::dispatch(&async_fixture.registry, async_request, &mut NullSink)),
+        Outcome::Ran
+    );
+    c.bench_function("dispatch/async_handler_line", |b| {
+        b.iter(|| {
+            poll_once(cmdman::dispatch(&async_fixture.registry, black_box(async_request), &mut NullSink))
+        });
     });
 
     fixture.registry.keep_latency(true);

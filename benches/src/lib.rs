@@ -13,9 +13,9 @@ use std::task::{Context, Poll, Waker};
 
 use cmdman::ladder::rule_name;
 use cmdman::{
-    Addressee, Arg, CommandDef, CommandRef, CommandResult, Compiled, Ctx, Effect, Forms, GroupSpec, Handler,
-    Location, Player, PlayerId, Policy, RealmId, Recipient, Registry, ReplySink, Request, RuleKey, Scope,
-    Settings, TargetForm, World,
+    Addressee, Arg, BoxFuture, CommandDef, CommandRef, CommandResult, Compiled, Ctx, Effect, Forms,
+    GroupSpec, Handler, Location, Player, PlayerId, Policy, RealmId, Recipient, Registry, ReplySink, Request,
+    RuleKey, Scope, Settings, TargetForm, World,
 };
 
 /// Commands registered.
@@ -120,6 +120,25 @@ impl Fixture {
 /// # Panics
 /// If the fixed declarations do not register, which a test rules out.
 pub fn fixture() -> Fixture {
+    build(Handler::Sync(handler))
+}
+
+/// The fixture with every handler async: [`handler`] in a future that
+/// never waits (as `?setfreq` and the moderation commands are declared).
+///
+/// # Panics
+/// As [`fixture`].
+pub fn async_fixture() -> Fixture {
+    build(Handler::Async(async_handler))
+}
+
+/// [`handler`] behind a future.
+fn async_handler<'a>(ctx: &'a mut Ctx<'_>) -> BoxFuture<'a, CommandResult> {
+    Box::pin(async move { handler(ctx) })
+}
+
+/// The fixture, every command running `handler`.
+fn build(handler: Handler) -> Fixture {
     let mut random = Sequence(0x5eed);
     let defs: Vec<&'static CommandDef> = (0..COMMANDS)
         .map(|i| {
@@ -144,7 +163,7 @@ pub fn fixture() -> Fixture {
                 help: "A bench command.",
                 file: file!(),
                 line: line!(),
-                handler: Handler::Sync(handler),
+                handler,
             }));
             def
         })
