@@ -123,8 +123,9 @@ pub fn fixture() -> Fixture {
     build(Handler::Sync(handler))
 }
 
-/// The fixture with every handler async: [`handler`] in a future that
-/// never waits (as `?setfreq` and the moderation commands are declared).
+/// The fixture with every handler async: the same handler (parse the
+/// `u32`, do nothing) in a future that never waits, as `?setfreq` and the
+/// moderation commands are declared.
 ///
 /// # Panics
 /// As [`fixture`].
