@@ -149,7 +149,9 @@ pub enum Dispatched<'a> {
     /// The line ran to its end (or was answered without running).
     Done(Outcome),
     /// The line runs an async handler (or is a `?|a|b` line): await this to
-    /// run it. Nothing of it has run yet, and nothing was replied.
+    /// run it. An async handler's command has been looked up and checked
+    /// (in the tables the future holds), but no handler has run and
+    /// nothing was replied.
     Pending(BoxFuture<'a, Outcome>),
 }
 
