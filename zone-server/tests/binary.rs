@@ -29,17 +29,34 @@ fn start_logging(args: &[&str], level: &str) -> (Child, String, BufReader<ChildS
 }
 
 /// [`start`] with these environment variables.
-#[allow(clippy::zombie_processes)]
 fn start_env(args: &[&str], env: &[(&str, &str)]) -> (Child, String, BufReader<ChildStderr>) {
+    let (mut child, mut stderr) = spawn(args, env);
+    let (addr, _) = until_listening(&mut child, &mut stderr);
+    (child, addr, stderr)
+}
+
+/// Starts the binary with `args` and `env` (`RUST_LOG=info` unless `env`
+/// says otherwise, `TOKIO_WORKER_THREADS` removed); its stderr is the
+/// caller's to read. The caller waits for the child; a panic on the way
+/// ends the test process, which reaps it.
+fn spawn<S: AsRef<std::ffi::OsStr>>(args: &[S], env: &[(&str, &str)]) -> (Child, BufReader<ChildStderr>) {
     let mut child = Command::new(BIN)
         .args(args)
         .env("RUST_LOG", "info")
+        .env_remove("TOKIO_WORKER_THREADS")
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    (child, stderr)
+}
+
+/// Reads the log up to its `listening on ADDR` line: the address, and the
+/// lines before it.
+fn until_listening(child: &mut Child, stderr: &mut BufReader<ChildStderr>) -> (String, Vec<String>) {
+    let mut before = Vec::new();
     let mut line = String::new();
     loop {
         line.clear();
@@ -48,8 +65,9 @@ fn start_env(args: &[&str], env: &[(&str, &str)]) -> (Child, String, BufReader<C
             panic!("the server exited before listening: {status}");
         }
         if let Some((_, addr)) = line.trim_end().split_once("listening on ") {
-            return (child, addr.to_owned(), stderr);
+            return (addr.to_owned(), before);
         }
+        before.push(line.trim_end().to_owned());
     }
 }
 
@@ -656,7 +674,9 @@ fn json_logs_and_the_metrics_endpoint_from_zone_ron() {
     let dir = tempfile::tempdir().unwrap();
     let config_dir = init_with(dir.path(), "metrics_listen: None,", "metrics_listen: Some(\"127.0.0.1:0\"),");
     let data = dir.path().join("data");
-    let (mut child, mut stderr) = spawn_on(&config_dir, &data, &["--log-format", "json"]);
+    let mut args = vec![std::ffi::OsString::from("--log-format"), "json".into()];
+    args.extend(on_free_port(&config_dir, &data));
+    let (mut child, mut stderr) = spawn(&args, &[]);
     let (mut metrics, mut chatnet) = (None, None);
     let mut line = String::new();
     while metrics.is_none() || chatnet.is_none() {
@@ -694,22 +714,12 @@ fn runtime_threads_in_zone_ron_sets_the_runtimes_threads() {
     let config_dir = init_with(dir.path(), "runtime_threads: None,", "runtime_threads: Some(3),");
     let zone_ron = config_dir.join("zone.ron");
     let data = dir.path().join("data");
-    let (mut child, mut stderr) = spawn_on(&config_dir, &data, &[]);
-    let (mut threads, mut listening) = (None, None);
-    let mut line = String::new();
-    while listening.is_none() {
-        line.clear();
-        assert_ne!(stderr.read_line(&mut line).unwrap(), 0, "the server exited before listening");
-        if line.contains("runtime threads") {
-            threads = Some(line.trim_end().to_owned());
-        }
-        if let Some((_, addr)) = line.trim_end().split_once("listening on ") {
-            listening = Some(addr.to_owned());
-        }
-    }
+    let (mut child, mut stderr) = spawn(&on_free_port(&config_dir, &data), &[]);
+    let (addr, before) = until_listening(&mut child, &mut stderr);
+    let threads = before.iter().find(|line| line.contains("runtime threads"));
     let threads = threads.expect("no 'runtime threads' line before 'listening on'");
     assert!(threads.ends_with("3 runtime threads (zone.ron's runtime_threads)"), "{threads}");
-    let mut client = Client::connect(&listening.unwrap());
+    let mut client = Client::connect(&addr);
     client.send("LOGIN:1;test:Ann:pw");
     assert_eq!(client.recv().unwrap(), "LOGINOK:Ann");
     terminate(&mut child);
@@ -741,28 +751,12 @@ fn init_with(dir: &std::path::Path, default: &str, value: &str) -> std::path::Pa
     config_dir
 }
 
-/// Starts the binary on `config_dir` and `data`, listening on a free port,
-/// with `args` before the others and without `TOKIO_WORKER_THREADS`; its
-/// stderr is the caller's to read.
-fn spawn_on(
-    config_dir: &std::path::Path,
-    data: &std::path::Path,
-    args: &[&str],
-) -> (Child, BufReader<ChildStderr>) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .args(["--listen", "127.0.0.1:0", "--config"])
-        .arg(config_dir)
-        .arg("--data")
-        .arg(data)
-        .env("RUST_LOG", "info")
-        .env_remove("TOKIO_WORKER_THREADS")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    (child, stderr)
+/// The arguments that run the binary on `config_dir` and `data`, listening
+/// on a free port.
+fn on_free_port(config_dir: &std::path::Path, data: &std::path::Path) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = vec!["--listen".into(), "127.0.0.1:0".into(), "--config".into()];
+    args.extend([config_dir.into(), "--data".into(), data.into()]);
+    args
 }
 
 /// Ends the child with SIGTERM and waits for it.
