@@ -7,6 +7,11 @@
 //!   components, 50 player groups three deep and 2,000 rules;
 //! - `dispatch/full_line_async`: the same through the async `dispatch`,
 //!   polled once;
+//! - `dispatch/full_line_two_threads`: `dispatch/full_line` on two threads
+//!   at once (the wall time of both running it `iters` times), as the
+//!   zone's two runtime threads do when players on both run one command:
+//!   what the threads share (the tables, the command's statistics) costs
+//!   here;
 //! - `dispatch/async_handler_line`: the same line and fixture with every
 //!   handler async (a future that never waits), through `dispatch`, polled
 //!   once: the boxed future an async handler's line needs;
@@ -25,6 +30,7 @@
 
 use std::collections::HashMap;
 use std::hint::black_box;
+use std::time::Instant;
 
 use casbin::{CachedEnforcer, CoreApi, DefaultModel, MemoryAdapter, MgmtApi};
 use cmdman::{Dispatched, Outcome, TargetForm};
@@ -83,6 +89,25 @@ fn benches(c: &mut Criterion) {
     // The zone's path for a handler that never awaits: no future.
     c.bench_function("dispatch/full_line", |b| {
         b.iter(|| done(cmdman::try_dispatch(&fixture.registry, black_box(request), &mut NullSink)));
+    });
+
+    // Two threads at once, each running the line `iters` times, as the
+    // zone's two runtime threads do when players on both run one command:
+    // the time a line takes on each while the other runs too.
+    c.bench_function("dispatch/full_line_two_threads", |b| {
+        b.iter_custom(|iters| {
+            let started = Instant::now();
+            std::thread::scope(|scope| {
+                for _ in 0..2 {
+                    scope.spawn(|| {
+                        for _ in 0..iters {
+                            done(cmdman::try_dispatch(&fixture.registry, black_box(request), &mut NullSink));
+                        }
+                    });
+                }
+            });
+            started.elapsed()
+        });
     });
 
     // The same through the async entry point, polled once.
