@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use crossbeam_utils::CachePadded;
 use parking_lot::Mutex;
+use thread_local::ThreadLocal;
 
 use crate::COMMANDS;
 use crate::attach::{Attachments, Catalog, CatalogComponent, Conflict, Entry, Shadow};
@@ -144,7 +146,7 @@ impl Command {
 
     /// How often the command ran, failed, and how long it took.
     pub fn stats(&self) -> StatsSnapshot {
-        let calls = self.stats.calls.load(Ordering::Relaxed);
+        let calls = self.stats.calls();
         let samples = self.stats.samples.load(Ordering::Relaxed);
         let sampled = u128::from(self.stats.sampled_nanos.load(Ordering::Relaxed));
         let nanos = match samples {
@@ -161,10 +163,16 @@ impl Command {
         }
     }
 
-    /// Counts a call; whether to time it: the first, then every
-    /// [`TIME_SAMPLE`]th (reading the clock costs as much as a cheap handler).
+    /// Counts a call; whether to time it: this thread's first, then every
+    /// [`TIME_SAMPLE`]th of this thread's (reading the clock costs as much as
+    /// a cheap handler).
     pub(crate) fn take_sample(&self) -> bool {
-        self.stats.calls.fetch_add(1, Ordering::Relaxed).is_multiple_of(TIME_SAMPLE)
+        // This thread's count: no other thread writes it, so a load and a
+        // store count exactly, without a locked instruction.
+        let mine = self.stats.calls.get_or_default();
+        let before = mine.load(Ordering::Relaxed);
+        mine.store(before + 1, Ordering::Relaxed);
+        before.is_multiple_of(TIME_SAMPLE)
     }
 
     pub(crate) fn record_time(&self, nanos: u64) {
@@ -201,13 +209,26 @@ pub const TIME_SAMPLE: u64 = 16;
 
 #[derive(Debug, Default)]
 struct Stats {
-    calls: AtomicU64,
+    /// The calls, a count per thread (issue 15): each thread adds to its own,
+    /// alone on its cache line, so threads running the same command do not
+    /// pass one line between their cores on every call. A thread that ends
+    /// leaves its count to the next thread given its id (`thread_local`
+    /// reuses ids), so the sum stays exact and the counts are bounded by the
+    /// threads alive at once.
+    calls: ThreadLocal<CachePadded<AtomicU64>>,
     errors: AtomicU64,
     usage_errors: AtomicU64,
     denied: AtomicU64,
     refused: AtomicU64,
     sampled_nanos: AtomicU64,
     samples: AtomicU64,
+}
+
+impl Stats {
+    /// Every thread's calls.
+    fn calls(&self) -> u64 {
+        self.calls.iter().map(|mine| mine.load(Ordering::Relaxed)).sum()
+    }
 }
 
 /// A command's statistics at one moment (seed `000`: per-plugin stats).
@@ -226,7 +247,8 @@ pub struct StatsSnapshot {
     /// outside its attach scope (not in `calls`).
     pub refused: u64,
     /// Time spent in the handler over every call: the mean of the timed
-    /// calls (the first and every [`TIME_SAMPLE`]th) times the calls.
+    /// calls (on each thread, the first and every [`TIME_SAMPLE`]th) times
+    /// the calls.
     pub time: Duration,
 }
 
@@ -522,8 +544,8 @@ impl Latency {
     }
 }
 
-/// The handler durations of timed calls (the first of each command and every
-/// [`TIME_SAMPLE`]th after) since [`Registry::keep_latency`] was turned on.
+/// The handler durations of timed calls (on each thread, the first of each
+/// command and every [`TIME_SAMPLE`]th after) since [`Registry::keep_latency`] was turned on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LatencySnapshot {
     /// Calls per bucket, not cumulative: `buckets[i]` took at most

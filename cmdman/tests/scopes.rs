@@ -541,6 +541,32 @@ fn statistics_count_calls_errors_and_time() {
     assert!(slow.stats().time >= std::time::Duration::from_millis(2), "{:?}", slow.stats());
 }
 
+#[test]
+fn statistics_count_every_call_from_threads_at_once_and_from_threads_that_ended() {
+    let zone = zone();
+    let ping = |times: usize| {
+        for _ in 0..times {
+            assert_eq!(run(&zone, alice(), Addressee::Pub, "?ping").0, Outcome::Ran);
+        }
+    };
+    // Eight threads at once, more than most machines' cores; then twenty,
+    // one after another, each given the id (and count) of one that ended.
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| ping(500));
+        }
+    });
+    for _ in 0..20 {
+        std::thread::scope(|scope| {
+            scope.spawn(|| ping(10));
+        });
+    }
+    ping(1);
+    let tables = zone.tables();
+    let command = tables.commands().iter().find(|command| command.name() == "ping").unwrap();
+    assert_eq!(command.stats().calls, 8 * 500 + 20 * 10 + 1);
+}
+
 /// A component added at runtime, as a script component is: its handler
 /// replies with its name.
 struct Added;

@@ -284,7 +284,7 @@ impl prometheus_client::collector::Collector for Live {
         {
             let mut metric = encoder.encode_descriptor(
                 "zone_command_duration",
-                "Handler time of sampled command calls (the first of each command, then one in 16)",
+                "Handler time of sampled command calls (the first of each command on each thread, then one in 16)",
                 Some(&Unit::Seconds),
                 MetricType::Histogram,
             )?;
