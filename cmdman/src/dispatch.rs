@@ -372,8 +372,8 @@ impl Dispatch<'_> {
     }
 
     /// Starts timing a call if it is sampled (a thread's first of a
-    /// command, then one in [`TIME_SAMPLE`](crate::registry::TIME_SAMPLE)): the raw TSC
-    /// where it is reliable (quanta).
+    /// command, then one in [`TIME_SAMPLE`](crate::registry::TIME_SAMPLE)):
+    /// the raw TSC where it is reliable (quanta).
     fn start(&self, command: &Command) -> Option<u64> {
         command.take_sample().then(|| self.registry.clock.raw())
     }

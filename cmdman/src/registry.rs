@@ -545,7 +545,8 @@ impl Latency {
 }
 
 /// The handler durations of timed calls (on each thread, the first of each
-/// command and every [`TIME_SAMPLE`]th after) since [`Registry::keep_latency`] was turned on.
+/// command and every [`TIME_SAMPLE`]th after) since
+/// [`Registry::keep_latency`] was turned on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LatencySnapshot {
     /// Calls per bucket, not cumulative: `buckets[i]` took at most
