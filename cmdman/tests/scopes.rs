@@ -550,7 +550,8 @@ fn statistics_count_every_call_from_threads_at_once_and_from_threads_that_ended(
         }
     };
     // Eight threads at once, more than most machines' cores; then twenty,
-    // one after another, each given the id (and count) of one that ended.
+    // one after another, so ids (and their counts) pass from threads that
+    // ended to new ones.
     std::thread::scope(|scope| {
         for _ in 0..8 {
             scope.spawn(|| ping(500));
