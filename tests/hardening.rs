@@ -414,7 +414,7 @@ async fn a_client_that_asks_but_never_reads_is_disconnected() {
 }
 
 #[tokio::test]
-async fn time_stored_before_a_failed_logout_stamp_is_not_counted_again() {
+async fn a_logout_stamp_written_late_keeps_its_time_and_counts_no_time_again() {
     let data = tempfile::tempdir().unwrap();
     let store = FaultyStore::open(data.path());
     let mut zone_config = test_config();
@@ -430,6 +430,7 @@ async fn time_stored_before_a_failed_logout_stamp_is_not_counted_again() {
     let seen_at_login = store.inner.account("Alice").unwrap().unwrap().last_seen;
     drop(alice);
     watcher.expect("LEAVING:Alice").await;
+    let left = zone_server::store::Time::now().0.as_second();
     stored_total_passes(&store, "Alice", Duration::from_secs(1)).await;
     // Ten checkpoints later the logout is still not stamped, and her time
     // was not added again with each try.
@@ -441,15 +442,23 @@ async fn time_stored_before_a_failed_logout_stamp_is_not_counted_again() {
         account.total
     );
     assert_eq!(account.last_seen, seen_at_login, "the logout was stamped while the store refused it");
-    // Once the store takes it, the logout is stamped (a later time).
+    // Once the store takes it, the logout is stamped with the time she
+    // left, not the time of the write two seconds later (`?seen`).
     store.failing_logouts.store(false, Ordering::SeqCst);
     let deadline = tokio::time::Instant::now() + PATIENCE;
     while store.inner.account("Alice").unwrap().unwrap().last_seen == seen_at_login {
         assert!(tokio::time::Instant::now() < deadline, "the logout was never stamped");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let total = store.inner.account("Alice").unwrap().unwrap().total;
-    assert!(total < Duration::from_secs(2), "after the logout was stamped, the session counted {total:?}");
+    let account = store.inner.account("Alice").unwrap().unwrap();
+    assert!(
+        account.total < Duration::from_secs(2),
+        "after the logout was stamped, the session counted {:?}",
+        account.total
+    );
+    // Whole seconds, and a second for rounding at the edge of one.
+    let late = account.last_seen.0.as_second() - left;
+    assert!(late <= 1, "the logout was stamped {late} s after she left");
 }
 
 #[tokio::test]

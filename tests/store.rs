@@ -25,7 +25,7 @@ fn write_everything(store: &dyn Store) {
     store.touch_login("alice").unwrap();
     store.add_usage(&[("alice".to_owned(), Duration::from_millis(30_500))]).unwrap();
     store.add_usage(&[("Alice".to_owned(), Duration::from_millis(11_500))]).unwrap();
-    store.touch_logouts(&["Alice".to_owned()]).unwrap();
+    store.touch_logouts(&[("Alice".to_owned(), Duration::ZERO)]).unwrap();
 
     // Rule edits and memberships: the last edit of a key counts.
     let usage: RuleKey = "usage".parse().unwrap();
@@ -168,6 +168,51 @@ fn postgres_keeps_everything_across_reopening() {
     write_everything(&PgStore::open(&server.url()).unwrap());
     // Opening again finds the schema current: the migrations run once.
     read_everything(&PgStore::open(&server.url()).unwrap());
+}
+
+/// A logout written late (the store was away) is stamped with its own time,
+/// its age before the database's clock: `?seen` then shows when the player
+/// left, not when the store came back. `backdate_login` moves Alice's last
+/// login a long way back, so her last seen time is her logout's.
+fn a_late_logout_keeps_its_own_time(store: &dyn Store, backdate_login: impl FnOnce()) {
+    store.create_account("Alice", "hash").unwrap();
+    store.create_account("Bob", "hash").unwrap();
+    backdate_login();
+    store
+        .touch_logouts(&[
+            ("alice".to_owned(), Duration::from_secs(3_600)),
+            ("Bob".to_owned(), Duration::ZERO),
+        ])
+        .unwrap();
+    let now = Time::now().0.as_second();
+    let seen = |name| store.account(name).unwrap().unwrap().last_seen.0.as_second();
+    // Stamps are whole seconds; a few more for a slow machine.
+    let alice_off = (seen("Alice") - (now - 3_600)).abs();
+    assert!(alice_off <= 5, "Alice's logout an hour ago was stamped {alice_off} s away from it");
+    assert!(
+        (seen("Bob") - now).abs() <= 5,
+        "Bob's logout just now was stamped {} s from now",
+        seen("Bob") - now
+    );
+}
+
+#[test]
+fn sqlite_stamps_a_late_logout_with_its_own_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    a_late_logout_keeps_its_own_time(&store, || {
+        let db = rusqlite::Connection::open(dir.path().join("zone.db")).unwrap();
+        db.execute("UPDATE accounts SET last_login = '2000-01-01 00:00:00'", []).unwrap();
+    });
+}
+
+#[test]
+fn postgres_stamps_a_late_logout_with_its_own_time() {
+    let server = Postgres::start();
+    let store = PgStore::open(&server.url()).unwrap();
+    a_late_logout_keeps_its_own_time(&store, || {
+        server.sql("UPDATE accounts SET last_login = '2000-01-01 00:00:00+00'");
+    });
 }
 
 #[test]

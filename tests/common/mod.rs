@@ -527,12 +527,12 @@ impl Store for FaultyStore {
     fn audit_search(&self, filter: &AuditFilter, count: usize) -> Result<Vec<AuditEntry>, StoreError> {
         self.inner.audit_search(filter, count)
     }
-    fn touch_logouts(&self, names: &[String]) -> Result<(), StoreError> {
+    fn touch_logouts(&self, logouts: &[(String, Duration)]) -> Result<(), StoreError> {
         self.write()?;
         if self.failing_logouts.load(Ordering::SeqCst) {
             return Err(StoreError::Unavailable("database or disk is full".to_owned()));
         }
-        self.inner.touch_logouts(names)
+        self.inner.touch_logouts(logouts)
     }
     fn sanctions(&self) -> Result<Vec<Sanction>, StoreError> {
         self.inner.sanctions()

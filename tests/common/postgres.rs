@@ -128,6 +128,18 @@ impl Postgres {
             .output();
     }
 
+    /// Runs `statement` in database `zones` with `psql`, as an operator
+    /// would: for what the store's interface does not do (a test's set-up).
+    pub fn sql(&self, statement: &str) {
+        let ran = Command::new(self.bin.join("psql"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "zone", "-d", "zones", "-v"])
+            .arg("ON_ERROR_STOP=1")
+            .args(["-c", statement])
+            .output()
+            .unwrap();
+        assert!(ran.status.success(), "psql failed on {statement}: {}", String::from_utf8_lossy(&ran.stderr));
+    }
+
     /// The URL of database `zones`.
     pub fn url(&self) -> String {
         format!("postgres://zone@127.0.0.1:{}/zones", self.port)

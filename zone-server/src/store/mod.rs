@@ -195,12 +195,14 @@ pub trait Store: Send + Sync + 'static {
     /// A database failure.
     fn audit_repeated(&self, by: &str, action: &str, window: Duration) -> Result<(), StoreError>;
 
-    /// Records that each of `names` logged out now (`?seen`), in one
+    /// Records when each of `logouts` logged out (`?seen`): `(name, age)`,
+    /// the logout `age` before the database's clock now, to the second (a
+    /// logout kept while the store was away keeps its own time). One
     /// transaction.
     ///
     /// # Errors
     /// A database failure; nothing is written then.
-    fn touch_logouts(&self, names: &[String]) -> Result<(), StoreError>;
+    fn touch_logouts(&self, logouts: &[(String, Duration)]) -> Result<(), StoreError>;
 
     /// Every ban, kick and mute stored (ended ones too, until purged).
     ///

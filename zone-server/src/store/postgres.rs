@@ -466,13 +466,17 @@ impl Store for PgStore {
         })
     }
 
-    fn touch_logouts(&self, names: &[String]) -> Result<(), StoreError> {
+    fn touch_logouts(&self, logouts: &[(String, Duration)]) -> Result<(), StoreError> {
         self.with(|client| {
             let mut transaction = client.transaction()?;
-            let update = transaction
-                .prepare(&format!("UPDATE accounts SET last_logout = {NOW} WHERE name_key = $1"))?;
-            for name in names {
-                transaction.execute(&update, &[&key(name)])?;
+            // `NOW` less the age, in milliseconds.
+            let update = transaction.prepare(
+                "UPDATE accounts SET last_logout = date_trunc('second', now() - $2::bigint * interval '1 millisecond')
+                     WHERE name_key = $1",
+            )?;
+            for (name, age) in logouts {
+                let millis = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
+                transaction.execute(&update, &[&key(name), &millis])?;
             }
             transaction.commit()
         })

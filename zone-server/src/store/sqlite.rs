@@ -291,15 +291,16 @@ impl Store for SqliteStore {
         insert_audit(&self.conn.lock(), by, action)
     }
 
-    fn touch_logouts(&self, names: &[String]) -> Result<(), StoreError> {
+    fn touch_logouts(&self, logouts: &[(String, Duration)]) -> Result<(), StoreError> {
         let mut conn = self.conn.lock();
         let transaction = conn.transaction()?;
         {
             let mut update = transaction.prepare_cached(
-                "UPDATE accounts SET last_logout = strftime('%Y-%m-%d %H:%M:%S', 'now') WHERE name_key = ?1",
+                "UPDATE accounts SET last_logout = strftime('%Y-%m-%d %H:%M:%S', 'now', ?2) WHERE name_key = ?1",
             )?;
-            for name in names {
-                update.execute(params![key(name)])?;
+            for (name, age) in logouts {
+                // A modifier of `strftime`: `-2.500 seconds`.
+                update.execute(params![key(name), format!("-{:.3} seconds", age.as_secs_f64())])?;
             }
         }
         transaction.commit()?;

@@ -120,15 +120,17 @@ const MAX_UNSAVED: usize = 100_000;
 struct Unsaved {
     /// Connected time.
     time: Duration,
-    /// A session ended: its logout time is to be recorded (`?seen`).
-    logged_out: bool,
+    /// When a session ended, if one did: its logout is to be recorded
+    /// (`?seen`) with this time, however much later the store takes it.
+    logged_out: Option<Instant>,
 }
 
 impl Unsaved {
-    /// Adds `more` to what is kept: its time, and its logout if any.
+    /// Adds `more` to what is kept: its time, and its logout if any (the
+    /// later of two).
     fn add(&mut self, more: Unsaved) {
         self.time += more.time;
-        self.logged_out |= more.logged_out;
+        self.logged_out = self.logged_out.max(more.logged_out);
     }
 }
 
@@ -569,7 +571,7 @@ impl Zone {
             self.store_trouble("keep more unsaved usage", &format!("{length:?} of {} dropped", player.name));
             return;
         }
-        unsaved.entry(key).or_default().add(Unsaved { time: length, logged_out });
+        unsaved.entry(key).or_default().add(Unsaved { time: length, logged_out: logged_out.then_some(now) });
     }
 
     /// Connected time of `name` not yet in the store: kept after a failed
@@ -614,10 +616,11 @@ impl Zone {
                     .filter(|(_, unsaved)| !unsaved.time.is_zero())
                     .map(|(name, unsaved)| (name.clone(), unsaved.time))
                     .collect();
-                let logouts: Vec<String> = batch
+                // Each logout with its age now: stamped when it happened,
+                // not when a store that was away came back.
+                let logouts: Vec<(String, Duration)> = batch
                     .iter()
-                    .filter(|(_, unsaved)| unsaved.logged_out)
-                    .map(|(name, _)| name.clone())
+                    .filter_map(|(name, unsaved)| Some((name.clone(), unsaved.logged_out?.elapsed())))
                     .collect();
                 // Two transactions: when the second fails, the time is in
                 // the store already and only the logouts come back.
@@ -629,7 +632,7 @@ impl Zone {
                     Err(error) => {
                         let logouts = batch
                             .into_iter()
-                            .filter(|(_, unsaved)| unsaved.logged_out)
+                            .filter(|(_, unsaved)| unsaved.logged_out.is_some())
                             .map(|(name, unsaved)| (name, Unsaved { time: Duration::ZERO, ..unsaved }))
                             .collect();
                         Ok(Some((logouts, error.to_string())))
