@@ -87,6 +87,6 @@ echo "anonymous: $(mib "$before_anon") before, $(mib "$with_anon") with, $(mib "
 awk -v b="$before" -v w="$with" -v l="$left" -v f="$fanned" -v n="$CONNECTIONS" \
     -v ba="$before_anon" -v wa="$with_anon" -v la="$left_anon" -v fa="$fanned_anon" 'BEGIN {
     printf "bytes per player: %.0f (anonymous: %.0f)\n", (w - b) / n, (wa - ba) / n
-    printf "after leaving: %+.0f %% of the baseline; after the fan-out: %+.0f %%\n", (l - b) * 100 / b, (f - b) * 100 / b
+    printf "after leaving: %+.1f %% of the baseline; after the fan-out: %+.1f %%\n", (l - b) * 100 / b, (f - b) * 100 / b
     printf "anonymous, after leaving: %+.1f MiB; after the fan-out: %+.1f MiB\n", (la - ba) / 1048576, (fa - ba) / 1048576
 }'
