@@ -127,10 +127,10 @@ fn trim_start(text: &str) -> &str {
     if rest.as_bytes().first().is_some_and(|b| !b.is_ascii()) { rest.trim_start() } else { rest }
 }
 
-/// Where the unquoted word `text` starts with ends: at its first white
-/// space as [`char::is_whitespace`] has it (as for a quoted word and the
-/// trims). Printable ASCII, never white space, is passed a byte at a time
-/// with one compare; from anything else on, by characters.
+/// The length in bytes of the unquoted word at the start of `text`: up to
+/// its first white space as [`char::is_whitespace`] has it (as for a quoted
+/// word and the trims). Printable ASCII, never white space, is passed a
+/// byte at a time with one compare; from anything else on, by characters.
 fn word_end(text: &str) -> usize {
     let Some(at) = text.bytes().position(|b| !(0x21..0x80).contains(&b)) else {
         return text.len();
